@@ -1,0 +1,74 @@
+/* collect.h - entries to the recipient set: extract, policy, exclusions
+ *
+ * Drives the middle of the data flow for one export attempt.
+ * Call order: collect_init(); collect_entry() for every entry a source
+ * yields; collect_static() once after the last entry; then read
+ * c->set (sort it with recipset_sort()) and c->stats.  When a source
+ * fails half-way and the export restarts elsewhere, collect_reset()
+ * forgets everything gathered so far.  collect_free() releases it all.
+ *
+ * Rejected values are reported through the WARN callback, one call per
+ * value, with a complete one-line message naming the DN and the reason;
+ * collect never prints.
+ */
+#ifndef A2R_COLLECT_H
+#define A2R_COLLECT_H
+
+#include "conf.h"
+#include "entry.h"
+#include "err.h"
+#include "policy.h"
+#include "recipset.h"
+
+#define COLLECT_MAX_TYPES 16
+
+struct collect_stats {
+	unsigned long entries;   /* entries seen */
+	unsigned long computers; /* computer objects skipped */
+	unsigned long disabled;  /* disabled accounts excluded */
+	unsigned long values;    /* address attribute values seen */
+	unsigned long accepted;  /* values that passed policy (with duplicates) */
+	unsigned long not_relay; /* valid addresses outside relay_domains */
+	unsigned long notype;    /* proxyAddresses values without TYPE: */
+	unsigned long rejected[POLICY_NVERDICTS];
+	unsigned long rejected_total;
+	unsigned long other_total; /* X500:, SIP:, ... */
+	struct {
+		char type[12];
+		unsigned long n;
+	} other[COLLECT_MAX_TYPES];
+	size_t nother;
+	unsigned long static_lines;
+};
+
+typedef void collect_warn_fn(void *ctx, const char *msg);
+
+struct collect {
+	const struct a2r_config *cfg;
+	struct recipset *set;
+	struct collect_stats stats;
+	collect_warn_fn *warn;
+	void *warn_ctx;
+	struct strbuf fold; /* scratch */
+	struct strbuf msg;  /* scratch */
+};
+
+/* collect_init - bind to CFG (which must outlive C); WARN may be NULL */
+int collect_init(struct collect *c, const struct a2r_config *cfg, collect_warn_fn *warn,
+		 void *warn_ctx, struct a2r_err *err);
+
+/* collect_entry - take the addresses of one entry.  Fails only when out
+ * of memory (A2R_ERR_INTERNAL); bad values are warnings. */
+int collect_entry(struct collect *c, const struct a2r_entry *e, struct a2r_err *err);
+
+/* collect_static - merge the static file, if configured.  Lines are
+ * "KEY [VALUE]"; KEY is an address or "@domain".  A bad line is an
+ * A2R_ERR_CONFIG error "FILE:LINE: ...". */
+int collect_static(struct collect *c, struct a2r_err *err);
+
+/* collect_reset - forget the set and the counters */
+void collect_reset(struct collect *c);
+
+void collect_free(struct collect *c);
+
+#endif

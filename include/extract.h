@@ -1,0 +1,31 @@
+/* extract.h - turn attribute values into candidate addresses
+ *
+ * The first stage after the source.  Exchange stores addresses in
+ * proxyAddresses as "TYPE:address": SMTP: (primary) and smtp: (secondary)
+ * in any case are mail addresses; X500:, X400:, SIP:, EUM: and the rest
+ * are not and are ignored (and counted by the caller).  Other attributes
+ * (mail, ...) hold a plain address.  Nothing is copied: the address
+ * returned points into the value.
+ */
+#ifndef A2R_EXTRACT_H
+#define A2R_EXTRACT_H
+
+#include <stddef.h>
+
+enum extract_kind {
+	EXTRACT_ADDRESS, /* addr and addrlen hold the candidate address */
+	EXTRACT_OTHER,   /* a proxy address of another type; *addr holds the type */
+	EXTRACT_NOTYPE,  /* a proxyAddresses value without a "TYPE:" prefix */
+};
+
+/* extract_is_typed - 1 if attribute NAME holds "TYPE:value" strings
+ * (proxyAddresses, targetAddress); 0 for plain-address attributes */
+int extract_is_typed(const char *name);
+
+/* extract_value - classify one value of attribute NAME.
+ * For EXTRACT_ADDRESS, *addr and *addrlen are the address; for EXTRACT_OTHER
+ * they are the type prefix (without the colon).  Never fails. */
+enum extract_kind extract_value(const char *name, const char *val, size_t len,
+				const char **addr, size_t *addrlen);
+
+#endif

@@ -1,0 +1,41 @@
+/* mapfile.h - render the recipient set as Postfix maps and install them
+ *
+ * mapfile_render() produces the text map ("key value\n" per key, in the
+ * set's order).  mapfile_install() renders the text map and, if asked,
+ * the cdb (keys and values without a trailing NUL, as postmap writes
+ * them), compares each with the installed file and replaces only what
+ * changed: both new files are written completely to mkstemp() files in
+ * the target directory, fsync()ed and given the old file's mode and
+ * owner (0644 for a new file) before the text map and then the cdb are
+ * renamed into place and the directory is fsync()ed.  On any error the
+ * temp files are removed and the installed files are untouched.
+ * Nothing at all is written when neither file changed.
+ *
+ * The set must be sorted.  Errors are A2R_ERR_WRITE (or
+ * A2R_ERR_INTERNAL when out of memory).
+ */
+#ifndef A2R_MAPFILE_H
+#define A2R_MAPFILE_H
+
+#include "err.h"
+#include "recipset.h"
+#include "util.h"
+
+struct mapfile_result {
+	int text_changed;
+	int cdb_changed;
+};
+
+/* mapfile_render - append the text map to OUT; DEFVAL is the value of
+ * keys without one of their own */
+int mapfile_render(const struct recipset *set, const char *defval, struct strbuf *out,
+		   struct a2r_err *err);
+
+/* mapfile_cdb_path - "OUTPUT.cdb" in a new string (caller frees), or NULL */
+char *mapfile_cdb_path(const char *output);
+
+/* mapfile_install - install OUTPUT (and OUTPUT.cdb if WITH_CDB) */
+int mapfile_install(const char *output, int with_cdb, const struct recipset *set,
+		    const char *defval, struct mapfile_result *res, struct a2r_err *err);
+
+#endif

@@ -1,0 +1,65 @@
+/* policy.h - which candidate addresses become map keys, and how
+ *
+ * Called after extract: policy_check() decides whether a candidate is one
+ * well-formed address Postfix can look up (and never a wildcard, a comment
+ * or a line break); policy_fold() folds it exactly as Postfix folds keys;
+ * policy_domain_match() applies relay_domains to the folded address.
+ * policy_cleanup() releases the ICU case map opened on first use.
+ */
+#ifndef A2R_POLICY_H
+#define A2R_POLICY_H
+
+#include <stddef.h>
+
+#include "util.h"
+
+#define POLICY_MAX_LOCAL 64    /* RFC 5321 4.5.3.1.1 */
+#define POLICY_MAX_ADDRESS 254 /* RFC 5321 path limit less the angle brackets */
+
+enum policy_verdict {
+	POLICY_OK = 0,
+	POLICY_EMPTY,
+	POLICY_NUL,
+	POLICY_LINEBREAK,
+	POLICY_CONTROL,
+	POLICY_SPACE,
+	POLICY_BAD_UTF8,
+	POLICY_NO_AT,
+	POLICY_MULTI_AT,
+	POLICY_WILDCARD,
+	POLICY_EMPTY_DOMAIN,
+	POLICY_LOCAL_TOO_LONG,
+	POLICY_TOO_LONG,
+	POLICY_COMMENT,
+	POLICY_BAD_LOCAL,
+	POLICY_TRAILING_DOT,
+	POLICY_BAD_DOMAIN,
+	POLICY_NVERDICTS
+};
+
+/* policy_check - is ADDR (LEN bytes, not NUL-terminated) acceptable? */
+enum policy_verdict policy_check(const char *addr, size_t len);
+
+/* policy_reason - a short phrase for a verdict ("contains whitespace") */
+const char *policy_reason(enum policy_verdict v);
+
+/* policy_fold - append ADDR folded as Postfix folds lookup keys to OUT:
+ * ASCII-only strings are lower-cased; anything else goes through ICU's
+ * full case folding (ucasemap_utf8FoldCase), as Postfix's casefold() does
+ * with smtputf8_enable = yes.  Returns 0, or -1 if ICU fails (invalid
+ * UTF-8 never gets here: policy_check rejects it). */
+int policy_fold(const char *addr, size_t len, struct strbuf *out);
+
+/* policy_check_domain - 1 if DOM (LEN bytes) is a syntactically valid
+ * domain name (letters, digits, '-', '_' and UTF-8 labels), else 0 */
+int policy_check_domain(const char *dom, size_t len);
+
+/* policy_domain_match - does the folded address ADDR have a domain listed
+ * in RELAY?  Entries are folded domains; "example.com" matches exactly,
+ * ".example.com" matches any subdomain (Postfix's convention). */
+int policy_domain_match(const struct strlist *relay, const char *addr, size_t len);
+
+/* policy_cleanup - release ICU state; safe to call more than once */
+void policy_cleanup(void);
+
+#endif

@@ -1,0 +1,384 @@
+/* conf.c - configuration keys, config file parsing, validation */
+#include "autoconf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "conf.h"
+#include "policy.h"
+
+enum key_type { K_STRING, K_PATH, K_BOOL, K_DOMAINS, K_ATTRS, K_VALUE };
+
+struct key {
+	const char *name;
+	enum key_type type;
+	size_t offset;
+	const char *def; /* default as it would be written in the file, or NULL */
+};
+
+#define F(field) offsetof(struct a2r_config, field)
+
+/* The keys, in the order the manual lists them. */
+static const struct key keys[] = {
+	{"relay_domains", K_DOMAINS, F(relay_domains), NULL},
+	{"output", K_PATH, F(output), "/etc/postfix/relay_recipients"},
+	{"cdb", K_BOOL, F(cdb), "yes"},
+	{"value", K_VALUE, F(value), "OK"},
+	{"static", K_PATH, F(static_file), NULL},
+	{"attributes", K_ATTRS, F(attributes), "proxyAddresses mail"},
+	{"exclude_disabled", K_BOOL, F(exclude_disabled), "no"},
+};
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+static const struct {
+	const char *word;
+	int value;
+} bools[] = {
+	{"yes", 1}, {"no", 0}, {"true", 1}, {"false", 0}, {"on", 1}, {"off", 0}, {"1", 1}, {"0", 0},
+};
+
+size_t
+conf_key_count(void)
+{
+	return NKEYS;
+}
+
+const char *
+conf_key_name(size_t i)
+{
+	return i < NKEYS ? keys[i].name : NULL;
+}
+
+int
+conf_key_is_flag(size_t i)
+{
+	return i < NKEYS && keys[i].type == K_BOOL;
+}
+
+/* set_string - replace a string field with a copy of VALUE */
+static int
+set_string(char **field, const char *value, const char *where, struct a2r_err *err)
+{
+	char *copy = strdup(value);
+
+	(void)where;
+	if (copy == NULL)
+		return err_nomem(err);
+	free(*field);
+	*field = copy;
+	return 0;
+}
+
+static int
+set_path(char **field, const struct key *k, const char *value, const char *where,
+	 struct a2r_err *err)
+{
+	if (value[0] == '\0')
+		return err_set(err, A2R_ERR_CONFIG, "%s: %s: empty path", where, k->name);
+	return set_string(field, value, where, err);
+}
+
+static int
+set_bool(int *field, const struct key *k, const char *value, const char *where,
+	 struct a2r_err *err)
+{
+	for (size_t i = 0; i < sizeof(bools) / sizeof(bools[0]); i++) {
+		if (strcasecmp(value, bools[i].word) == 0) {
+			*field = bools[i].value;
+			return 0;
+		}
+	}
+	return err_set(err, A2R_ERR_CONFIG, "%s: %s: \"%s\" is not yes or no", where, k->name,
+		       value);
+}
+
+/* set_domains - relay domains: validated, folded as Postfix folds them */
+static int
+set_domains(struct strlist *field, const struct key *k, const char *value, const char *where,
+	    struct a2r_err *err)
+{
+	struct strlist raw = {0};
+	struct strbuf folded = {0};
+	int rc = -1;
+
+	if (strlist_split(&raw, value) < 0) {
+		err_nomem(err);
+		goto out;
+	}
+	strlist_clear(field);
+	for (size_t i = 0; i < raw.n; i++) {
+		const char *d = raw.v[i];
+		size_t skip = d[0] == '.';
+
+		if (!policy_check_domain(d + skip, strlen(d + skip))) {
+			err_set(err, A2R_ERR_CONFIG, "%s: %s: \"%s\" is not a domain name", where,
+				k->name, d);
+			goto out;
+		}
+		folded.len = 0;
+		if (policy_fold(d, strlen(d), &folded) < 0 ||
+		    strlist_add(field, folded.p, folded.len) < 0) {
+			err_nomem(err);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	strlist_free(&raw);
+	strbuf_free(&folded);
+	return rc;
+}
+
+/* set_attrs - attribute descriptions: letters, digits and '-' */
+static int
+set_attrs(struct strlist *field, const struct key *k, const char *value, const char *where,
+	  struct a2r_err *err)
+{
+	strlist_clear(field);
+	if (strlist_split(field, value) < 0)
+		return err_nomem(err);
+	for (size_t i = 0; i < field->n; i++) {
+		const char *a = field->v[i];
+
+		for (size_t j = 0; a[j] != '\0'; j++)
+			if (!isalnum((unsigned char)a[j]) && a[j] != '-')
+				return err_set(err, A2R_ERR_CONFIG,
+					       "%s: %s: \"%s\" is not an attribute name", where,
+					       k->name, a);
+	}
+	if (field->n == 0)
+		return err_set(err, A2R_ERR_CONFIG, "%s: %s: no attribute named", where, k->name);
+	return 0;
+}
+
+/* set_value - a map value: one line of printable text */
+static int
+set_value(char **field, const struct key *k, const char *value, const char *where,
+	  struct a2r_err *err)
+{
+	if (value[0] == '\0')
+		return err_set(err, A2R_ERR_CONFIG, "%s: %s: empty value", where, k->name);
+	for (const char *p = value; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return err_set(err, A2R_ERR_CONFIG,
+				       "%s: %s: control character in value", where, k->name);
+	if (!utf8_valid((const unsigned char *)value, strlen(value)))
+		return err_set(err, A2R_ERR_CONFIG, "%s: %s: value is not valid UTF-8", where,
+			       k->name);
+	return set_string(field, value, where, err);
+}
+
+/* apply - dispatch VALUE to the setter of key K */
+static int
+apply(struct a2r_config *cfg, const struct key *k, const char *value, const char *where,
+      struct a2r_err *err)
+{
+	void *field = (char *)cfg + k->offset;
+
+	switch (k->type) {
+	case K_STRING:
+		return set_string(field, value, where, err);
+	case K_PATH:
+		return set_path(field, k, value, where, err);
+	case K_BOOL:
+		return set_bool(field, k, value, where, err);
+	case K_DOMAINS:
+		return set_domains(field, k, value, where, err);
+	case K_ATTRS:
+		return set_attrs(field, k, value, where, err);
+	case K_VALUE:
+		return set_value(field, k, value, where, err);
+	}
+	return err_set(err, A2R_ERR_INTERNAL, "%s: %s: bad key type", where, k->name);
+}
+
+static const struct key *
+find_key(const char *name)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+int
+conf_init(struct a2r_config *cfg, struct a2r_err *err)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	for (size_t i = 0; i < NKEYS; i++)
+		if (keys[i].def != NULL && apply(cfg, &keys[i], keys[i].def, "default", err) < 0)
+			return -1;
+	return 0;
+}
+
+/* conf_set - one key from the command line or the config file */
+int
+conf_set(struct a2r_config *cfg, const char *key, const char *value, const char *where,
+	 struct a2r_err *err)
+{
+	const struct key *k = find_key(key);
+	size_t idx;
+
+	if (k == NULL)
+		return err_set(err, A2R_ERR_CONFIG, "%s: unknown key \"%s\"", where, key);
+	if (apply(cfg, k, value, where, err) < 0)
+		return -1;
+	idx = (size_t)(k - keys);
+	cfg->seen[idx / 8] |= (unsigned char)(1u << (idx % 8));
+	return 0;
+}
+
+/* trim - strip leading and trailing white space in place */
+static char *
+trim(char *s)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+/* parse_line - "key = value"; LINE is modified */
+static int
+parse_line(struct a2r_config *cfg, char *line, const char *where, unsigned char *done,
+	   struct a2r_err *err)
+{
+	char *eq = strchr(line, '=');
+	char *key, *value;
+	const struct key *k;
+	size_t idx;
+
+	if (eq == NULL)
+		return err_set(err, A2R_ERR_CONFIG, "%s: expected \"key = value\"", where);
+	*eq = '\0';
+	key = trim(line);
+	value = trim(eq + 1);
+	if ((k = find_key(key)) == NULL)
+		return err_set(err, A2R_ERR_CONFIG, "%s: unknown key \"%s\"", where, key);
+	idx = (size_t)(k - keys);
+	if (done[idx / 8] & (1u << (idx % 8)))
+		return err_set(err, A2R_ERR_CONFIG, "%s: %s is set twice", where, key);
+	done[idx / 8] |= (unsigned char)(1u << (idx % 8));
+	return conf_set(cfg, key, value, where, err);
+}
+
+/* conf_load - read a config file: key = value, # comments, and lines
+ * starting with white space continue the previous one (as in main.cf) */
+int
+conf_load(struct a2r_config *cfg, const char *path, int optional, struct a2r_err *err)
+{
+	unsigned char done[sizeof(cfg->seen)] = {0};
+	struct strbuf logical = {0};
+	char where[512];
+	char *line = NULL;
+	size_t cap = 0, lineno = 0, start = 0;
+	ssize_t n;
+	FILE *fp;
+	int rc = -1;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		if (optional && errno == ENOENT)
+			return 0;
+		return err_set(err, A2R_ERR_CONFIG, "open %s: %s", path, strerror(errno));
+	}
+	for (;;) {
+		n = getline(&line, &cap, fp);
+		if (n >= 0) {
+			lineno++;
+			if (n > 0 && line[n - 1] == '\n')
+				line[--n] = '\0';
+			if (memchr(line, '\0', (size_t)n) != NULL) {
+				err_set(err, A2R_ERR_CONFIG, "%s:%zu: NUL byte", path, lineno);
+				goto out;
+			}
+			if (*trim(line) == '#' || *trim(line) == '\0')
+				continue;
+			if (isspace((unsigned char)line[0]) && logical.len > 0) {
+				if (strbuf_addc(&logical, ' ') < 0 || strbuf_addstr(&logical, line) < 0)
+					goto nomem;
+				continue;
+			}
+		}
+		/* A new logical line (or EOF) completes the previous one. */
+		if (logical.len > 0) {
+			snprintf(where, sizeof(where), "%s:%zu", path, start);
+			if (parse_line(cfg, logical.p, where, done, err) < 0)
+				goto out;
+			logical.len = 0;
+		}
+		if (n < 0)
+			break;
+		if (isspace((unsigned char)line[0])) {
+			err_set(err, A2R_ERR_CONFIG, "%s:%zu: continuation line without a key",
+				path, lineno);
+			goto out;
+		}
+		start = lineno;
+		if (strbuf_addstr(&logical, line) < 0)
+			goto nomem;
+	}
+	if (ferror(fp)) {
+		err_set(err, A2R_ERR_CONFIG, "read %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (set_string(&cfg->file, path, path, err) < 0)
+		goto out;
+	rc = 0;
+	goto out;
+nomem:
+	err_nomem(err);
+out:
+	free(line);
+	strbuf_free(&logical);
+	fclose(fp);
+	return rc;
+}
+
+/* conf_finish - what only the whole configuration can tell */
+int
+conf_finish(struct a2r_config *cfg, struct a2r_err *err)
+{
+	if (cfg->relay_domains.n == 0)
+		return err_set(err, A2R_ERR_CONFIG,
+			       "relay_domains is not set: list the domains this gateway "
+			       "relays for in %s or with --relay-domains",
+			       cfg->file ? cfg->file : "the config file");
+	return 0;
+}
+
+void
+conf_free(struct a2r_config *cfg)
+{
+	for (size_t i = 0; i < NKEYS; i++) {
+		void *field = (char *)cfg + keys[i].offset;
+
+		switch (keys[i].type) {
+		case K_STRING:
+		case K_PATH:
+		case K_VALUE:
+			free(*(char **)field);
+			*(char **)field = NULL;
+			break;
+		case K_DOMAINS:
+		case K_ATTRS:
+			strlist_free(field);
+			break;
+		case K_BOOL:
+			break;
+		}
+	}
+	free(cfg->file);
+	cfg->file = NULL;
+	free(cfg->from_ldif);
+	cfg->from_ldif = NULL;
+}

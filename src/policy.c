@@ -1,0 +1,233 @@
+/* policy.c - address validation, Postfix-compatible folding, relay domains */
+#include "autoconf.h"
+
+#include <string.h>
+
+#include <unicode/ucasemap.h>
+
+#include "policy.h"
+#include "util.h"
+
+static UCaseMap *casemap;
+
+static const char *const reasons[POLICY_NVERDICTS] = {
+	[POLICY_OK] = "ok",
+	[POLICY_EMPTY] = "empty address",
+	[POLICY_NUL] = "contains a NUL byte",
+	[POLICY_LINEBREAK] = "contains a line break",
+	[POLICY_CONTROL] = "contains a control character",
+	[POLICY_SPACE] = "contains whitespace",
+	[POLICY_BAD_UTF8] = "is not valid UTF-8",
+	[POLICY_NO_AT] = "has no @",
+	[POLICY_MULTI_AT] = "has more than one @",
+	[POLICY_WILDCARD] = "starts with @ (a domain wildcard; allowed only in the static file)",
+	[POLICY_EMPTY_DOMAIN] = "has an empty domain",
+	[POLICY_LOCAL_TOO_LONG] = "local part is longer than 64 bytes",
+	[POLICY_TOO_LONG] = "is longer than 254 bytes",
+	[POLICY_COMMENT] = "starts with # (would be a comment in the map)",
+	[POLICY_BAD_LOCAL] = "local part has a character or dot that is not allowed",
+	[POLICY_TRAILING_DOT] = "domain ends with a dot",
+	[POLICY_BAD_DOMAIN] = "domain is not a valid domain name",
+};
+
+/* policy_reason - phrase for a verdict */
+const char *
+policy_reason(enum policy_verdict v)
+{
+	if ((unsigned)v >= POLICY_NVERDICTS)
+		return "unknown";
+	return reasons[v];
+}
+
+/* scan_bytes - the byte-level checks: NUL, line breaks, controls, spaces */
+static enum policy_verdict
+scan_bytes(const unsigned char *s, size_t len)
+{
+	enum policy_verdict worst = POLICY_OK;
+
+	/* Report the most telling problem: NUL, then line break, then others. */
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '\0')
+			return POLICY_NUL;
+		if (s[i] == '\n' || s[i] == '\r')
+			worst = POLICY_LINEBREAK;
+		else if ((s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7f) {
+			if (worst == POLICY_OK || worst == POLICY_SPACE)
+				worst = POLICY_CONTROL;
+		} else if (s[i] == ' ' || s[i] == '\t') {
+			if (worst == POLICY_OK)
+				worst = POLICY_SPACE;
+		}
+	}
+	return worst;
+}
+
+/* local_char_ok - may C appear unquoted in a dot-atom local part? */
+static int
+local_char_ok(unsigned char c)
+{
+	if (c >= 0x80)
+		return 1; /* UTF-8 (RFC 6531), already validated */
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+		return 1;
+	return strchr("!#$%&'*+-/=?^_`{|}~.", c) != NULL && c != '\0';
+}
+
+/* check_local - dot-atom syntax of the local part */
+static int
+check_local(const unsigned char *s, size_t len)
+{
+	if (s[0] == '.' || s[len - 1] == '.')
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		if (!local_char_ok(s[i]))
+			return 0;
+		if (s[i] == '.' && s[i + 1] == '.')
+			return 0;
+	}
+	return 1;
+}
+
+/* policy_check_domain - host-name syntax: non-empty labels of at most 63 bytes */
+int
+policy_check_domain(const char *dom, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)dom;
+	size_t label = 0;
+
+	if (len == 0 || len > 253)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = s[i];
+
+		if (c == '.') {
+			if (label == 0)
+				return 0;
+			label = 0;
+			continue;
+		}
+		if (!(c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '-' || c == '_'))
+			return 0;
+		if (++label > 63)
+			return 0;
+	}
+	return label > 0 && utf8_valid(s, len);
+}
+
+/* policy_check - one well-formed address that Postfix can look up */
+enum policy_verdict
+policy_check(const char *addr, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)addr;
+	const char *at;
+	size_t local, domain;
+	enum policy_verdict v;
+
+	if (len == 0)
+		return POLICY_EMPTY;
+	if ((v = scan_bytes(s, len)) != POLICY_OK)
+		return v;
+	if (!utf8_valid(s, len))
+		return POLICY_BAD_UTF8;
+	if ((at = memchr(addr, '@', len)) == NULL)
+		return POLICY_NO_AT;
+	if (memchr(at + 1, '@', len - (size_t)(at - addr) - 1) != NULL)
+		return POLICY_MULTI_AT;
+	/* A key "@domain" is a wildcard for the whole domain in Postfix. */
+	if (at == addr)
+		return POLICY_WILDCARD;
+	local = (size_t)(at - addr);
+	domain = len - local - 1;
+	if (domain == 0)
+		return POLICY_EMPTY_DOMAIN;
+	if (local > POLICY_MAX_LOCAL)
+		return POLICY_LOCAL_TOO_LONG;
+	if (len > POLICY_MAX_ADDRESS)
+		return POLICY_TOO_LONG;
+	/* postmap reads a line starting with # as a comment. */
+	if (s[0] == '#')
+		return POLICY_COMMENT;
+	if (!check_local(s, local))
+		return POLICY_BAD_LOCAL;
+	if (s[len - 1] == '.')
+		return POLICY_TRAILING_DOT;
+	if (!policy_check_domain(at + 1, domain))
+		return POLICY_BAD_DOMAIN;
+	return POLICY_OK;
+}
+
+/* policy_fold - fold as Postfix's casefold() does */
+int
+policy_fold(const char *addr, size_t len, struct strbuf *out)
+{
+	UErrorCode status = U_ZERO_ERROR;
+	size_t i;
+	int32_t n;
+
+	for (i = 0; i < len && (unsigned char)addr[i] < 0x80; i++)
+		;
+	if (i == len) {
+		if (strbuf_reserve(out, len) < 0)
+			return -1;
+		for (i = 0; i < len; i++) {
+			char c = addr[i];
+
+			out->p[out->len++] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+		}
+		out->p[out->len] = '\0';
+		return 0;
+	}
+	if (casemap == NULL) {
+		casemap = ucasemap_open("en_US", U_FOLD_CASE_DEFAULT, &status);
+		if (U_FAILURE(status))
+			return -1;
+	}
+	/* Full folding grows a string by at most a factor of three. */
+	if (len > INT32_MAX / 3 || strbuf_reserve(out, 3 * len) < 0)
+		return -1;
+	n = ucasemap_utf8FoldCase(casemap, out->p + out->len, (int32_t)(3 * len + 1), addr,
+				  (int32_t)len, &status);
+	if (U_FAILURE(status))
+		return -1;
+	out->len += (size_t)n;
+	out->p[out->len] = '\0';
+	return 0;
+}
+
+/* policy_domain_match - apply relay_domains to a folded address */
+int
+policy_domain_match(const struct strlist *relay, const char *addr, size_t len)
+{
+	const char *at = memrchr(addr, '@', len);
+	const char *dom;
+	size_t dlen;
+
+	if (at == NULL)
+		return 0;
+	dom = at + 1;
+	dlen = len - (size_t)(dom - addr);
+	for (size_t i = 0; i < relay->n; i++) {
+		const char *r = relay->v[i];
+		size_t rlen = strlen(r);
+
+		if (r[0] == '.') {
+			/* ".example.com": strict subdomains only */
+			if (dlen > rlen && memcmp(dom + dlen - rlen, r, rlen) == 0)
+				return 1;
+		} else if (dlen == rlen && memcmp(dom, r, rlen) == 0) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* policy_cleanup - release ICU state */
+void
+policy_cleanup(void)
+{
+	if (casemap != NULL) {
+		ucasemap_close(casemap);
+		casemap = NULL;
+	}
+}

@@ -1,0 +1,222 @@
+/* test_collect.c - entries to the recipient set: exclusions, warnings, counts */
+#include "autoconf.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "collect.h"
+
+static char warnings[4096];
+static int nwarnings;
+
+static void
+capture(void *ctx, const char *msg)
+{
+	(void)ctx;
+	nwarnings++;
+	strncat(warnings, msg, sizeof(warnings) - strlen(warnings) - 2);
+	strcat(warnings, "\n");
+}
+
+/* A tiny entry builder: attribute name followed by its values, NULL-ended. */
+struct fixture {
+	struct berval bv[16];
+	struct berval *ptrs[24];
+	struct a2r_attr attrs[6];
+	struct a2r_entry e;
+};
+
+static void
+add_attr(struct fixture *f, size_t *nb, size_t *np, const char *name, const char *const *vals)
+{
+	struct a2r_attr *a = &f->attrs[f->e.nattrs++];
+
+	a->name = name;
+	a->vals = &f->ptrs[*np];
+	for (; *vals != NULL; vals++) {
+		f->bv[*nb].bv_val = (char *)*vals;
+		f->bv[*nb].bv_len = strlen(*vals);
+		f->ptrs[(*np)++] = &f->bv[(*nb)++];
+	}
+	f->ptrs[(*np)++] = NULL;
+}
+
+static void
+make_entry(struct fixture *f, const char *dn, const char *oc, const char *uac,
+	   const char *const *proxy, const char *mail)
+{
+	const char *ocv[] = {"top", "person", oc, NULL};
+	const char *uacv[] = {uac, NULL};
+	const char *mailv[] = {mail, NULL};
+	size_t nb = 0, np = 0;
+
+	memset(f, 0, sizeof(*f));
+	f->e.dn = dn;
+	f->e.attrs = f->attrs;
+	add_attr(f, &nb, &np, "objectClass", ocv);
+	if (uac != NULL)
+		add_attr(f, &nb, &np, "userAccountControl", uacv);
+	if (proxy != NULL)
+		add_attr(f, &nb, &np, "proxyAddresses", proxy);
+	if (mail != NULL)
+		add_attr(f, &nb, &np, "mail", mailv);
+}
+
+static void
+setup_cfg(struct a2r_config *cfg, int exclude_disabled)
+{
+	struct a2r_err err = {0};
+
+	assert_int_equal(conf_init(cfg, &err), 0);
+	assert_int_equal(conf_set(cfg, "relay_domains", "corp.example.com .corp.example.com",
+				  "test", &err),
+			 0);
+	cfg->exclude_disabled = exclude_disabled;
+	warnings[0] = '\0';
+	nwarnings = 0;
+}
+
+static void
+run(struct collect *c, int exclude_disabled, struct a2r_config *cfg)
+{
+	static const char *const p1[] = {"SMTP:John.Doe@corp.example.com",
+					 "smtp:jd@eu.corp.example.com",
+					 "X500:/o=Corp/cn=jd",
+					 "SIP:jd@corp.example.com",
+					 "smtp:john doe@corp.example.com",
+					 "smtp:jd@partner.example.net",
+					 "nocolon@corp.example.com",
+					 NULL};
+	static const char *const p2[] = {"SMTP:shared@corp.example.com", NULL};
+	static const char *const p3[] = {"smtp:pc@corp.example.com", NULL};
+	struct fixture f;
+	struct a2r_err err = {0};
+
+	setup_cfg(cfg, exclude_disabled);
+	assert_int_equal(collect_init(c, cfg, capture, NULL, &err), 0);
+	make_entry(&f, "CN=John Doe,DC=corp", "user", "512", p1, "JOHN.DOE@Corp.Example.com");
+	assert_int_equal(collect_entry(c, &f.e, &err), 0);
+	make_entry(&f, "CN=Shared,DC=corp", "user", "514", p2, NULL);
+	assert_int_equal(collect_entry(c, &f.e, &err), 0);
+	make_entry(&f, "CN=PC1,DC=corp", "computer", "4096", p3, NULL);
+	assert_int_equal(collect_entry(c, &f.e, &err), 0);
+	recipset_sort(c->set);
+}
+
+static void
+test_default_keeps_disabled(void **state)
+{
+	struct a2r_config cfg;
+	struct collect c;
+
+	(void)state;
+	run(&c, 0, &cfg);
+	assert_int_equal(recipset_size(c.set), 3);
+	assert_string_equal(recipset_key(c.set, 0, NULL), "jd@eu.corp.example.com");
+	assert_string_equal(recipset_key(c.set, 1, NULL), "john.doe@corp.example.com");
+	assert_string_equal(recipset_key(c.set, 2, NULL), "shared@corp.example.com");
+	assert_int_equal(c.stats.entries, 3);
+	assert_int_equal(c.stats.computers, 1);
+	assert_int_equal(c.stats.disabled, 0);
+	assert_int_equal(c.stats.other_total, 2);
+	assert_int_equal(c.stats.nother, 2);
+	assert_string_equal(c.stats.other[0].type, "X500");
+	assert_int_equal(c.stats.rejected_total, 1);
+	assert_int_equal(c.stats.notype, 1);
+	assert_int_equal(c.stats.not_relay, 1);
+	assert_int_equal(nwarnings, 2);
+	assert_non_null(strstr(warnings, "CN=John Doe,DC=corp: proxyAddresses value "
+					 "\"smtp:john doe@corp.example.com\" rejected: contains "
+					 "whitespace\n"));
+	assert_non_null(strstr(warnings, "\"nocolon@corp.example.com\" rejected: no address type"));
+	collect_free(&c);
+	conf_free(&cfg);
+}
+
+static void
+test_exclude_disabled(void **state)
+{
+	struct a2r_config cfg;
+	struct collect c;
+
+	(void)state;
+	run(&c, 1, &cfg);
+	assert_int_equal(recipset_size(c.set), 2);
+	assert_int_equal(c.stats.disabled, 1);
+	assert_false(recipset_contains(c.set, "shared@corp.example.com", 23));
+	collect_reset(&c);
+	assert_int_equal(recipset_size(c.set), 0);
+	assert_int_equal(c.stats.entries, 0);
+	collect_free(&c);
+	conf_free(&cfg);
+}
+
+static void
+test_static_file(void **state)
+{
+	struct a2r_config cfg;
+	struct collect c;
+	struct a2r_err err = {0};
+	char path[] = "/tmp/test_static.XXXXXX";
+	int fd = mkstemp(path);
+	const char *text = "# merged\nPostmaster@Corp.Example.com\n@Unsynced.Example.org  OK\n"
+			   "x@corp.example.com REJECT gone\n";
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	setup_cfg(&cfg, 0);
+	cfg.static_file = strdup(path);
+	assert_int_equal(collect_init(&c, &cfg, capture, NULL, &err), 0);
+	assert_int_equal(collect_static(&c, &err), 0);
+	recipset_sort(c.set);
+	assert_int_equal(recipset_size(c.set), 3);
+	assert_string_equal(recipset_key(c.set, 0, NULL), "@unsynced.example.org");
+	assert_string_equal(recipset_value(c.set, 0), "OK");
+	assert_string_equal(recipset_key(c.set, 1, NULL), "postmaster@corp.example.com");
+	assert_null(recipset_value(c.set, 1));
+	assert_string_equal(recipset_value(c.set, 2), "REJECT gone");
+	collect_free(&c);
+
+	/* a bad line is a config error naming file and line */
+	fd = open(path, O_WRONLY | O_TRUNC);
+	assert_int_equal(write(fd, "ok@x.org\nbad address@x.org\n", 27), 27);
+	close(fd);
+	assert_int_equal(collect_init(&c, &cfg, capture, NULL, &err), 0);
+	assert_int_equal(collect_static(&c, &err), -1);
+	assert_int_equal(err.code, A2R_ERR_CONFIG);
+	assert_non_null(strstr(err.msg, ":2: \"bad\" has no @"));
+	collect_free(&c);
+	unlink(path);
+	conf_free(&cfg);
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	policy_cleanup();
+	return 0;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_default_keeps_disabled),
+		cmocka_unit_test(test_exclude_disabled),
+		cmocka_unit_test(test_static_file),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, teardown);
+}

@@ -1,0 +1,141 @@
+/* test_conf.c - config file parsing and validation, table-driven */
+#include "autoconf.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "conf.h"
+#include "policy.h"
+
+struct ccase {
+	const char *text;
+	int ok;
+	const char *msg; /* substring of the error, after the file name */
+};
+
+static const struct ccase cases[] = {
+	{"relay_domains = example.org\n", 1, NULL},
+	{"# comment\n\nrelay_domains = example.org, .Example.ORG\n", 1, NULL},
+	{"relay_domains = a.example\n  b.example\n", 1, NULL},
+	{"relay_domains = example.org\nbogus = 1\n", 0, ":2: unknown key \"bogus\""},
+	{"relay_domains example.org\n", 0, ":1: expected \"key = value\""},
+	{"relay_domains = exa mple..org\n", 0, ":1: relay_domains: \"mple..org\" is not a domain"},
+	{"relay_domains = example.org\ncdb = maybe\n", 0, ":2: cdb: \"maybe\" is not yes or no"},
+	{"relay_domains = example.org\nrelay_domains = example.com\n", 0, ":2: relay_domains is set twice"},
+	{"  relay_domains = example.org\n", 0, ":1: continuation line without a key"},
+	{"relay_domains = example.org\nattributes = mail proxy_Addresses\n", 0,
+	 ":2: attributes: \"proxy_Addresses\" is not an attribute name"},
+	{"relay_domains = example.org\nvalue =\n", 0, ":2: value: empty value"},
+	{"relay_domains = example.org\noutput =\n", 0, ":2: output: empty path"},
+	{"output = /tmp/x\n", 0, "relay_domains is not set"},
+	{"relay_domains = @example.org\n", 0, ":1: relay_domains: \"@example.org\" is not a domain"},
+};
+
+static char *
+write_temp(const char *text)
+{
+	char *path = strdup("/tmp/test_conf.XXXXXX");
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+static void
+test_table(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct a2r_config cfg;
+		struct a2r_err err = {0};
+		char *path = write_temp(cases[i].text);
+		int rc;
+
+		assert_int_equal(conf_init(&cfg, &err), 0);
+		rc = conf_load(&cfg, path, 0, &err);
+		if (rc == 0)
+			rc = conf_finish(&cfg, &err);
+		if (cases[i].ok && rc != 0)
+			fail_msg("case %zu: unexpected error %s", i, err.msg);
+		if (!cases[i].ok) {
+			if (rc == 0)
+				fail_msg("case %zu: accepted", i);
+			assert_int_equal(err.code, A2R_ERR_CONFIG);
+			if (strstr(err.msg, cases[i].msg) == NULL)
+				fail_msg("case %zu: \"%s\" lacks \"%s\"", i, err.msg, cases[i].msg);
+		}
+		conf_free(&cfg);
+		unlink(path);
+		free(path);
+	}
+}
+
+static void
+test_defaults_and_override(void **state)
+{
+	struct a2r_config cfg;
+	struct a2r_err err = {0};
+	char *path = write_temp("relay_domains = Example.ORG .Corp.Example.com\ncdb = no\n");
+
+	(void)state;
+	assert_int_equal(conf_init(&cfg, &err), 0);
+	assert_string_equal(cfg.output, "/etc/postfix/relay_recipients");
+	assert_string_equal(cfg.value, "OK");
+	assert_int_equal(cfg.cdb, 1);
+	assert_int_equal(cfg.attributes.n, 2);
+	assert_int_equal(conf_load(&cfg, path, 0, &err), 0);
+	assert_int_equal(cfg.cdb, 0);
+	assert_string_equal(cfg.relay_domains.v[0], "example.org");
+	assert_string_equal(cfg.relay_domains.v[1], ".corp.example.com");
+	assert_int_equal(conf_set(&cfg, "output", "/tmp/map", "--output", &err), 0);
+	assert_string_equal(cfg.output, "/tmp/map");
+	assert_int_equal(conf_set(&cfg, "nope", "x", "--nope", &err), -1);
+	assert_string_equal(err.msg, "--nope: unknown key \"nope\"");
+	conf_free(&cfg);
+	unlink(path);
+	free(path);
+}
+
+static void
+test_missing_file(void **state)
+{
+	struct a2r_config cfg;
+	struct a2r_err err = {0};
+
+	(void)state;
+	assert_int_equal(conf_init(&cfg, &err), 0);
+	assert_int_equal(conf_load(&cfg, "/nonexistent/ad2relay.conf", 1, &err), 0);
+	assert_int_equal(conf_load(&cfg, "/nonexistent/ad2relay.conf", 0, &err), -1);
+	assert_string_equal(err.msg, "open /nonexistent/ad2relay.conf: No such file or directory");
+	conf_free(&cfg);
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	policy_cleanup();
+	return 0;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_defaults_and_override),
+		cmocka_unit_test(test_missing_file),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, teardown);
+}

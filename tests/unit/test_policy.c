@@ -1,0 +1,237 @@
+/* test_policy.c - extract + policy + folding, table-driven */
+#include "autoconf.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "extract.h"
+#include "policy.h"
+#include "util.h"
+
+/* One attribute value and what must become of it.  LEN 0 means strlen. */
+struct vcase {
+	const char *attr;
+	const char *value;
+	size_t len;
+	enum extract_kind kind;
+	enum policy_verdict verdict; /* only for EXTRACT_ADDRESS */
+	const char *folded;          /* expected key when verdict is OK */
+};
+
+#define L64 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define D60 "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd"
+
+static const struct vcase cases[] = {
+	/* proxyAddresses types */
+	{"proxyAddresses", "SMTP:John.Doe@Corp.Example.COM", 0, EXTRACT_ADDRESS, POLICY_OK,
+	 "john.doe@corp.example.com"},
+	{"proxyAddresses", "smtp:jd@corp.example.com", 0, EXTRACT_ADDRESS, POLICY_OK,
+	 "jd@corp.example.com"},
+	{"proxyAddresses", "SmTp:Mixed@Example.org", 0, EXTRACT_ADDRESS, POLICY_OK,
+	 "mixed@example.org"},
+	{"PROXYADDRESSES", "sMTP:x@example.org", 0, EXTRACT_ADDRESS, POLICY_OK, "x@example.org"},
+	{"proxyAddresses", "X500:/o=ExchangeLabs/ou=Exchange/cn=Recipients/cn=jd", 0,
+	 EXTRACT_OTHER, POLICY_OK, NULL},
+	{"proxyAddresses", "X400:c=US;a= ;p=Corp;o=Exchange;s=Doe;g=John;", 0, EXTRACT_OTHER,
+	 POLICY_OK, NULL},
+	{"proxyAddresses", "SIP:jd@corp.example.com", 0, EXTRACT_OTHER, POLICY_OK, NULL},
+	{"proxyAddresses", "sip:jd@corp.example.com", 0, EXTRACT_OTHER, POLICY_OK, NULL},
+	{"proxyAddresses", "EUM:1234;phone-context=dp.corp.example.com", 0, EXTRACT_OTHER,
+	 POLICY_OK, NULL},
+	{"proxyAddresses", "smtpx:jd@corp.example.com", 0, EXTRACT_OTHER, POLICY_OK, NULL},
+	{"proxyAddresses", "jd@corp.example.com", 0, EXTRACT_NOTYPE, POLICY_OK, NULL},
+	{"proxyAddresses", ":jd@corp.example.com", 0, EXTRACT_NOTYPE, POLICY_OK, NULL},
+	{"targetAddress", "SMTP:ext@partner.example.net", 0, EXTRACT_ADDRESS, POLICY_OK,
+	 "ext@partner.example.net"},
+	/* mail is a plain address, even if it looks typed */
+	{"mail", "Jane.Roe@Example.ORG", 0, EXTRACT_ADDRESS, POLICY_OK, "jane.roe@example.org"},
+	{"mail", "smtp:jane@example.org", 0, EXTRACT_ADDRESS, POLICY_BAD_LOCAL, NULL},
+	/* shape of the address */
+	{"mail", "", 0, EXTRACT_ADDRESS, POLICY_EMPTY, NULL},
+	{"proxyAddresses", "smtp:", 0, EXTRACT_ADDRESS, POLICY_EMPTY, NULL},
+	{"mail", "john doe@example.org", 0, EXTRACT_ADDRESS, POLICY_SPACE, NULL},
+	{"mail", "john\tdoe@example.org", 0, EXTRACT_ADDRESS, POLICY_SPACE, NULL},
+	{"mail", " jd@example.org", 0, EXTRACT_ADDRESS, POLICY_SPACE, NULL},
+	{"mail", "jd@example.org\n", 0, EXTRACT_ADDRESS, POLICY_LINEBREAK, NULL},
+	{"mail", "jd@example.org\nevil@example.org", 0, EXTRACT_ADDRESS, POLICY_LINEBREAK, NULL},
+	{"mail", "jd@example.org\r", 0, EXTRACT_ADDRESS, POLICY_LINEBREAK, NULL},
+	{"mail", "jd\0x@example.org", 16, EXTRACT_ADDRESS, POLICY_NUL, NULL},
+	{"mail", "jd\x01@example.org", 0, EXTRACT_ADDRESS, POLICY_CONTROL, NULL},
+	{"mail", "jd\x7f@example.org", 0, EXTRACT_ADDRESS, POLICY_CONTROL, NULL},
+	{"mail", "@example.org", 0, EXTRACT_ADDRESS, POLICY_WILDCARD, NULL},
+	{"proxyAddresses", "smtp:@corp.example.com", 0, EXTRACT_ADDRESS, POLICY_WILDCARD, NULL},
+	{"mail", "@", 0, EXTRACT_ADDRESS, POLICY_WILDCARD, NULL},
+	{"mail", "jd@example.org.", 0, EXTRACT_ADDRESS, POLICY_TRAILING_DOT, NULL},
+	{"mail", "a@b@example.org", 0, EXTRACT_ADDRESS, POLICY_MULTI_AT, NULL},
+	{"mail", "jd", 0, EXTRACT_ADDRESS, POLICY_NO_AT, NULL},
+	{"mail", "jd@", 0, EXTRACT_ADDRESS, POLICY_EMPTY_DOMAIN, NULL},
+	{"mail", "jd@.example.org", 0, EXTRACT_ADDRESS, POLICY_BAD_DOMAIN, NULL},
+	{"mail", "jd@example..org", 0, EXTRACT_ADDRESS, POLICY_BAD_DOMAIN, NULL},
+	{"mail", "jd@[192.0.2.1]", 0, EXTRACT_ADDRESS, POLICY_BAD_DOMAIN, NULL},
+	{"mail", "jd@exa*mple.org", 0, EXTRACT_ADDRESS, POLICY_BAD_DOMAIN, NULL},
+	{"mail", ".jd@example.org", 0, EXTRACT_ADDRESS, POLICY_BAD_LOCAL, NULL},
+	{"mail", "jd.@example.org", 0, EXTRACT_ADDRESS, POLICY_BAD_LOCAL, NULL},
+	{"mail", "j..d@example.org", 0, EXTRACT_ADDRESS, POLICY_BAD_LOCAL, NULL},
+	{"mail", "\"jd\"@example.org", 0, EXTRACT_ADDRESS, POLICY_BAD_LOCAL, NULL},
+	{"mail", "j<d>@example.org", 0, EXTRACT_ADDRESS, POLICY_BAD_LOCAL, NULL},
+	{"mail", "j,d@example.org", 0, EXTRACT_ADDRESS, POLICY_BAD_LOCAL, NULL},
+	{"mail", "#jd@example.org", 0, EXTRACT_ADDRESS, POLICY_COMMENT, NULL},
+	{"mail", "j#d@example.org", 0, EXTRACT_ADDRESS, POLICY_OK, "j#d@example.org"},
+	{"mail", "first+tag@example.org", 0, EXTRACT_ADDRESS, POLICY_OK, "first+tag@example.org"},
+	{"mail", "o'brien@example.org", 0, EXTRACT_ADDRESS, POLICY_OK, "o'brien@example.org"},
+	{"mail", "x@sub_domain.example.org", 0, EXTRACT_ADDRESS, POLICY_OK,
+	 "x@sub_domain.example.org"},
+	/* length limits: local part 64, address 254 */
+	{"mail", L64 "@example.org", 0, EXTRACT_ADDRESS, POLICY_OK, L64 "@example.org"},
+	{"mail", L64 "a@example.org", 0, EXTRACT_ADDRESS, POLICY_LOCAL_TOO_LONG, NULL},
+	{"mail", "x@" D60 "." D60 "." D60 "." D60 ".exampleab", 0, EXTRACT_ADDRESS,
+	 POLICY_TOO_LONG, NULL},
+	{"mail", "x@" D60 "." D60 "." D60 "." D60 ".examplea", 0, EXTRACT_ADDRESS, POLICY_OK,
+	 "x@" D60 "." D60 "." D60 "." D60 ".examplea"},
+	{"mail", "x@" D60 "dddd.example.org", 0, EXTRACT_ADDRESS, POLICY_BAD_DOMAIN, NULL},
+	/* UTF-8: validity and full case folding (ICU, as Postfix) */
+	{"mail", "j\xfc\x72gen@example.org", 0, EXTRACT_ADDRESS, POLICY_BAD_UTF8, NULL},
+	{"mail", "j\xc3\x28@example.org", 0, EXTRACT_ADDRESS, POLICY_BAD_UTF8, NULL},
+	{"mail", "\xc0\xaf@example.org", 0, EXTRACT_ADDRESS, POLICY_BAD_UTF8, NULL},
+	{"mail", "\xed\xa0\x80@example.org", 0, EXTRACT_ADDRESS, POLICY_BAD_UTF8, NULL},
+	{"mail", "Stra\xc3\x9f" "e@Example.org", 0, EXTRACT_ADDRESS, POLICY_OK,
+	 "strasse@example.org"},
+	{"mail", "\xc3\x84\xc3\x96\xc3\x9c@example.org", 0, EXTRACT_ADDRESS, POLICY_OK,
+	 "\xc3\xa4\xc3\xb6\xc3\xbc@example.org"},
+	{"proxyAddresses", "smtp:J\xc3\xbcrgen.M\xc3\xbcller@Corp.Example.com", 0,
+	 EXTRACT_ADDRESS, POLICY_OK, "j\xc3\xbcrgen.m\xc3\xbcller@corp.example.com"},
+	{"mail", "info@M\xc3\x9c" "NCHEN.example", 0, EXTRACT_ADDRESS, POLICY_OK,
+	 "info@m\xc3\xbc" "nchen.example"},
+	/* Greek final sigma folds to sigma; Kelvin sign K folds to k */
+	{"mail", "\xce\xa3\xcf\x82@example.org", 0, EXTRACT_ADDRESS, POLICY_OK,
+	 "\xcf\x83\xcf\x83@example.org"},
+	{"mail", "\xe2\x84\xaa@example.org", 0, EXTRACT_ADDRESS, POLICY_OK, "k@example.org"},
+};
+
+/* test_case - run one row */
+static void
+run_case(const struct vcase *t)
+{
+	size_t len = t->len ? t->len : strlen(t->value);
+	const char *addr;
+	size_t alen;
+	enum extract_kind k = extract_value(t->attr, t->value, len, &addr, &alen);
+	enum policy_verdict v;
+	struct strbuf out = {0};
+
+	if (k != t->kind)
+		fail_msg("%s \"%s\": kind %d, want %d", t->attr, t->value, k, t->kind);
+	if (k != EXTRACT_ADDRESS)
+		return;
+	v = policy_check(addr, alen);
+	if (v != t->verdict)
+		fail_msg("\"%s\": verdict \"%s\", want \"%s\"", t->value, policy_reason(v),
+			 policy_reason(t->verdict));
+	if (v != POLICY_OK)
+		return;
+	assert_int_equal(policy_fold(addr, alen, &out), 0);
+	assert_non_null(t->folded);
+	assert_string_equal(out.p, t->folded);
+	assert_int_equal(out.len, strlen(t->folded));
+	strbuf_free(&out);
+}
+
+static void
+test_table(void **state)
+{
+	(void)state;
+	assert_true(sizeof(cases) / sizeof(cases[0]) >= 40);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		run_case(&cases[i]);
+}
+
+/* Duplicates that differ only in case fold to one key. */
+static void
+test_fold_case_duplicates(void **state)
+{
+	static const char *const variants[] = {"John.Doe@Corp.Example.com",
+					       "JOHN.DOE@CORP.EXAMPLE.COM",
+					       "john.doe@corp.example.com"};
+	struct strbuf first = {0}, other = {0};
+
+	(void)state;
+	assert_int_equal(policy_fold(variants[0], strlen(variants[0]), &first), 0);
+	for (size_t i = 1; i < 3; i++) {
+		other.len = 0;
+		assert_int_equal(policy_fold(variants[i], strlen(variants[i]), &other), 0);
+		assert_string_equal(first.p, other.p);
+	}
+	/* Straße and STRASSE are one key after full folding */
+	other.len = 0;
+	first.len = 0;
+	assert_int_equal(policy_fold("Stra\xc3\x9f" "e@x.org", 13, &first), 0);
+	assert_int_equal(policy_fold("STRASSE@X.ORG", 13, &other), 0);
+	assert_string_equal(first.p, other.p);
+	strbuf_free(&first);
+	strbuf_free(&other);
+}
+
+struct dcase {
+	const char *addr;
+	int match;
+};
+
+static void
+test_relay_domains(void **state)
+{
+	static const struct dcase dc[] = {
+		{"a@corp.example.com", 1},      {"a@eu.corp.example.com", 1},
+		{"a@x.eu.corp.example.com", 1}, {"a@example.org", 1},
+		{"a@sub.example.org", 0},       {"a@notcorp.example.com", 0},
+		{"a@example.com", 0},           {"a@partner.example.net", 0},
+		{"a@corp.example.com.evil", 0}, {"a@m\xc3\xbcnchen.example", 1},
+	};
+	struct strlist relay = {0};
+
+	(void)state;
+	assert_int_equal(strlist_split(&relay, "corp.example.com, .corp.example.com example.org "
+					       "m\xc3\xbcnchen.example"),
+			 0);
+	assert_int_equal(relay.n, 4);
+	for (size_t i = 0; i < sizeof(dc) / sizeof(dc[0]); i++)
+		if (policy_domain_match(&relay, dc[i].addr, strlen(dc[i].addr)) != dc[i].match)
+			fail_msg("%s: want %d", dc[i].addr, dc[i].match);
+	strlist_free(&relay);
+}
+
+static void
+test_escape(void **state)
+{
+	struct strbuf b = {0};
+
+	(void)state;
+	assert_int_equal(escape_value(&b, "a\nb\0c\"\xff\xc3\xa4", 9), 0);
+	assert_string_equal(b.p, "a\\nb\\x00c\\\"\\xff\xc3\xa4");
+	strbuf_free(&b);
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	policy_cleanup();
+	return 0;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_fold_case_duplicates),
+		cmocka_unit_test(test_relay_domains),
+		cmocka_unit_test(test_escape),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, teardown);
+}
