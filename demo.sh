@@ -1,0 +1,39 @@
+#!/bin/sh
+# demo.sh - build ad2relay and run it on the bundled sample directory:
+# print the recipient map, install it with its cdb into a scratch
+# directory, and look an address up with Postfix's own postmap.
+#   ./demo.sh               (as root on Debian 12: installs missing packages)
+#   ./demo.sh --no-install  (build tree already configured; used by make demo)
+set -eu
+top=$(cd "$(dirname "$0")" && pwd)
+
+if [ "${1-}" != "--no-install" ]; then
+	sh "$top/tests/deps.sh"
+	cd "$top"
+	[ -x configure ] || autoreconf -fi >/dev/null 2>&1
+	mkdir -p build
+	cd build
+	[ -f Makefile ] || ../configure -q
+	make -s -j2 >/dev/null
+	bin="$top/build/ad2relay"
+else
+	bin="$(pwd)/ad2relay"
+fi
+
+out=$(mktemp -d "${TMPDIR:-/tmp}/ad2relay-demo.XXXXXX")
+trap 'rm -rf "$out"' EXIT
+mkdir "$out/postfix"
+printf 'compatibility_level = 3.6\n' >"$out/postfix/main.cf"
+
+echo "== ad2relay -c examples/sample.conf sync --from-ldif examples/sample-directory.ldif"
+echo "   (warnings: the sample holds a few malformed values on purpose)"
+"$bin" -c "$top/examples/sample.conf" sync --from-ldif "$top/examples/sample-directory.ldif" \
+	--static "$top/examples/sample-static" --output "$out/relay_recipients"
+echo
+echo "== the installed map: $out/relay_recipients (+ .cdb)"
+cat "$out/relay_recipients"
+echo
+for q in John.Doe@CORP.example.com STRASSE@Example.org nobody@corp.example.com; do
+	echo "== postmap -q $q cdb:relay_recipients"
+	/usr/sbin/postmap -c "$out/postfix" -q "$q" "cdb:$out/relay_recipients" || echo "(not found: smtpd would reject it)"
+done

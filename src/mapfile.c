@@ -159,7 +159,10 @@ write_temp(struct pending *p, const char *data, size_t len, struct a2r_err *err)
 		return err_nomem(err);
 	}
 	if ((fd = mkstemp(p->tmp)) < 0) {
-		err_set(err, A2R_ERR_WRITE, "create temp file %s: %s", p->tmp, strerror(errno));
+		int e = errno;
+		char *dir = dirname(p->tmp);
+
+		err_set(err, A2R_ERR_WRITE, "create a temp file in %s: %s", dir, strerror(e));
 		free(p->tmp);
 		p->tmp = NULL;
 		return -1;

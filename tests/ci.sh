@@ -1,0 +1,62 @@
+#!/bin/bash
+# ci.sh - the whole test suite from a clean checkout: install what the
+# tests need, build with -Werror twice (plain, and with AddressSanitizer +
+# UndefinedBehaviorSanitizer), run `make check` in both and `make distcheck`,
+# and end with one line "N passed, N failed".
+set -u
+cd "$(dirname "$0")/.."
+top=$(pwd)
+log=$(mktemp -d "${TMPDIR:-/tmp}/ad2relay-ci.XXXXXX")
+passed=0
+failed=0
+
+tally() { # tally LOGFILE - add automake's "# PASS:" / "# FAIL:" counts
+	local p f e
+	p=$(sed -n 's/^# PASS: *//p' "$1" | tail -1)
+	f=$(sed -n 's/^# FAIL: *//p' "$1" | tail -1)
+	e=$(sed -n 's/^# ERROR: *//p' "$1" | tail -1)
+	passed=$((passed + ${p:-0}))
+	failed=$((failed + ${f:-0} + ${e:-0}))
+}
+
+step() { # step NAME COMMAND... - run, show the tail on failure, count a failed step
+	local name=$1
+	shift
+	echo "== $name"
+	if ! "$@" >"$log/$name.log" 2>&1; then
+		tail -n 60 "$log/$name.log"
+		for f in $(find "$top/build-ci" "$top/build-ci-san" -name '*.log' -path '*tests*' 2>/dev/null); do
+			grep -q '^FAIL' "$f" 2>/dev/null && { echo "--- $f"; tail -n 30 "$f"; }
+		done
+		return 1
+	fi
+}
+
+step deps sh tests/deps.sh --test || { echo "0 passed, 1 failed"; exit 1; }
+step autoreconf autoreconf -fi || { echo "0 passed, 1 failed"; exit 1; }
+
+rm -rf build-ci build-ci-san
+mkdir build-ci build-ci-san
+(
+	cd build-ci-san &&
+		step configure-san ../configure --enable-sanitizers &&
+		step build-san make -j2 &&
+		step check-san make -j2 check
+)
+san=$?
+tally "$log/check-san.log" 2>/dev/null
+[ $san -ne 0 ] && ! grep -q '^# FAIL' "$log/check-san.log" 2>/dev/null && failed=$((failed + 1))
+
+(
+	cd build-ci &&
+		step configure ../configure &&
+		step distcheck make -j2 distcheck
+)
+dist=$?
+tally "$log/distcheck.log" 2>/dev/null
+[ $dist -ne 0 ] && ! grep -q '^# FAIL' "$log/distcheck.log" 2>/dev/null && failed=$((failed + 1))
+
+grep -h '^\(PASS\|FAIL\|SKIP\|ERROR\):' "$log/check-san.log" "$log/distcheck.log" 2>/dev/null
+rm -rf "$log"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ $san -eq 0 ] && [ $dist -eq 0 ]

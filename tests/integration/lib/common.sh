@@ -1,0 +1,104 @@
+# common.sh - shared helpers for the integration tests (sourced, bash)
+#
+# Each test gets its own directory ($T) from mktemp -d, removed on exit
+# together with anything registered with on_exit.  Helpers:
+#   fail MSG              print "FAIL: MSG" and exit 1
+#   run_a2r ARGS...       run ad2relay; sets $rc, $out (stdout), $err (stderr)
+#   expect_rc N           $rc must be N
+#   expect_err REGEX      stderr must match (grep -E)
+#   expect_one_line       stderr must be exactly one line
+#   postfix_dir           prints a private Postfix config dir for postmap -c
+#   snapshot DIR / unchanged DIR   record and compare every file in DIR
+#   need PROGRAM          skip (exit 77) when a server program is missing
+set -u
+
+: "${AD2RELAY:?AD2RELAY must name the ad2relay binary}"
+: "${top_srcdir:?top_srcdir must be set}"
+POSTMAP=${POSTMAP:-/usr/sbin/postmap}
+export LC_ALL=C
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/ad2relay-test.XXXXXX")
+_exit_hooks=()
+on_exit() { _exit_hooks+=("$*"); }
+_cleanup() {
+	local i
+	for ((i = ${#_exit_hooks[@]} - 1; i >= 0; i--)); do
+		eval "${_exit_hooks[$i]}" || true
+	done
+	rm -rf "$T"
+}
+trap _cleanup EXIT
+
+fail() {
+	echo "FAIL: $*" >&2
+	[ -n "${err-}" ] && printf 'last stderr:\n%s\n' "$err" >&2
+	exit 1
+}
+
+ok() { echo "ok: $*"; }
+
+need() {
+	command -v "$1" >/dev/null 2>&1 || [ -x "$1" ] || {
+		echo "SKIP: $1 not installed"
+		exit 77
+	}
+}
+
+run_a2r() {
+	set +e
+	"$AD2RELAY" "$@" >"$T/.out" 2>"$T/.err"
+	rc=$?
+	set -e
+	out=$(cat "$T/.out")
+	err=$(cat "$T/.err")
+}
+
+expect_rc() {
+	[ "$rc" = "$1" ] || fail "exit status $rc, expected $1${2:+ ($2)}"
+}
+
+expect_err() {
+	grep -Eq -- "$1" "$T/.err" || fail "stderr does not match /$1/"
+}
+
+expect_one_line() {
+	[ "$(wc -l <"$T/.err")" -eq 1 ] || fail "stderr is not one line"
+}
+
+# postfix_dir - a private config directory so postmap never reads /etc/postfix
+postfix_dir() {
+	local d="$T/postfix-etc"
+	if [ ! -d "$d" ]; then
+		mkdir -p "$d"
+		printf 'compatibility_level = 3.6\nsmtputf8_enable = yes\n' >"$d/main.cf"
+	fi
+	echo "$d"
+}
+
+# snapshot - remember names and checksums of every file in DIR
+snapshot() {
+	(cd "$1" && find . -type f -print0 | sort -z | xargs -0r sha256sum) >"$T/.snap.$(echo "$1" | md5sum | cut -c1-8)"
+}
+
+# unchanged - DIR holds exactly the files of the last snapshot, byte for byte
+unchanged() {
+	local now="$T/.now"
+	(cd "$1" && find . -type f -print0 | sort -z | xargs -0r sha256sum) >"$now"
+	diff -u "$T/.snap.$(echo "$1" | md5sum | cut -c1-8)" "$now" >&2 ||
+		fail "$1 changed (or gained a temp file)"
+}
+
+# gen_ldif N FILE - N users with SMTP:/smtp:/X500: values, some UTF-8
+gen_ldif() {
+	awk -v n="$1" 'BEGIN {
+		for (i = 1; i <= n; i++) {
+			printf "dn: CN=User %d,OU=Staff,DC=corp,DC=example,DC=com\n", i
+			print "objectClass: user"
+			printf "userAccountControl: %d\n", (i % 50 == 0) ? 514 : 512
+			printf "proxyAddresses: SMTP:User.%d@Corp.Example.com\n", i
+			printf "proxyAddresses: smtp:u%d@example.org\n", i
+			printf "proxyAddresses: X500:/o=Corp/cn=u%d\n", i
+			printf "mail: User.%d@corp.example.com\n\n", i
+		}
+	}' >"$2"
+}

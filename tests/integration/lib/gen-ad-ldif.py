@@ -62,6 +62,7 @@ Writes are streamed; N=500000 takes seconds and a few hundred MB.
 import argparse
 import base64
 import random
+import re
 import sys
 
 FIRST = ["James", "Mary", "John", "Patricia", "Robert", "Jennifer", "Michael",
@@ -94,16 +95,13 @@ def fold(addr):
 
 # ------------------------------------------------------------------ LDIF
 
-def _needs_base64(raw):
+# Anything that is not a SAFE-STRING (RFC 2849) -- and a trailing space.
+_UNSAFE = re.compile(r"^[ :<]|[\x00\n\r]|[^\x00-\x7f]| $")
+
+
+def _needs_base64(value):
     """RFC 2849: SAFE-STRING or base64 (also base64 for a trailing space)."""
-    if not raw:
-        return False
-    if raw[0] in b" :<" or raw[-1:] == b" ":
-        return True
-    for b in raw:
-        if b == 0 or b == 10 or b == 13 or b > 127:
-            return True
-    return False
+    return _UNSAFE.search(value) is not None
 
 
 def _fold_line(line, out):
@@ -123,12 +121,16 @@ def ldif_entry(dn, attrs):
     attrs: list of (name, value) with value str (UTF-8) or bytes (binary)."""
     out = []
     for name, value in [("dn", dn)] + attrs:
-        raw = value if isinstance(value, bytes) else value.encode("utf-8")
-        if isinstance(value, bytes) or _needs_base64(raw):
-            line = "%s:: %s" % (name, base64.b64encode(raw).decode("ascii"))
+        if isinstance(value, bytes):
+            line = "%s:: %s" % (name, base64.b64encode(value).decode("ascii"))
+        elif _needs_base64(value):
+            line = "%s:: %s" % (name, base64.b64encode(value.encode("utf-8")).decode("ascii"))
         else:
             line = "%s: %s" % (name, value)
-        _fold_line(line, out)
+        if len(line) <= 76:
+            out.append(line)
+        else:
+            _fold_line(line, out)
     out.append("")
     return "\n".join(out) + "\n"
 
@@ -146,14 +148,20 @@ def dn_escape(value):
 
 # ------------------------------------------------------------- generator
 
+# whitespace (any Unicode space) and control characters
+_BAD_CHAR = re.compile(r"[\s\x00-\x1f\x7f]")
+
 class Generator:
     def __init__(self, args, out):
         self.args = args
         self.base = args.base
         self.out = out
         self.rng = random.Random(args.seed)
-        # folded address -> True if seen on an object that is not disabled
-        self.expected = {}
+        # UTF-8 folded address + b"\x01" (seen on an object that is not
+        # disabled) or b"\x00" (disabled); sorted and merged at the end.
+        # Valid addresses hold no control characters, so the flag byte sorts
+        # below any address byte and sorting keeps the byte order of keys.
+        self.expected = []
         self.stats = {k: 0 for k in (
             "entries", "users", "users_disabled", "users_with_addresses",
             "groups", "groups_mail", "contacts", "computers",
@@ -173,39 +181,35 @@ class Generator:
         """Write an entry; account for its addresses in the expected sets."""
         self.out.write(ldif_entry(dn, attrs))
         self.stats["entries"] += 1
+        stats = self.stats
         for name, value in attrs:
             if name == "proxyAddresses":
-                self.stats["proxy_values"] += 1
-                if value[:5].lower() == "smtp:":
-                    self.stats["proxy_smtp_values"] += 1
-                else:
-                    self.stats["proxy_other_values"] += 1
-            elif name == "mail":
-                self.stats["mail_values"] += 1
-        if not exported:
-            return
-        for name, value in attrs:
-            if name == "proxyAddresses":
+                stats["proxy_values"] += 1
                 if value[:5].lower() != "smtp:":
+                    stats["proxy_other_values"] += 1
                     continue
+                stats["proxy_smtp_values"] += 1
                 addr = value[5:]
             elif name == "mail":
+                stats["mail_values"] += 1
                 addr = value
             else:
+                continue
+            if not exported:
                 continue
             if not self.valid(addr):
                 continue
             key = fold(addr)
             if not in_relay_domain(key.rsplit("@", 1)[1]):
                 continue
-            self.expected[key] = self.expected.get(key, False) or not disabled
+            self.expected.append(key.encode("utf-8") + (b"\x00" if disabled else b"\x01"))
 
     @staticmethod
     def valid(addr):
         """The policy of DESIGN.md, as far as the generated values need it."""
         if addr.count("@") != 1 or addr.startswith("@") or addr.endswith("@"):
             return False
-        if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in addr):
+        if _BAD_CHAR.search(addr):
             return False
         local, domain = addr.split("@")
         if len(local.encode()) > 64 or len(domain.encode()) > 255 or len(addr.encode()) > 254:
@@ -490,10 +494,28 @@ class Generator:
         self.computers()
 
 
+def merge_expected(flagged):
+    """Sort the flagged keys in place; return (all, enabled) lists of
+    unique UTF-8 keys in byte order."""
+    flagged.sort()
+    all_keys, enabled = [], []
+    prev = None
+    for item in flagged:
+        key, flag = item[:-1], item[-1]
+        if key != prev:
+            all_keys.append(key)
+            prev = key
+            if flag:
+                enabled.append(key)
+        elif flag and (not enabled or enabled[-1] != key):
+            enabled.append(key)
+    return all_keys, enabled
+
+
 def write_list(path, keys):
-    data = sorted(k.encode("utf-8") for k in keys)
-    with open(path, "wb") as f:
-        f.write(b"".join(k + b"\n" for k in data))
+    with open(path, "wb", buffering=1 << 20) as f:
+        for k in keys:
+            f.write(k + b"\n")
 
 
 def main():
@@ -521,13 +543,14 @@ def main():
     gen.run()
     out.close()
 
-    write_list(args.expected, gen.expected.keys())
+    all_keys, enabled = merge_expected(gen.expected)
+    write_list(args.expected, all_keys)
     if args.expected_exclude_disabled:
-        write_list(args.expected_exclude_disabled, (k for k, v in gen.expected.items() if v))
+        write_list(args.expected_exclude_disabled, enabled)
     if args.stats:
         st = dict(gen.stats)
-        st["addresses"] = len(gen.expected)
-        st["addresses_enabled"] = sum(1 for v in gen.expected.values() if v)
+        st["addresses"] = len(all_keys)
+        st["addresses_enabled"] = len(enabled)
         with open(args.stats, "w") as f:
             for k in sorted(st):
                 f.write("%s=%d\n" % (k, st[k]))
