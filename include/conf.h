@@ -26,8 +26,38 @@ struct a2r_config {
 	struct strlist attributes;    /* address attributes */
 	int exclude_disabled;         /* skip userAccountControl bit 2 */
 	char *from_ldif;              /* read entries from this LDIF file */
+	/* live directory */
+	struct strlist uri;           /* LDAP URIs, tried in order */
+	char *base;                   /* search base, or NULL for the rootDSE's */
+	int bind;                     /* enum conf_bind */
+	char *binddn;
+	char *bindpw_file;
+	int tls;                      /* enum conf_tls */
+	char *tls_cacert;
+	int allow_plaintext_bind;
+	long timeout;                 /* seconds, connect and each operation */
+	long page_size;
+	unsigned objects;             /* CONF_OBJ_* bits */
+	char *filter;                 /* extra filter ANDed in, or NULL */
 	unsigned char seen[32];       /* which keys were set, by table index */
 };
+
+enum conf_bind { CONF_BIND_DEFAULT, CONF_BIND_ANONYMOUS, CONF_BIND_SIMPLE, CONF_BIND_EXTERNAL };
+enum conf_tls { CONF_TLS_STARTTLS, CONF_TLS_NONE };
+
+/* Object kinds of the "objects" key. */
+#define CONF_OBJ_USERS 0x01
+#define CONF_OBJ_GROUPS 0x02
+#define CONF_OBJ_CONTACTS 0x04
+#define CONF_OBJ_PUBLICFOLDERS 0x08
+#define CONF_OBJ_DYNAMIC 0x10
+#define CONF_OBJ_ALL 0x1f
+
+/* conf_object_name - the "objects" word for bit BIT, or NULL */
+const char *conf_object_name(unsigned bit);
+
+/* conf_bind_name - "simple", "anonymous", ... for a conf_bind value */
+const char *conf_bind_name(int bind);
 
 /* conf_init - defaults; returns 0 or -1 (out of memory) */
 int conf_init(struct a2r_config *cfg, struct a2r_err *err);
@@ -41,7 +71,9 @@ int conf_load(struct a2r_config *cfg, const char *path, int optional, struct a2r
 int conf_set(struct a2r_config *cfg, const char *key, const char *value, const char *where,
 	     struct a2r_err *err);
 
-/* conf_finish - check the configuration as a whole */
+/* conf_finish - check the configuration as a whole: relay_domains set;
+ * a simple bind has binddn and bindpw_file; no password bind over an
+ * unencrypted ldap:// URI unless allow_plaintext_bind. */
 int conf_finish(struct a2r_config *cfg, struct a2r_err *err);
 
 void conf_free(struct a2r_config *cfg);

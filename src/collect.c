@@ -167,12 +167,21 @@ collect_entry(struct collect *c, const struct a2r_entry *e, struct a2r_err *err)
 		c->stats.disabled++;
 		return 0;
 	}
+	/* An attribute may come in more than one piece (a server may return
+	 * the same type twice): walk them all. */
 	for (size_t i = 0; i < attrs->n; i++) {
-		const struct a2r_attr *a = find_attr(e, attrs->v[i]);
+		size_t len = strlen(attrs->v[i]);
 
-		for (size_t j = 0; a != NULL && a->vals != NULL && a->vals[j] != NULL; j++)
-			if (take_value(c, e->dn, attrs->v[i], a->vals[j], err) < 0)
-				return -1;
+		for (size_t k = 0; k < e->nattrs; k++) {
+			const struct a2r_attr *a = &e->attrs[k];
+
+			if (strncasecmp(a->name, attrs->v[i], len) != 0 ||
+			    (a->name[len] != '\0' && a->name[len] != ';'))
+				continue;
+			for (size_t j = 0; a->vals != NULL && a->vals[j] != NULL; j++)
+				if (take_value(c, e->dn, attrs->v[i], a->vals[j], err) < 0)
+					return -1;
+		}
 	}
 	return 0;
 }

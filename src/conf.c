@@ -12,7 +12,21 @@
 #include "conf.h"
 #include "policy.h"
 
-enum key_type { K_STRING, K_PATH, K_BOOL, K_DOMAINS, K_ATTRS, K_VALUE };
+enum key_type {
+	K_STRING,
+	K_PATH,
+	K_BOOL,
+	K_DOMAINS,
+	K_ATTRS,
+	K_VALUE,
+	K_URIS,
+	K_FILTER,
+	K_SECONDS,
+	K_PAGESIZE,
+	K_BIND,
+	K_TLS,
+	K_OBJECTS,
+};
 
 struct key {
 	const char *name;
@@ -32,6 +46,46 @@ static const struct key keys[] = {
 	{"static", K_PATH, F(static_file), NULL},
 	{"attributes", K_ATTRS, F(attributes), "proxyAddresses mail"},
 	{"exclude_disabled", K_BOOL, F(exclude_disabled), "no"},
+	{"uri", K_URIS, F(uri), NULL},
+	{"base", K_STRING, F(base), NULL},
+	{"bind", K_BIND, F(bind), NULL},
+	{"binddn", K_STRING, F(binddn), NULL},
+	{"bindpw_file", K_PATH, F(bindpw_file), NULL},
+	{"tls", K_TLS, F(tls), "starttls"},
+	{"tls_cacert", K_PATH, F(tls_cacert), NULL},
+	{"allow_plaintext_bind", K_BOOL, F(allow_plaintext_bind), "no"},
+	{"timeout", K_SECONDS, F(timeout), "10"},
+	{"page_size", K_PAGESIZE, F(page_size), "500"},
+	{"objects", K_OBJECTS, F(objects), "users groups contacts publicfolders dynamic"},
+	{"filter", K_FILTER, F(filter), NULL},
+};
+
+/* Words of the enumerated keys. */
+struct word {
+	const char *word;
+	int value;
+};
+
+static const struct word bind_words[] = {
+	{"anonymous", CONF_BIND_ANONYMOUS},
+	{"simple", CONF_BIND_SIMPLE},
+	{"external", CONF_BIND_EXTERNAL},
+	{NULL, 0},
+};
+
+static const struct word tls_words[] = {
+	{"starttls", CONF_TLS_STARTTLS},
+	{"none", CONF_TLS_NONE},
+	{NULL, 0},
+};
+
+static const struct word object_words[] = {
+	{"users", CONF_OBJ_USERS},
+	{"groups", CONF_OBJ_GROUPS},
+	{"contacts", CONF_OBJ_CONTACTS},
+	{"publicfolders", CONF_OBJ_PUBLICFOLDERS},
+	{"dynamic", CONF_OBJ_DYNAMIC},
+	{NULL, 0},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -42,6 +96,24 @@ static const struct {
 } bools[] = {
 	{"yes", 1}, {"no", 0}, {"true", 1}, {"false", 0}, {"on", 1}, {"off", 0}, {"1", 1}, {"0", 0},
 };
+
+const char *
+conf_object_name(unsigned bit)
+{
+	for (size_t i = 0; object_words[i].word != NULL; i++)
+		if ((unsigned)object_words[i].value == bit)
+			return object_words[i].word;
+	return NULL;
+}
+
+const char *
+conf_bind_name(int bind)
+{
+	for (size_t i = 0; bind_words[i].word != NULL; i++)
+		if (bind_words[i].value == bind)
+			return bind_words[i].word;
+	return "default";
+}
 
 size_t
 conf_key_count(void)
@@ -174,6 +246,114 @@ set_value(char **field, const struct key *k, const char *value, const char *wher
 	return set_string(field, value, where, err);
 }
 
+/* set_word - one of the words of an enumerated key */
+static int
+set_word(int *field, const struct word *words, const struct key *k, const char *value,
+	 const char *where, struct a2r_err *err)
+{
+	struct strbuf list = {0};
+
+	for (size_t i = 0; words[i].word != NULL; i++)
+		if (strcasecmp(value, words[i].word) == 0) {
+			*field = words[i].value;
+			return 0;
+		}
+	for (size_t i = 0; words[i].word != NULL; i++)
+		if (strbuf_addstr(&list, i ? ", " : "") < 0 || strbuf_addstr(&list, words[i].word) < 0)
+			break;
+	err_set(err, A2R_ERR_CONFIG, "%s: %s: \"%s\" is not one of %s", where, k->name, value,
+		list.p ? list.p : "");
+	strbuf_free(&list);
+	return -1;
+}
+
+/* set_objects - a list of object kinds */
+static int
+set_objects(unsigned *field, const struct key *k, const char *value, const char *where,
+	    struct a2r_err *err)
+{
+	struct strlist l = {0};
+	int bit, rc = 0;
+
+	if (strlist_split(&l, value) < 0)
+		return err_nomem(err);
+	*field = 0;
+	for (size_t i = 0; rc == 0 && i < l.n; i++)
+		if ((rc = set_word(&bit, object_words, k, l.v[i], where, err)) == 0)
+			*field |= (unsigned)bit;
+	if (rc == 0 && *field == 0)
+		rc = err_set(err, A2R_ERR_CONFIG, "%s: %s: no object kind named", where, k->name);
+	strlist_free(&l);
+	return rc;
+}
+
+/* set_number - an integer within [MIN, MAX] */
+static int
+set_number(long *field, const struct key *k, const char *value, long min, long max,
+	   const char *where, struct a2r_err *err)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(value, &end, 10);
+	if (errno != 0 || end == value || *end != '\0' || v < min || v > max)
+		return err_set(err, A2R_ERR_CONFIG, "%s: %s: \"%s\" is not a number from %ld to %ld",
+			       where, k->name, value, min, max);
+	*field = v;
+	return 0;
+}
+
+/* set_uris - LDAP URIs: ldap://, ldaps:// or ldapi://, one or more */
+static int
+set_uris(struct strlist *field, const struct key *k, const char *value, const char *where,
+	 struct a2r_err *err)
+{
+	static const char *const schemes[] = {"ldap://", "ldaps://", "ldapi://"};
+
+	strlist_clear(field);
+	if (strlist_split(field, value) < 0)
+		return err_nomem(err);
+	for (size_t i = 0; i < field->n; i++) {
+		size_t j;
+
+		for (j = 0; j < 3; j++)
+			if (strncasecmp(field->v[i], schemes[j], strlen(schemes[j])) == 0)
+				break;
+		if (j == 3)
+			return err_set(err, A2R_ERR_CONFIG,
+				       "%s: %s: \"%s\" is not an ldap://, ldaps:// or ldapi:// URI",
+				       where, k->name, field->v[i]);
+	}
+	return 0;
+}
+
+/* set_filter - an LDAP filter in parentheses, parentheses balanced */
+static int
+set_filter(char **field, const struct key *k, const char *value, const char *where,
+	   struct a2r_err *err)
+{
+	int depth = 0;
+
+	if (value[0] != '(')
+		goto bad;
+	for (const char *p = value; *p != '\0'; p++) {
+		/* nothing may follow the closing parenthesis */
+		if (depth == 0 && p != value)
+			goto bad;
+		if (*p == '(')
+			depth++;
+		else if (*p == ')')
+			depth--;
+	}
+	if (depth != 0)
+		goto bad;
+	return set_string(field, value, where, err);
+bad:
+	return err_set(err, A2R_ERR_CONFIG,
+		       "%s: %s: \"%s\" is not one LDAP filter in parentheses", where, k->name, value);
+}
+
 /* apply - dispatch VALUE to the setter of key K */
 static int
 apply(struct a2r_config *cfg, const struct key *k, const char *value, const char *where,
@@ -194,6 +374,20 @@ apply(struct a2r_config *cfg, const struct key *k, const char *value, const char
 		return set_attrs(field, k, value, where, err);
 	case K_VALUE:
 		return set_value(field, k, value, where, err);
+	case K_URIS:
+		return set_uris(field, k, value, where, err);
+	case K_FILTER:
+		return set_filter(field, k, value, where, err);
+	case K_SECONDS:
+		return set_number(field, k, value, 1, 3600, where, err);
+	case K_PAGESIZE:
+		return set_number(field, k, value, 1, 5000, where, err);
+	case K_BIND:
+		return set_word(field, bind_words, k, value, where, err);
+	case K_TLS:
+		return set_word(field, tls_words, k, value, where, err);
+	case K_OBJECTS:
+		return set_objects(field, k, value, where, err);
 	}
 	return err_set(err, A2R_ERR_INTERNAL, "%s: %s: bad key type", where, k->name);
 }
@@ -344,6 +538,22 @@ out:
 	return rc;
 }
 
+/* conf_check_plaintext - refuse a password over an unencrypted connection */
+static int
+conf_check_plaintext(const struct a2r_config *cfg, struct a2r_err *err)
+{
+	if (cfg->bind != CONF_BIND_SIMPLE || cfg->tls != CONF_TLS_NONE || cfg->allow_plaintext_bind)
+		return 0;
+	for (size_t i = 0; i < cfg->uri.n; i++)
+		if (strncasecmp(cfg->uri.v[i], "ldap://", 7) == 0)
+			return err_set(err, A2R_ERR_CONFIG,
+				       "%s: refusing a simple bind with a password over plain LDAP "
+				       "(tls = none): use ldaps:// or tls = starttls, or set "
+				       "allow_plaintext_bind = yes",
+				       cfg->uri.v[i]);
+	return 0;
+}
+
 /* conf_finish - what only the whole configuration can tell */
 int
 conf_finish(struct a2r_config *cfg, struct a2r_err *err)
@@ -353,7 +563,13 @@ conf_finish(struct a2r_config *cfg, struct a2r_err *err)
 			       "relay_domains is not set: list the domains this gateway "
 			       "relays for in %s or with --relay-domains",
 			       cfg->file ? cfg->file : "the config file");
-	return 0;
+	if (cfg->bind == CONF_BIND_DEFAULT)
+		cfg->bind = cfg->binddn ? CONF_BIND_SIMPLE : CONF_BIND_ANONYMOUS;
+	if (cfg->bind == CONF_BIND_SIMPLE && (cfg->binddn == NULL || cfg->bindpw_file == NULL))
+		return err_set(err, A2R_ERR_CONFIG,
+			       "bind = simple needs binddn and bindpw_file (the password is "
+			       "read from that file, never from the command line)");
+	return conf_check_plaintext(cfg, err);
 }
 
 void
@@ -366,14 +582,21 @@ conf_free(struct a2r_config *cfg)
 		case K_STRING:
 		case K_PATH:
 		case K_VALUE:
+		case K_FILTER:
 			free(*(char **)field);
 			*(char **)field = NULL;
 			break;
 		case K_DOMAINS:
 		case K_ATTRS:
+		case K_URIS:
 			strlist_free(field);
 			break;
 		case K_BOOL:
+		case K_SECONDS:
+		case K_PAGESIZE:
+		case K_BIND:
+		case K_TLS:
+		case K_OBJECTS:
 			break;
 		}
 	}

@@ -101,7 +101,7 @@ first_line(const char *buf, unsigned long *skipped)
 }
 
 /* not_an_entry - ldapsearch writes search references ("ref:") and, without
- * -LLL, a trailer ("search:", "result:").  Returns 1 to skip the record, 0
+ * any -L, a trailer ("search:", "result:").  Returns 1 to skip the record, 0
  * for an entry, -1 (ERR set) when the trailer says the search failed:
  * such an export is incomplete. */
 static int

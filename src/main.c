@@ -18,6 +18,7 @@
 #include "mapfile.h"
 #include "policy.h"
 #include "report.h"
+#include "search.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -65,10 +66,12 @@ struct command {
 
 static int cmd_sync(struct opts *o, struct a2r_config *cfg, struct a2r_err *err);
 static int cmd_dump(struct opts *o, struct a2r_config *cfg, struct a2r_err *err);
+static int cmd_test(struct opts *o, struct a2r_config *cfg, struct a2r_err *err);
 
 static const struct command commands[] = {
 	{"sync", cmd_sync, "sync [--from-ldif FILE]    export and install the maps if changed"},
 	{"dump", cmd_dump, "dump [--from-ldif FILE] [--format map|list|json]   print the set"},
+	{"test", cmd_test, "test                       connect, bind, search; report DC and counts"},
 };
 
 /* Number of options that are not config keys (see build_options). */
@@ -274,21 +277,83 @@ summarize(const char *from, const struct collect *c)
 		    st->static_lines);
 }
 
-/* export - build the sorted recipient set from the configured source */
-static int
-export(struct opts *o, struct a2r_config *cfg, struct collect *c, struct a2r_err *err)
+/* note_dc - -v: why a DC was passed over */
+static void
+note_dc(void *ctx, const char *msg)
 {
-	if (o->from_ldif == NULL)
-		return err_set(err, A2R_ERR_USAGE,
-			       "no source: give --from-ldif FILE (live directory reading is "
-			       "not available in this version)");
+	(void)ctx;
+	report_info("%s", msg);
+}
+
+/* export - build the sorted recipient set from the configured source;
+ * REP (may be NULL) describes a live directory read */
+static int
+export(struct opts *o, struct a2r_config *cfg, struct collect *c, struct search_report *rep,
+       struct a2r_err *err)
+{
+	struct search_report own = {0};
+	char from[600];
+	int rc = -1;
+
+	if (rep == NULL)
+		rep = &own;
 	if (collect_init(c, cfg, report_collect_warning, NULL, err) < 0)
 		return -1;
-	if (read_ldif(o->from_ldif, c, err) < 0 || collect_static(c, err) < 0)
-		return -1;
+	if (o->from_ldif != NULL) {
+		if (read_ldif(o->from_ldif, c, err) < 0)
+			goto out;
+		snprintf(from, sizeof(from), "%s", o->from_ldif);
+	} else {
+		if (cfg->uri.n > 0 && o->verbose) {
+			char *f = search_filter(cfg);
+
+			report_info("filter: %s", f ? f : "?");
+			free(f);
+		}
+		if (search_export(cfg, c, rep, note_dc, NULL, err) < 0)
+			goto out;
+		snprintf(from, sizeof(from), "%s (base %s, %s, %lu pages, %lu references skipped)",
+			 rep->uri, rep->base, rep->tls, rep->pages, rep->refs);
+	}
+	if (collect_static(c, err) < 0)
+		goto out;
 	recipset_sort(c->set);
-	summarize(o->from_ldif, c);
-	return 0;
+	summarize(from, c);
+	rc = 0;
+out:
+	search_report_free(&own);
+	return rc;
+}
+
+/* cmd_test - connect, bind and search; say what was used and found */
+static int
+cmd_test(struct opts *o, struct a2r_config *cfg, struct a2r_err *err)
+{
+	struct collect c = {0};
+	struct search_report rep = {0};
+	int rc = -1;
+
+	if (o->from_ldif != NULL || o->format != NULL) {
+		err_set(err, A2R_ERR_USAGE, "test reads the live directory: no --from-ldif, --format");
+		goto out;
+	}
+	if (export(o, cfg, &c, &rep, err) < 0)
+		goto out;
+	printf("dc:        %s%s\n", rep.uri,
+	       rep.failed_dcs ? " (after earlier DCs failed; -v says why)" : "");
+	printf("tls:       %s\n", rep.tls);
+	printf("bind:      %s%s%s\n", conf_bind_name(cfg->bind), cfg->binddn ? " as " : "",
+	       cfg->binddn ? cfg->binddn : "");
+	printf("base:      %s\n", rep.base);
+	printf("filter:    %s\n", rep.filter);
+	printf("entries:   %lu in %lu pages (%lu continuation references skipped)\n", rep.entries,
+	       rep.pages, rep.refs);
+	printf("addresses: %zu would be exported\n", recipset_size(c.set));
+	rc = 0;
+out:
+	search_report_free(&rep);
+	collect_free(&c);
+	return rc;
 }
 
 static int
@@ -302,7 +367,7 @@ cmd_sync(struct opts *o, struct a2r_config *cfg, struct a2r_err *err)
 		err_set(err, A2R_ERR_USAGE, "--format applies to dump only");
 		goto out;
 	}
-	if (export(o, cfg, &c, err) < 0)
+	if (export(o, cfg, &c, NULL, err) < 0)
 		goto out;
 	if (mapfile_install(cfg->output, cfg->cdb, c.set, cfg->value, &res, err) < 0) {
 		err_prefix(err, "install %s", cfg->output);
@@ -379,7 +444,7 @@ cmd_dump(struct opts *o, struct a2r_config *cfg, struct a2r_err *err)
 		err_set(err, A2R_ERR_USAGE, "--format %s: use map, list or json", o->format);
 		goto out;
 	}
-	if (export(o, cfg, &c, err) < 0)
+	if (export(o, cfg, &c, NULL, err) < 0)
 		goto out;
 	print_set(c.set, cfg->value, format);
 	if (fflush(stdout) != 0 || ferror(stdout)) {

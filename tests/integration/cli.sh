@@ -34,8 +34,8 @@ expect_rc 64
 expect_err 'unexpected argument "extra"'
 
 run_a2r dump -c /dev/null --relay-domains example.org
-expect_rc 64
-expect_err 'no source'
+expect_rc 78
+expect_err 'no directory to read: set uri \(or use --from-ldif FILE\)'
 ok "usage errors exit 64"
 
 # configuration errors: FILE:LINE, exit 78, one line

@@ -116,14 +116,30 @@ def _fold_line(line, out):
         i += 75
 
 
+# Fast path: all text values of an entry joined with "\n" are checked at once.
+_UNSAFE_JOINED = re.compile(r"(?m)^[ :<]| $|[\x00\r]")
+
+
+def _fold(line):
+    """_fold_line for one line, returned as a str."""
+    if len(line) <= 76:
+        return line
+    return "\n ".join([line[:76]] + [line[i:i + 75] for i in range(76, len(line), 75)])
+
+
 def ldif_entry(dn, attrs):
     """Return one LDIF record (with trailing blank line) as a str.
     attrs: list of (name, value) with value str (UTF-8) or bytes (binary)."""
+    pairs = [("dn", dn)] + attrs
+    texts = [v for _, v in pairs if v.__class__ is str]
+    joined = "\n".join(texts)
+    all_safe = (joined.isascii() and joined.count("\n") == len(texts) - 1
+                and _UNSAFE_JOINED.search(joined) is None)
     out = []
-    for name, value in [("dn", dn)] + attrs:
-        if isinstance(value, bytes):
+    for name, value in pairs:
+        if value.__class__ is bytes:
             line = "%s:: %s" % (name, base64.b64encode(value).decode("ascii"))
-        elif _needs_base64(value):
+        elif not all_safe and _needs_base64(value):
             line = "%s:: %s" % (name, base64.b64encode(value.encode("utf-8")).decode("ascii"))
         else:
             line = "%s: %s" % (name, value)
@@ -223,8 +239,8 @@ class Generator:
                      ("ou", rdn_val)]
         else:
             attrs = [("objectClass", "top"), ("objectClass", "container"),
-                     ("cn", rdn_val), ("objectCategory", self.cat("Container"))]
-        attrs.append(("objectGUID", self.guid()))
+                     ("cn", rdn_val), ("objectCategory", self.cat("Container")),
+                     ("objectGUID", self.guid())]
         self.emit(dn, attrs, exported=False)
         self.stats["containers"] += 1
 
@@ -286,6 +302,11 @@ class Generator:
 
     def users(self):
         rng = self.rng
+        # The fast path needs a plain-ASCII base DN.
+        fast = self.base.isascii() and not _needs_base64(self.base)
+        self._user_classes = ("objectClass: top\nobjectClass: person\n"
+                              "objectClass: organizationalPerson\nobjectClass: user")
+        self._person_category = _fold("objectCategory: " + self.cat("Person"))
         for i in range(1, self.args.users + 1):
             first, last = self.user_names(i)
             cn, dn = self.user_dn(i)
@@ -319,10 +340,53 @@ class Generator:
             if i % 97 == 0:
                 proxies.append("smtp:%s@EXAMPLE.ORG" % local.upper())
             hide = rng.random() < 0.01
+            if fast:
+                self.mailbox_user_fast(i, dn, cn, last, first, sam, local, uac,
+                                       proxies, primary, hide)
+                continue
             self.user(dn, cn, last, first, sam, local + "@" + MAIL_DOMAIN, uac,
                       proxies=proxies, mail=primary, hide=hide,
                       extra=[("mailNickname", local),
                              ("legacyExchangeDN", "%s/cn=%s" % (EXG, sam))])
+
+    def mailbox_user_fast(self, i, dn, cn, last, first, sam, local, uac,
+                          proxies, primary, hide):
+        """Same output as user(...) for a bulk mailbox user (all ASCII, no
+        value needs base64), written without the generic per-value checks:
+        about three times faster, which matters for --users 500000."""
+        lines = [_fold("dn: " + dn), self._user_classes, "cn: " + cn, "sn: " + last,
+                 "givenName: " + first, "displayName: " + cn, "sAMAccountName: " + sam,
+                 "userPrincipalName: %s@%s" % (local, MAIL_DOMAIN),
+                 "userAccountControl: %d" % uac, self._person_category,
+                 "objectGUID:: " + base64.b64encode(self.guid()).decode("ascii"),
+                 "mail: " + primary]
+        lines += [_fold("proxyAddresses: " + p) for p in proxies]
+        if hide:
+            lines.append("msExchHideFromAddressLists: TRUE")
+        lines.append("mailNickname: " + local)
+        lines.append(_fold("legacyExchangeDN: %s/cn=%s" % (EXG, sam)))
+        lines.append("\n")
+        self.out.write("\n".join(lines))
+        st = self.stats
+        st["entries"] += 1
+        st["users"] += 1
+        st["users_with_addresses"] += 1
+        st["mail_values"] += 1
+        st["proxy_values"] += len(proxies)
+        n_smtp = 4 if i % 97 == 0 else 3
+        st["proxy_smtp_values"] += n_smtp
+        st["proxy_other_values"] += len(proxies) - n_smtp
+        disabled = bool(uac & 2)
+        st["users_disabled"] += disabled
+        flag = b"\x00" if disabled else b"\x01"
+        exp = self.expected
+        primary = primary.lower().encode("ascii") + flag
+        exp.append(primary)                                   # mail
+        exp.append(primary)                                   # SMTP:
+        exp.append(proxies[1][5:].encode("ascii") + flag)     # @example.org
+        exp.append(proxies[2][5:].encode("ascii") + flag)     # @sub.corp...
+        if i % 97 == 0:
+            exp.append(proxies[-1][5:].lower().encode("ascii") + flag)
 
     def specials(self):
         b = self.base

@@ -525,3 +525,53 @@ slapd_is_running() {
     pid=$(cat "$1/slapd.pid" 2>/dev/null) || return 1
     _slapd_pid_alive "$pid" && _slapd_pid_is_ours "$(cd "$1" && pwd)" "$pid"
 }
+
+# faultproxy_start DIR NAME [faultproxy.py options...]
+#   Start tests/integration/lib/faultproxy.py in the background (e.g.
+#   faultproxy_start "$dir" hang --mode forward --to "127.0.0.1:$SLAPD_PORT"
+#   --hang-after-bind), wait until it listens, record its PID in
+#   DIR/NAME.pid, its port in DIR/NAME.port, its log in DIR/NAME.log.
+#   Exports FAULTPROXY_PORT, FAULTPROXY_PID, FAULTPROXY_URI (ldap://...).
+faultproxy_start() {
+    local dir=${1:?usage: faultproxy_start DIR NAME OPTIONS...} name=${2:?usage: faultproxy_start DIR NAME OPTIONS...} pid i
+    shift 2
+    rm -f "$dir/$name.port"
+    "$PYTHON3" "$SLAPD_LIBDIR/faultproxy.py" "$@" --port-file "$dir/$name.port" \
+        --log "$dir/$name.log" </dev/null >/dev/null 2>>"$dir/$name.log" &
+    pid=$!
+    echo "$pid" >"$dir/$name.pid"
+    for ((i = 0; i < 200; i++)); do
+        [ -s "$dir/$name.port" ] && break
+        _slapd_pid_alive "$pid" || break
+        sleep 0.025
+    done
+    if [ ! -s "$dir/$name.port" ]; then
+        _slapd_err "faultproxy $name did not start; log:"
+        cat "$dir/$name.log" >&2
+        faultproxy_stop "$dir" "$name"
+        return 1
+    fi
+    FAULTPROXY_PID=$pid
+    FAULTPROXY_PORT=$(cat "$dir/$name.port")
+    FAULTPROXY_URI=ldap://127.0.0.1:$FAULTPROXY_PORT
+    export FAULTPROXY_PID FAULTPROXY_PORT FAULTPROXY_URI
+}
+
+# faultproxy_stop DIR NAME
+#   Stop the proxy started by faultproxy_start DIR NAME (by its PID, after
+#   checking it is that faultproxy.py) and wait for it.  Safe in EXIT traps.
+faultproxy_stop() {
+    local dir=${1:?usage: faultproxy_stop DIR NAME} name=${2:?usage: faultproxy_stop DIR NAME} pid i
+    pid=$(cat "$dir/$name.pid" 2>/dev/null) || return 0
+    if _slapd_pid_alive "$pid" && grep -q faultproxy "/proc/$pid/cmdline" 2>/dev/null; then
+        kill -TERM "$pid" 2>/dev/null || true
+        for ((i = 0; i < 100; i++)); do
+            _slapd_pid_alive "$pid" || break
+            sleep 0.02
+        done
+        _slapd_pid_alive "$pid" && { kill -KILL "$pid" 2>/dev/null || true; }
+    fi
+    wait "$pid" 2>/dev/null || true
+    rm -f "$dir/$name.pid"
+    return 0
+}

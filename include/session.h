@@ -1,0 +1,57 @@
+/* session.h - one connection to one domain controller
+ *
+ * session_open() connects to one URI, secures it (ldaps:// or StartTLS,
+ * certificate and host name verified, unless tls = none), binds as
+ * configured and finds the search base (configured, else the rootDSE's
+ * defaultNamingContext, else its first namingContexts).  Every step, and
+ * every later operation the caller brackets with session_arm() /
+ * session_disarm(), is bounded by the configured timeout: a watchdog
+ * thread shuts the socket down when a DC stops answering, because
+ * libldap alone waits for ever inside a TLS handshake.
+ *
+ * Call order: session_check_secret() once (before trying any DC), then
+ * per DC session_open(), session_ldap()/session_arm()/session_disarm()
+ * while searching, session_close().  Strings returned by session_base()
+ * and session_tls() live as long as the session.
+ *
+ * Errors: A2R_ERR_AUTH when the DC refused our credentials (all DCs share
+ * them: do not fail over), A2R_ERR_CONFIG for an unusable secret file,
+ * A2R_ERR_SOURCE for everything that another DC might not have.
+ */
+#ifndef A2R_SESSION_H
+#define A2R_SESSION_H
+
+#include <ldap.h>
+
+#include "conf.h"
+#include "err.h"
+
+struct session;
+
+/* session_check_secret - bindpw_file must exist, be owner-only and hold a
+ * non-empty password.  Returns 0 or -1 (A2R_ERR_CONFIG). */
+int session_check_secret(const struct a2r_config *cfg, struct a2r_err *err);
+
+/* session_open - connect, secure, bind, find the base; NULL on failure */
+struct session *session_open(const struct a2r_config *cfg, const char *uri, struct a2r_err *err);
+
+LDAP *session_ldap(struct session *s);
+const char *session_uri(const struct session *s);
+const char *session_base(const struct session *s);
+const char *session_tls(const struct session *s); /* "ldaps", "StartTLS", "none", "ldapi" */
+
+/* session_arm - start the clock for one operation: after the timeout the
+ * connection is shut down and the operation fails */
+void session_arm(struct session *s);
+void session_disarm(struct session *s);
+
+/* session_timed_out - 1 if the watchdog cut the connection */
+int session_timed_out(const struct session *s);
+
+/* session_ldap_error - fill ERR with "WHAT: error text (server diagnostic)"
+ * for the LDAP result code RC, as A2R_ERR_SOURCE (or the timeout) */
+int session_ldap_error(struct session *s, int rc, const char *what, struct a2r_err *err);
+
+void session_close(struct session *s);
+
+#endif

@@ -1,0 +1,412 @@
+/* search.c - paged search with failover across domain controllers */
+#include "autoconf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <ldap.h>
+
+#include "search.h"
+#include "session.h"
+#include "util.h"
+
+/* LDAP filter of each object kind.  Computers are user objects too. */
+static const struct {
+	unsigned bit;
+	const char *filter;
+} object_filters[] = {
+	{CONF_OBJ_USERS, "(&(objectClass=user)(!(objectClass=computer)))"},
+	{CONF_OBJ_GROUPS, "(objectClass=group)"},
+	{CONF_OBJ_CONTACTS, "(objectClass=contact)"},
+	{CONF_OBJ_PUBLICFOLDERS, "(objectClass=publicFolder)"},
+	{CONF_OBJ_DYNAMIC, "(objectClass=msExchDynamicDistributionList)"},
+};
+
+/* AD's LDAP_MATCHING_RULE_BIT_AND on ACCOUNTDISABLE (0x2). */
+#define NOT_DISABLED "(!(userAccountControl:1.2.840.113556.1.4.803:=2))"
+
+/* One attempt's state while pages flow into the collector. */
+struct attempt {
+	struct session *s;
+	struct collect *c;
+	struct search_report *rep;
+	const char *filter;
+	char **attrs;
+	/* the current entry: attributes as read, as handed on, value pointers */
+	struct {
+		char *name;
+		BerVarray vals;
+	} *pa;
+	size_t pa_cap;
+	struct a2r_attr *ea;
+	size_t ea_cap;
+	struct berval **vp;
+	size_t vp_cap;
+};
+
+char *
+search_filter(const struct a2r_config *cfg)
+{
+	struct strbuf f = {0};
+	int ok = strbuf_addstr(&f, "(&(|") == 0;
+
+	for (size_t i = 0; i < sizeof(object_filters) / sizeof(object_filters[0]); i++)
+		if (cfg->objects & object_filters[i].bit)
+			ok = ok && strbuf_addstr(&f, object_filters[i].filter) == 0;
+	ok = ok && strbuf_addstr(&f, ")(|") == 0;
+	for (size_t i = 0; i < cfg->attributes.n; i++)
+		ok = ok && strbuf_addc(&f, '(') == 0 && strbuf_addstr(&f, cfg->attributes.v[i]) == 0 &&
+		     strbuf_addstr(&f, "=*)") == 0;
+	ok = ok && strbuf_addc(&f, ')') == 0;
+	if (cfg->exclude_disabled)
+		ok = ok && strbuf_addstr(&f, NOT_DISABLED) == 0;
+	if (cfg->filter != NULL)
+		ok = ok && strbuf_addstr(&f, cfg->filter) == 0;
+	ok = ok && strbuf_addc(&f, ')') == 0;
+	if (!ok) {
+		strbuf_free(&f);
+		return NULL;
+	}
+	return f.p;
+}
+
+/* request_attrs - the address attributes plus what policy needs */
+static char **
+request_attrs(const struct a2r_config *cfg)
+{
+	static const char *const extra[] = {"objectClass", "userAccountControl"};
+	char **attrs = calloc(cfg->attributes.n + 3, sizeof(*attrs));
+	size_t n = 0;
+
+	if (attrs == NULL)
+		return NULL;
+	for (size_t i = 0; i < cfg->attributes.n; i++)
+		attrs[n++] = cfg->attributes.v[i];
+	for (size_t i = 0; i < 2; i++)
+		attrs[n++] = (char *)extra[i];
+	return attrs;
+}
+
+/* grow - make room for N elements of SIZE in *P (capacity *CAP) */
+static int
+grow(void **p, size_t *cap, size_t n, size_t size)
+{
+	void *np;
+	size_t ncap = *cap ? *cap : 16;
+
+	if (n <= *cap)
+		return 0;
+	while (ncap < n)
+		ncap *= 2;
+	if ((np = realloc(*p, ncap * size)) == NULL)
+		return -1;
+	*p = np;
+	*cap = ncap;
+	return 0;
+}
+
+/* read_attrs - every attribute of MSG in order, values as the server sent
+ * them.  A type may come twice (slapd does that for a value list stored in
+ * two pieces); ldap_get_values_len() would return the first piece twice,
+ * so values are read from the BER stream itself. */
+static int
+read_attrs(struct attempt *a, LDAP *ld, LDAPMessage *msg, BerElement *ber, size_t *nattrs,
+	   struct a2r_err *err)
+{
+	struct berval name;
+	BerVarray vals = NULL;
+	size_t n = 0;
+
+	while (ldap_get_attribute_ber(ld, msg, ber, &name, &vals) == LDAP_SUCCESS &&
+	       name.bv_val != NULL) {
+		if (grow((void **)&a->pa, &a->pa_cap, n + 1, sizeof(*a->pa)) < 0) {
+			ber_memfree(vals);
+			*nattrs = n;
+			return err_nomem(err);
+		}
+		a->pa[n].vals = vals;
+		if ((a->pa[n++].name = strndup(name.bv_val, name.bv_len)) == NULL) {
+			*nattrs = n;
+			return err_nomem(err);
+		}
+		vals = NULL;
+	}
+	*nattrs = n;
+	return 0;
+}
+
+/* build_entry - point E's attributes at the values read by read_attrs */
+static int
+build_entry(struct attempt *a, struct a2r_entry *e, size_t nattrs, struct a2r_err *err)
+{
+	size_t total = nattrs, k = 0;
+
+	for (size_t i = 0; i < nattrs; i++)
+		for (size_t j = 0; a->pa[i].vals != NULL && a->pa[i].vals[j].bv_val != NULL; j++)
+			total++;
+	if (grow((void **)&a->ea, &a->ea_cap, nattrs, sizeof(*a->ea)) < 0 ||
+	    grow((void **)&a->vp, &a->vp_cap, total, sizeof(*a->vp)) < 0)
+		return err_nomem(err);
+	for (size_t i = 0; i < nattrs; i++) {
+		if (strcasestr(a->pa[i].name, ";range=") != NULL)
+			return err_set(err, A2R_ERR_SOURCE,
+				       "%s: attribute %s came back as a range; range retrieval is "
+				       "not supported yet",
+				       e->dn, a->pa[i].name);
+		a->ea[i].name = a->pa[i].name;
+		a->ea[i].vals = &a->vp[k];
+		for (size_t j = 0; a->pa[i].vals != NULL && a->pa[i].vals[j].bv_val != NULL; j++)
+			a->vp[k++] = &a->pa[i].vals[j];
+		a->vp[k++] = NULL;
+	}
+	e->attrs = a->ea;
+	e->nattrs = nattrs;
+	return 0;
+}
+
+/* take_entry - hand one search entry to the collector */
+static int
+take_entry(struct attempt *a, LDAPMessage *msg, struct a2r_err *err)
+{
+	LDAP *ld = session_ldap(a->s);
+	struct a2r_entry e = {0};
+	BerElement *ber = NULL;
+	struct berval dn;
+	size_t nattrs = 0;
+	char *dncopy = NULL;
+	int rc;
+
+	if (ldap_get_dn_ber(ld, msg, &ber, &dn) != LDAP_SUCCESS)
+		return session_ldap_error(a->s, LDAP_DECODING_ERROR, "read entry", err);
+	if ((dncopy = strndup(dn.bv_val, dn.bv_len)) == NULL) {
+		rc = err_nomem(err);
+		goto out;
+	}
+	e.dn = dncopy;
+	rc = read_attrs(a, ld, msg, ber, &nattrs, err);
+	if (rc == 0)
+		rc = build_entry(a, &e, nattrs, err);
+	if (rc == 0)
+		rc = collect_entry(a->c, &e, err);
+	a->rep->entries += rc == 0;
+out:
+	for (size_t i = 0; i < nattrs; i++) {
+		free(a->pa[i].name);
+		ber_memfree(a->pa[i].vals);
+	}
+	free(dncopy);
+	ber_free(ber, 0);
+	return rc;
+}
+
+/* page_done - check the result of one page; *COOKIE gets the next cookie */
+static int
+page_done(struct attempt *a, LDAPMessage *msg, struct berval *cookie, struct a2r_err *err)
+{
+	LDAP *ld = session_ldap(a->s);
+	LDAPControl **ctrls = NULL, *pr;
+	char *diag = NULL, *matched = NULL;
+	ber_int_t total;
+	int rc, prc;
+
+	prc = ldap_parse_result(ld, msg, &rc, &matched, &diag, NULL, &ctrls, 0);
+	if (prc != LDAP_SUCCESS) {
+		rc = session_ldap_error(a->s, prc, "search result", err);
+		goto out;
+	}
+	if (rc != LDAP_SUCCESS) {
+		/* a referral result: this DC does not hold the base */
+		err_set(err, A2R_ERR_SOURCE, "search %s: %s%s%s%s", a->rep->base,
+			ldap_err2string(rc), diag && *diag ? " (" : "", diag && *diag ? diag : "",
+			diag && *diag ? ")" : "");
+		rc = -1;
+		goto out;
+	}
+	pr = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, ctrls, NULL);
+	if (pr == NULL || ldap_parse_pageresponse_control(ld, pr, &total, cookie) != LDAP_SUCCESS) {
+		rc = err_set(err, A2R_ERR_SOURCE,
+			     "search %s: the server answered without a valid paged results "
+			     "control",
+			     a->rep->base);
+		goto out;
+	}
+	a->rep->pages++;
+	rc = 0;
+out:
+	ldap_controls_free(ctrls);
+	ldap_memfree(diag);
+	ldap_memfree(matched);
+	return rc;
+}
+
+/* send_page - request the next page (COOKIE empty for the first) */
+static int
+send_page(struct attempt *a, struct berval *cookie, int *msgid, struct a2r_err *err)
+{
+	LDAP *ld = session_ldap(a->s);
+	LDAPControl *ctrl = NULL, *ctrls[2] = {NULL, NULL};
+	int rc;
+
+	rc = ldap_create_page_control(ld, (ber_int_t)a->c->cfg->page_size, cookie, 1, &ctrl);
+	if (rc != LDAP_SUCCESS)
+		return session_ldap_error(a->s, rc, "create paging control", err);
+	ctrls[0] = ctrl;
+	rc = ldap_search_ext(ld, a->rep->base, LDAP_SCOPE_SUBTREE, a->filter, a->attrs, 0, ctrls,
+			     NULL, NULL, LDAP_NO_LIMIT, msgid);
+	ldap_control_free(ctrl);
+	if (rc != LDAP_SUCCESS)
+		return session_ldap_error(a->s, rc, "search", err);
+	return 0;
+}
+
+/* run_page - read one page's messages; 1 = more pages, 0 = done, -1 = fail */
+static int
+run_page(struct attempt *a, struct berval *cookie, struct a2r_err *err)
+{
+	LDAP *ld = session_ldap(a->s);
+	struct timeval tv = {.tv_sec = a->c->cfg->timeout, .tv_usec = 0};
+	LDAPMessage *msg;
+	int msgid, rc = -1, type;
+
+	session_arm(a->s);
+	if (send_page(a, cookie, &msgid, err) < 0)
+		goto out;
+	ber_memfree(cookie->bv_val);
+	cookie->bv_val = NULL;
+	cookie->bv_len = 0;
+	for (;;) {
+		/* A DC that stops answering mid-page: ldap_result times out (plain
+		 * LDAP) or the watchdog shuts the socket (TLS). */
+		type = ldap_result(ld, msgid, LDAP_MSG_ONE, &tv, &msg);
+		if (type <= 0) {
+			session_ldap_error(a->s, type == 0 ? LDAP_TIMEOUT : LDAP_SERVER_DOWN,
+					   "search", err);
+			if (type == 0 && !session_timed_out(a->s))
+				err_set(err, A2R_ERR_SOURCE, "search: no answer within %ld s (timeout)",
+					a->c->cfg->timeout);
+			goto out;
+		}
+		if (type == LDAP_RES_SEARCH_ENTRY) {
+			rc = take_entry(a, msg, err);
+		} else if (type == LDAP_RES_SEARCH_REFERENCE) {
+			a->rep->refs++;
+			rc = 0;
+		} else if (type == LDAP_RES_SEARCH_RESULT) {
+			rc = page_done(a, msg, cookie, err);
+			ldap_msgfree(msg);
+			if (rc == 0)
+				rc = cookie->bv_len > 0;
+			goto out;
+		} else {
+			rc = err_set(err, A2R_ERR_SOURCE, "search: unexpected message type 0x%x", type);
+		}
+		ldap_msgfree(msg);
+		if (rc < 0)
+			goto out;
+		session_arm(a->s); /* the clock runs per message, not per page */
+	}
+out:
+	session_disarm(a->s);
+	return rc;
+}
+
+/* attempt_search - the complete paged search on one open session */
+static int
+attempt_search(struct attempt *a, struct a2r_err *err)
+{
+	struct berval cookie = {0, NULL};
+	int rc;
+
+	while ((rc = run_page(a, &cookie, err)) > 0)
+		;
+	ber_memfree(cookie.bv_val);
+	return rc;
+}
+
+/* one_dc - open URI and search it; fills REP on success */
+static int
+one_dc(const struct a2r_config *cfg, const char *uri, struct attempt *a, struct a2r_err *err)
+{
+	int rc;
+
+	collect_reset(a->c);
+	a->rep->pages = a->rep->entries = a->rep->refs = 0;
+	if ((a->s = session_open(cfg, uri, err)) == NULL)
+		return -1;
+	free(a->rep->base);
+	if ((a->rep->base = strdup(session_base(a->s))) == NULL) {
+		session_close(a->s);
+		return err_nomem(err);
+	}
+	a->rep->tls = session_tls(a->s);
+	rc = attempt_search(a, err);
+	session_close(a->s);
+	a->s = NULL;
+	return rc;
+}
+
+int
+search_export(const struct a2r_config *cfg, struct collect *c, struct search_report *rep,
+	      search_note_fn *note, void *note_ctx, struct a2r_err *err)
+{
+	struct attempt a = {.c = c, .rep = rep};
+	struct strbuf why = {0};
+	int rc = -1;
+
+	memset(rep, 0, sizeof(*rep));
+	if (cfg->uri.n == 0)
+		return err_set(err, A2R_ERR_CONFIG,
+			       "no directory to read: set uri (or use --from-ldif FILE)");
+	if (session_check_secret(cfg, err) < 0)
+		return -1;
+	rep->filter = search_filter(cfg);
+	a.attrs = request_attrs(cfg);
+	if (rep->filter == NULL || a.attrs == NULL) {
+		rc = err_nomem(err);
+		goto out;
+	}
+	a.filter = rep->filter;
+	for (size_t i = 0; i < cfg->uri.n; i++) {
+		if (one_dc(cfg, cfg->uri.v[i], &a, err) == 0) {
+			rc = 0;
+			if ((rep->uri = strdup(cfg->uri.v[i])) == NULL)
+				rc = err_nomem(err);
+			goto out;
+		}
+		err_prefix(err, "%s", cfg->uri.v[i]);
+		if (note != NULL)
+			note(note_ctx, err->msg);
+		rep->failed_dcs++;
+		/* Refused credentials and broken configuration are the same on
+		 * every DC: trying the others would only lock the account out. */
+		if (err->code == A2R_ERR_AUTH || err->code == A2R_ERR_CONFIG ||
+		    err->code == A2R_ERR_INTERNAL)
+			goto out;
+		if (strbuf_addstr(&why, why.len ? "; " : "") < 0 || strbuf_addstr(&why, err->msg) < 0) {
+			rc = err_nomem(err);
+			goto out;
+		}
+	}
+	err_set(err, A2R_ERR_SOURCE, "no domain controller delivered a complete result: %s",
+		why.p ? why.p : "");
+out:
+	if (rc < 0)
+		collect_reset(c); /* never hand on a partial set */
+	free(a.attrs);
+	free(a.pa);
+	free(a.ea);
+	free(a.vp);
+	strbuf_free(&why);
+	return rc;
+}
+
+void
+search_report_free(struct search_report *rep)
+{
+	free(rep->uri);
+	free(rep->base);
+	free(rep->filter);
+	memset(rep, 0, sizeof(*rep));
+}

@@ -1,0 +1,444 @@
+/* session.c - connect, secure, bind and find the base on one DC */
+#include "autoconf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sasl/sasl.h>
+
+#include "session.h"
+#include "util.h"
+
+#define MAX_SECRET 4096
+
+struct session {
+	const struct a2r_config *cfg;
+	char *uri;
+	LDAP *ld;
+	char *base;
+	const char *tls;
+	struct ldap_conncb cb;
+	/* the watchdog: shuts the socket down when an operation overruns */
+	pthread_t thread;
+	int thread_started;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int fd;    /* connection socket, -1 when none */
+	int armed; /* an operation is running against deadline */
+	int fired; /* the watchdog cut the connection */
+	int stop;
+	struct timespec deadline; /* CLOCK_MONOTONIC */
+};
+
+/* read_secret - the password in PATH: owner-only, one line, not empty */
+static int
+read_secret(const char *path, char *buf, size_t size, size_t *len, struct a2r_err *err)
+{
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return err_set(err, A2R_ERR_CONFIG, "bindpw_file %s: %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return err_set(err, A2R_ERR_CONFIG, "bindpw_file %s: not a regular file", path);
+	}
+	if (st.st_mode & 077) {
+		close(fd);
+		return err_set(err, A2R_ERR_CONFIG,
+			       "bindpw_file %s is readable or writable by others (mode %04o): "
+			       "it holds a password, run chmod 600 %s",
+			       path, (unsigned)(st.st_mode & 07777), path);
+	}
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return err_set(err, A2R_ERR_CONFIG, "read %s: %s", path, strerror(errno));
+	/* One line; a trailing newline (and CR) is not part of the password. */
+	buf[n] = '\0';
+	*len = strcspn(buf, "\r\n");
+	buf[*len] = '\0';
+	if (*len == 0)
+		return err_set(err, A2R_ERR_CONFIG,
+			       "bindpw_file %s is empty: an empty password would be an "
+			       "unauthenticated bind",
+			       path);
+	return 0;
+}
+
+int
+session_check_secret(const struct a2r_config *cfg, struct a2r_err *err)
+{
+	char buf[MAX_SECRET];
+	size_t len;
+	int rc;
+
+	if (cfg->bind != CONF_BIND_SIMPLE)
+		return 0;
+	rc = read_secret(cfg->bindpw_file, buf, sizeof(buf), &len, err);
+	explicit_bzero(buf, sizeof(buf));
+	return rc;
+}
+
+/* watchdog - cut the connection of an operation that overran its deadline */
+static void *
+watchdog(void *arg)
+{
+	struct session *s = arg;
+
+	pthread_mutex_lock(&s->mu);
+	while (!s->stop) {
+		struct timespec now;
+
+		if (!s->armed) {
+			pthread_cond_wait(&s->cv, &s->mu);
+			continue;
+		}
+		pthread_cond_timedwait(&s->cv, &s->mu, &s->deadline);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (s->armed && (now.tv_sec > s->deadline.tv_sec ||
+				 (now.tv_sec == s->deadline.tv_sec &&
+				  now.tv_nsec >= s->deadline.tv_nsec))) {
+			/* Wakes up any read blocked on the socket, in TLS too. */
+			if (s->fd >= 0)
+				shutdown(s->fd, SHUT_RDWR);
+			s->fired = 1;
+			s->armed = 0;
+		}
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+void
+session_arm(struct session *s)
+{
+	pthread_mutex_lock(&s->mu);
+	clock_gettime(CLOCK_MONOTONIC, &s->deadline);
+	s->deadline.tv_sec += s->cfg->timeout;
+	s->armed = 1;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+}
+
+void
+session_disarm(struct session *s)
+{
+	pthread_mutex_lock(&s->mu);
+	s->armed = 0;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+}
+
+int
+session_timed_out(const struct session *s)
+{
+	return s->fired;
+}
+
+/* conn_add, conn_del - libldap tells us the socket as soon as TCP is up,
+ * before any TLS handshake */
+static int
+conn_add(LDAP *ld, Sockbuf *sb, LDAPURLDesc *srv, struct sockaddr *addr, struct ldap_conncb *ctx)
+{
+	struct session *s = ctx->lc_arg;
+	ber_socket_t fd = -1;
+
+	(void)ld, (void)srv, (void)addr;
+	ber_sockbuf_ctrl(sb, LBER_SB_OPT_GET_FD, &fd);
+	pthread_mutex_lock(&s->mu);
+	s->fd = fd;
+	pthread_mutex_unlock(&s->mu);
+	return 0;
+}
+
+static void
+conn_del(LDAP *ld, Sockbuf *sb, struct ldap_conncb *ctx)
+{
+	struct session *s = ctx->lc_arg;
+
+	(void)ld, (void)sb;
+	pthread_mutex_lock(&s->mu);
+	s->fd = -1;
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* session_ldap_error - compose one message from every source */
+int
+session_ldap_error(struct session *s, int rc, const char *what, struct a2r_err *err)
+{
+	char *diag = NULL;
+
+	if (s->fired)
+		return err_set(err, A2R_ERR_SOURCE, "%s: no answer within %ld s (timeout)", what,
+			       s->cfg->timeout);
+	ldap_get_option(s->ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
+	if (diag != NULL && diag[0] != '\0')
+		err_set(err, A2R_ERR_SOURCE, "%s: %s (%s)", what, ldap_err2string(rc), diag);
+	else
+		err_set(err, A2R_ERR_SOURCE, "%s: %s", what, ldap_err2string(rc));
+	ldap_memfree(diag);
+	return -1;
+}
+
+/* set_options - protocol, timeouts, certificate checking, our callback */
+static int
+set_options(struct session *s, struct a2r_err *err)
+{
+	const struct a2r_config *cfg = s->cfg;
+	struct timeval tv = {.tv_sec = cfg->timeout, .tv_usec = 0};
+	int version = LDAP_VERSION3, demand = LDAP_OPT_X_TLS_DEMAND, zero = 0;
+
+	s->cb.lc_add = conn_add;
+	s->cb.lc_del = conn_del;
+	s->cb.lc_arg = s;
+	if (ldap_set_option(s->ld, LDAP_OPT_PROTOCOL_VERSION, &version) != LDAP_OPT_SUCCESS ||
+	    ldap_set_option(s->ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF) != LDAP_OPT_SUCCESS ||
+	    ldap_set_option(s->ld, LDAP_OPT_NETWORK_TIMEOUT, &tv) != LDAP_OPT_SUCCESS ||
+	    ldap_set_option(s->ld, LDAP_OPT_TIMEOUT, &tv) != LDAP_OPT_SUCCESS ||
+	    ldap_set_option(s->ld, LDAP_OPT_CONNECT_CB, &s->cb) != LDAP_OPT_SUCCESS)
+		return err_set(err, A2R_ERR_INTERNAL, "cannot set LDAP options");
+	/* Certificates are always verified, whatever ldap.conf says. */
+	if (ldap_set_option(s->ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand) != LDAP_OPT_SUCCESS)
+		return err_set(err, A2R_ERR_INTERNAL, "cannot require TLS certificates");
+	if (cfg->tls_cacert != NULL &&
+	    ldap_set_option(s->ld, LDAP_OPT_X_TLS_CACERTFILE, cfg->tls_cacert) != LDAP_OPT_SUCCESS)
+		return err_set(err, A2R_ERR_CONFIG, "tls_cacert %s: cannot use it", cfg->tls_cacert);
+	if (ldap_set_option(s->ld, LDAP_OPT_X_TLS_NEWCTX, &zero) != LDAP_OPT_SUCCESS) {
+		char *diag = NULL;
+
+		ldap_get_option(s->ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
+		err_set(err, A2R_ERR_CONFIG, "TLS setup%s%s: %s", cfg->tls_cacert ? " with " : "",
+			cfg->tls_cacert ? cfg->tls_cacert : "",
+			diag && *diag ? diag : "cannot create a TLS context");
+		ldap_memfree(diag);
+		return -1;
+	}
+	return 0;
+}
+
+/* secure - StartTLS on ldap:// unless tls = none; note the TLS state */
+static int
+secure(struct session *s, struct a2r_err *err)
+{
+	int rc;
+
+	if (strncasecmp(s->uri, "ldaps://", 8) == 0) {
+		s->tls = "ldaps";
+		return 0;
+	}
+	if (strncasecmp(s->uri, "ldapi://", 8) == 0) {
+		s->tls = "none (ldapi, local socket)";
+		return 0;
+	}
+	if (s->cfg->tls == CONF_TLS_NONE) {
+		s->tls = "none (tls = none)";
+		return 0;
+	}
+	if ((rc = ldap_start_tls_s(s->ld, NULL, NULL)) != LDAP_SUCCESS)
+		return session_ldap_error(s, rc, "StartTLS", err);
+	s->tls = "StartTLS";
+	return 0;
+}
+
+/* sasl_interact - EXTERNAL asks at most for an authorization id: none */
+static int
+sasl_interact(LDAP *ld, unsigned flags, void *defaults, void *in)
+{
+	sasl_interact_t *it = in;
+
+	(void)ld, (void)flags, (void)defaults;
+	for (; it->id != SASL_CB_LIST_END; it++) {
+		it->result = it->defresult ? it->defresult : "";
+		it->len = (unsigned)strlen(it->result);
+	}
+	return LDAP_SUCCESS;
+}
+
+/* bind_error - credentials refused stop the run; anything else fails over */
+static int
+bind_error(struct session *s, int rc, const char *who, struct a2r_err *err)
+{
+	char what[512];
+
+	snprintf(what, sizeof(what), "bind as %s", who);
+	session_ldap_error(s, rc, what, err);
+	if (!s->fired && (rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_INAPPROPRIATE_AUTH ||
+			  rc == LDAP_STRONG_AUTH_REQUIRED || rc == LDAP_INSUFFICIENT_ACCESS ||
+			  rc == LDAP_AUTH_METHOD_NOT_SUPPORTED))
+		err->code = A2R_ERR_AUTH;
+	return -1;
+}
+
+/* do_bind - the configured bind; the password never leaves this function */
+static int
+do_bind(struct session *s, struct a2r_err *err)
+{
+	const struct a2r_config *cfg = s->cfg;
+	char pw[MAX_SECRET];
+	struct berval cred = {0, pw};
+	int rc;
+
+	switch (cfg->bind) {
+	case CONF_BIND_SIMPLE:
+		if (read_secret(cfg->bindpw_file, pw, sizeof(pw), &cred.bv_len, err) < 0)
+			return -1;
+		rc = ldap_sasl_bind_s(s->ld, cfg->binddn, LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL);
+		explicit_bzero(pw, sizeof(pw));
+		return rc == LDAP_SUCCESS ? 0 : bind_error(s, rc, cfg->binddn, err);
+	case CONF_BIND_EXTERNAL:
+		rc = ldap_sasl_interactive_bind_s(s->ld, NULL, "EXTERNAL", NULL, NULL,
+						  LDAP_SASL_QUIET, sasl_interact, NULL);
+		return rc == LDAP_SUCCESS ? 0 : bind_error(s, rc, "SASL EXTERNAL", err);
+	default:
+		cred.bv_val = NULL;
+		rc = ldap_sasl_bind_s(s->ld, NULL, LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL);
+		return rc == LDAP_SUCCESS ? 0 : bind_error(s, rc, "anonymous", err);
+	}
+}
+
+/* find_base - configured base, else defaultNamingContext (AD), else the
+ * first namingContexts of the rootDSE */
+static int
+find_base(struct session *s, struct a2r_err *err)
+{
+	static char *attrs[] = {"defaultNamingContext", "namingContexts", NULL};
+	struct timeval tv = {.tv_sec = s->cfg->timeout, .tv_usec = 0};
+	LDAPMessage *res = NULL, *e;
+	struct berval **v = NULL;
+	int rc;
+
+	if (s->cfg->base != NULL)
+		return (s->base = strdup(s->cfg->base)) ? 0 : err_nomem(err);
+	rc = ldap_search_ext_s(s->ld, "", LDAP_SCOPE_BASE, "(objectClass=*)", attrs, 0, NULL, NULL,
+			       &tv, 1, &res);
+	if (rc != LDAP_SUCCESS) {
+		ldap_msgfree(res);
+		return session_ldap_error(s, rc, "read rootDSE", err);
+	}
+	if ((e = ldap_first_entry(s->ld, res)) != NULL) {
+		v = ldap_get_values_len(s->ld, e, attrs[0]);
+		if (v == NULL)
+			v = ldap_get_values_len(s->ld, e, attrs[1]);
+	}
+	if (v != NULL && v[0] != NULL && (s->base = strndup(v[0]->bv_val, v[0]->bv_len)) == NULL)
+		rc = err_nomem(err);
+	else if (s->base == NULL)
+		rc = err_set(err, A2R_ERR_SOURCE,
+			     "the rootDSE names no defaultNamingContext or namingContexts: set base");
+	ldap_value_free_len(v);
+	ldap_msgfree(res);
+	return rc == LDAP_SUCCESS ? 0 : -1;
+}
+
+/* start_watchdog - the thread and its clock */
+static int
+start_watchdog(struct session *s, struct a2r_err *err)
+{
+	pthread_condattr_t ca;
+
+	s->fd = -1;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	if (pthread_create(&s->thread, NULL, watchdog, s) != 0)
+		return err_set(err, A2R_ERR_INTERNAL, "cannot start the timeout thread");
+	s->thread_started = 1;
+	return 0;
+}
+
+struct session *
+session_open(const struct a2r_config *cfg, const char *uri, struct a2r_err *err)
+{
+	struct session *s = calloc(1, sizeof(*s));
+	int rc;
+
+	if (s == NULL || (s->uri = strdup(uri)) == NULL) {
+		free(s);
+		err_nomem(err);
+		return NULL;
+	}
+	s->cfg = cfg;
+	s->tls = "none";
+	if (start_watchdog(s, err) < 0)
+		goto fail;
+	if ((rc = ldap_initialize(&s->ld, uri)) != LDAP_SUCCESS) {
+		err_set(err, A2R_ERR_CONFIG, "not a usable LDAP URI: %s", ldap_err2string(rc));
+		goto fail;
+	}
+	if (set_options(s, err) < 0)
+		goto fail;
+	session_arm(s);
+	rc = ldap_connect(s->ld);
+	if (rc != LDAP_SUCCESS) {
+		session_ldap_error(s, rc, "connect", err);
+		goto fail;
+	}
+	if (secure(s, err) < 0 || do_bind(s, err) < 0 || find_base(s, err) < 0)
+		goto fail;
+	session_disarm(s);
+	return s;
+fail:
+	session_close(s);
+	return NULL;
+}
+
+LDAP *
+session_ldap(struct session *s)
+{
+	return s->ld;
+}
+
+const char *
+session_uri(const struct session *s)
+{
+	return s->uri;
+}
+
+const char *
+session_base(const struct session *s)
+{
+	return s->base;
+}
+
+const char *
+session_tls(const struct session *s)
+{
+	return s->tls;
+}
+
+void
+session_close(struct session *s)
+{
+	if (s == NULL)
+		return;
+	if (s->ld != NULL) {
+		/* Bounded too: unbinding from a hung DC must not hang us. */
+		session_arm(s);
+		ldap_unbind_ext_s(s->ld, NULL, NULL);
+	}
+	if (s->thread_started) {
+		pthread_mutex_lock(&s->mu);
+		s->stop = 1;
+		pthread_cond_signal(&s->cv);
+		pthread_mutex_unlock(&s->mu);
+		pthread_join(s->thread, NULL);
+		pthread_mutex_destroy(&s->mu);
+		pthread_cond_destroy(&s->cv);
+	}
+	free(s->base);
+	free(s->uri);
+	free(s);
+}
