@@ -46,7 +46,7 @@ void session_arm(struct session *s);
 void session_disarm(struct session *s);
 
 /* session_timed_out - 1 if the watchdog cut the connection */
-int session_timed_out(const struct session *s);
+int session_timed_out(struct session *s);
 
 /* session_ldap_error - fill ERR with "WHAT: error text (server diagnostic)"
  * for the LDAP result code RC, as A2R_ERR_SOURCE (or the timeout) */

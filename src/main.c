@@ -342,8 +342,10 @@ cmd_test(struct opts *o, struct a2r_config *cfg, struct a2r_err *err)
 	printf("dc:        %s%s\n", rep.uri,
 	       rep.failed_dcs ? " (after earlier DCs failed; -v says why)" : "");
 	printf("tls:       %s\n", rep.tls);
-	printf("bind:      %s%s%s\n", conf_bind_name(cfg->bind), cfg->binddn ? " as " : "",
-	       cfg->binddn ? cfg->binddn : "");
+	if (cfg->bind == CONF_BIND_SIMPLE)
+		printf("bind:      simple as %s\n", cfg->binddn);
+	else
+		printf("bind:      %s\n", conf_bind_name(cfg->bind));
 	printf("base:      %s\n", rep.base);
 	printf("filter:    %s\n", rep.filter);
 	printf("entries:   %lu in %lu pages (%lu continuation references skipped)\n", rep.entries,

@@ -281,8 +281,8 @@ run_page(struct attempt *a, struct berval *cookie, struct a2r_err *err)
 		 * LDAP) or the watchdog shuts the socket (TLS). */
 		type = ldap_result(ld, msgid, LDAP_MSG_ONE, &tv, &msg);
 		if (type <= 0) {
-			session_ldap_error(a->s, type == 0 ? LDAP_TIMEOUT : LDAP_SERVER_DOWN,
-					   "search", err);
+			rc = session_ldap_error(a->s, type == 0 ? LDAP_TIMEOUT : LDAP_SERVER_DOWN,
+						"search", err);
 			if (type == 0 && !session_timed_out(a->s))
 				err_set(err, A2R_ERR_SOURCE, "search: no answer within %ld s (timeout)",
 					a->c->cfg->timeout);

@@ -20,6 +20,32 @@
 
 #define MAX_SECRET 4096
 
+/* LDAP_DEBUG_NONE of the private ldap_log.h: a level no Debug() call uses
+ * except LDAP_DEBUG_ANY, which is every bit set. */
+#define LOG_ALWAYS_ONLY 0x8000
+/* LDAP_DEBUG_TRACE, where the TLS code says why a certificate failed */
+#define LOG_TLS_CAUSES (LOG_ALWAYS_ONLY | 0x0001)
+
+/* libldap explains a failed TLS handshake only in its debug log
+ * ("TLS: peer cert untrusted or revoked", "TLS: hostname ... does not
+ * match ...").  ad2relay turns the trace level on while it connects and
+ * keeps the first such line to put into its own error message. */
+static char tls_diag[256];
+
+static void
+catch_log(const char *msg)
+{
+	size_t len;
+
+	/* Keep the first cause; the later "can't connect" line says nothing. */
+	if (strncmp(msg, "TLS", 3) != 0 || tls_diag[0] != '\0')
+		return;
+	snprintf(tls_diag, sizeof(tls_diag), "%s", msg);
+	len = strlen(tls_diag);
+	while (len > 0 && (tls_diag[len - 1] == '\n' || tls_diag[len - 1] == ' '))
+		tls_diag[--len] = '\0';
+}
+
 struct session {
 	const struct a2r_config *cfg;
 	char *uri;
@@ -109,11 +135,12 @@ watchdog(void *arg)
 		if (s->armed && (now.tv_sec > s->deadline.tv_sec ||
 				 (now.tv_sec == s->deadline.tv_sec &&
 				  now.tv_nsec >= s->deadline.tv_nsec))) {
+			/* Mark first: the reader may see EOF before we unlock. */
+			s->fired = 1;
+			s->armed = 0;
 			/* Wakes up any read blocked on the socket, in TLS too. */
 			if (s->fd >= 0)
 				shutdown(s->fd, SHUT_RDWR);
-			s->fired = 1;
-			s->armed = 0;
 		}
 	}
 	pthread_mutex_unlock(&s->mu);
@@ -141,9 +168,14 @@ session_disarm(struct session *s)
 }
 
 int
-session_timed_out(const struct session *s)
+session_timed_out(struct session *s)
 {
-	return s->fired;
+	int fired;
+
+	pthread_mutex_lock(&s->mu);
+	fired = s->fired;
+	pthread_mutex_unlock(&s->mu);
+	return fired;
 }
 
 /* conn_add, conn_del - libldap tells us the socket as soon as TCP is up,
@@ -179,11 +211,18 @@ session_ldap_error(struct session *s, int rc, const char *what, struct a2r_err *
 {
 	char *diag = NULL;
 
-	if (s->fired)
+	if (session_timed_out(s))
 		return err_set(err, A2R_ERR_SOURCE, "%s: no answer within %ld s (timeout)", what,
 			       s->cfg->timeout);
 	ldap_get_option(s->ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
-	if (diag != NULL && diag[0] != '\0')
+	/* GnuTLS failures reach us as "(unknown error code)": say what the
+	 * TLS layer logged instead. */
+	if (tls_diag[0] != '\0' && (diag == NULL || diag[0] == '\0' || diag[0] == '('))
+		err_set(err, A2R_ERR_SOURCE, "%s: %s (%s%s)", what, ldap_err2string(rc), tls_diag,
+			strstr(tls_diag, "untrusted") ? ": the server certificate is not signed by a "
+							"CA in tls_cacert or the system store"
+						      : "");
+	else if (diag != NULL && diag[0] != '\0')
 		err_set(err, A2R_ERR_SOURCE, "%s: %s (%s)", what, ldap_err2string(rc), diag);
 	else
 		err_set(err, A2R_ERR_SOURCE, "%s: %s", what, ldap_err2string(rc));
@@ -273,7 +312,7 @@ bind_error(struct session *s, int rc, const char *who, struct a2r_err *err)
 
 	snprintf(what, sizeof(what), "bind as %s", who);
 	session_ldap_error(s, rc, what, err);
-	if (!s->fired && (rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_INAPPROPRIATE_AUTH ||
+	if (!session_timed_out(s) && (rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_INAPPROPRIATE_AUTH ||
 			  rc == LDAP_STRONG_AUTH_REQUIRED || rc == LDAP_INSUFFICIENT_ACCESS ||
 			  rc == LDAP_AUTH_METHOD_NOT_SUPPORTED))
 		err->code = A2R_ERR_AUTH;
@@ -372,6 +411,10 @@ session_open(const struct a2r_config *cfg, const char *uri, struct a2r_err *err)
 	}
 	s->cfg = cfg;
 	s->tls = "none";
+	tls_diag[0] = '\0';
+	ber_set_option(NULL, LBER_OPT_LOG_PRINT_FN, (void *)catch_log);
+	/* The certificate checks log at the trace level (see catch_log). */
+	ldap_set_option(NULL, LDAP_OPT_DEBUG_LEVEL, &(int){LOG_TLS_CAUSES});
 	if (start_watchdog(s, err) < 0)
 		goto fail;
 	if ((rc = ldap_initialize(&s->ld, uri)) != LDAP_SUCCESS) {
@@ -386,7 +429,11 @@ session_open(const struct a2r_config *cfg, const char *uri, struct a2r_err *err)
 		session_ldap_error(s, rc, "connect", err);
 		goto fail;
 	}
-	if (secure(s, err) < 0 || do_bind(s, err) < 0 || find_base(s, err) < 0)
+	if (secure(s, err) < 0)
+		goto fail;
+	/* The TLS handshake is over: the trace level costs time per message. */
+	ldap_set_option(NULL, LDAP_OPT_DEBUG_LEVEL, &(int){LOG_ALWAYS_ONLY});
+	if (do_bind(s, err) < 0 || find_base(s, err) < 0)
 		goto fail;
 	session_disarm(s);
 	return s;

@@ -1,0 +1,59 @@
+#!/bin/bash
+# live-export.sh - a complete export from a real slapd with an AD-like
+# schema and AD's 1000-entry limit: paged search gets everything.
+. "$top_srcdir/tests/integration/lib/common.sh"
+. "$top_srcdir/tests/integration/lib/live.sh"
+set -e
+live_setup 3000
+
+# the server really has AD's limit: a plain search stops at 1000
+set +e
+ldapsearch -x -H "$SLAPD_URI" -D "$SLAPD_BINDDN" -y "$SLAPD_PWFILE" -b "$SLAPD_BASE" \
+	'(objectClass=user)' dn >/dev/null 2>&1
+lrc=$?
+set -e
+[ "$lrc" = 4 ] || fail "plain search did not hit sizeLimitExceeded (rc $lrc)"
+
+run_a2r -v -c "$CONF" dump --format list
+expect_rc 0
+[ "$(wc -l <"$EXPECTED")" -gt 6000 ] || fail "generator made too few addresses"
+diff "$EXPECTED" "$T/.out" >&2 || fail "export differs from the expected set"
+expect_err 'filter: \(&\(\|\(&\(objectClass=user\)\(!\(objectClass=computer\)\)\)'
+expect_err "$SLAPD_URI \(base dc=corp,dc=example,dc=com, StartTLS, [0-9]+ pages"
+ok "complete export of $(wc -l <"$EXPECTED") addresses over StartTLS, filter shown with -v"
+
+# page size 1000 is AD's maximum and works; 1001 is refused by slapd
+run_a2r -c "$CONF" dump --format list --page-size 1000
+expect_rc 0
+diff -q "$EXPECTED" "$T/.out" >/dev/null || fail "page size 1000"
+run_a2r -c "$CONF" dump --format list --page-size 1001
+expect_rc 69
+expect_one_line
+expect_err "Administrative limit exceeded"
+ok "page_size 1000 complete; 1001 refused as a failed search (69)"
+
+run_a2r -c "$CONF" dump --format list --exclude-disabled
+expect_rc 0
+diff "$EXPECTED_ENABLED" "$T/.out" >&2 || fail "exclude_disabled set differs"
+ok "exclude_disabled with the 1.2.840.113556.1.4.803 matching rule"
+
+run_a2r -c "$CONF" test
+expect_rc 0
+echo "$out" | grep -qx "dc:        $SLAPD_URI" || fail "test: dc"
+echo "$out" | grep -qx "tls:       StartTLS" || fail "test: tls"
+echo "$out" | grep -qx "base:      $SLAPD_BASE" || fail "test: base"
+echo "$out" | grep -q "^filter:    (&(|" || fail "test: filter"
+echo "$out" | grep -Eq "^entries:   [0-9]+ in [0-9]+ pages" || fail "test: entries"
+echo "$out" | grep -qx "addresses: $(wc -l <"$EXPECTED") would be exported" || fail "test: count"
+ok "ad2relay test reports DC, TLS, base, filter and counts"
+
+# sync installs the same set; the objects key narrows the filter
+run_a2r -c "$CONF" sync
+expect_rc 0
+[ -z "$err" ] || fail "sync not silent: $err"
+diff "$EXPECTED" <(cut -d' ' -f1 "$T/out/relay_recipients") >&2 || fail "installed map differs"
+run_a2r -v -c "$CONF" dump --objects groups --format list
+expect_rc 0
+expect_err 'filter: \(&\(\|\(objectClass=group\)\)\(\|\(proxyAddresses=\*\)\(mail=\*\)\)\)$'
+[ "$(wc -l <"$T/.out")" -lt 1000 ] || fail "objects=groups did not narrow the search"
+ok "sync installs the export; objects narrows the filter"
