@@ -57,3 +57,28 @@ expect_rc 0
 expect_err 'filter: \(&\(\|\(objectClass=group\)\)\(\|\(proxyAddresses=\*\)\(mail=\*\)\)\)$'
 [ "$(wc -l <"$T/.out")" -lt 1000 ] || fail "objects=groups did not narrow the search"
 ok "sync installs the export; objects narrows the filter"
+
+# continuation references (AD sends them from the domain root) are
+# skipped and counted, never chased, never a failure
+ldapadd -x -H "$SLAPD_URI" -D "$SLAPD_ROOTDN" -w "$SLAPD_ROOTPW" >/dev/null <<LDIF || fail "ldapadd referral"
+dn: ou=DomainDnsZones,$SLAPD_BASE
+objectClass: referral
+objectClass: extensibleObject
+ou: DomainDnsZones
+ref: ldap://domaindnszones.corp.example.com/ou=DomainDnsZones,$SLAPD_BASE
+LDIF
+run_a2r -v -c "$CONF" dump --format list
+expect_rc 0
+diff -q "$EXPECTED" "$T/.out" >/dev/null || fail "export with a reference"
+expect_err ', 1 references skipped\)'
+run_a2r -c "$CONF" test
+echo "$out" | grep -q '(1 continuation references skipped)' || fail "test: references"
+ok "continuation references skipped and counted"
+
+# a final referral result (the DC does not hold the base) fails the attempt
+live_conf "$T/ref.conf" "base=ou=x,ou=DomainDnsZones,$SLAPD_BASE"
+run_a2r -c "$T/ref.conf" dump
+expect_rc 69
+expect_one_line
+expect_err "search ou=x,ou=DomainDnsZones,$SLAPD_BASE: Referral"
+ok "a referral as the final result fails (69)"

@@ -56,9 +56,11 @@ _postfix_alive() {
     [ "$st" != Z ] && [ "$st" != X ]
 }
 
-# _postfix_group PGID -- PIDs of live processes in process group PGID
-# (pgrep only lists; nothing is signalled by name).
-_postfix_group() {
+# postfix_procs PID -- PIDs of the live processes (zombies excluded) of
+# the process group PID: master and its children (master makes itself a
+# session leader, so its PID is their process group).  Empty when none.
+# (pgrep only lists; nothing is ever signalled by name.)
+postfix_procs() {
     local pid
     for pid in $(pgrep -g "$1" 2>/dev/null); do
         _postfix_alive "$pid" && echo "$pid"
@@ -84,6 +86,13 @@ postfix_setup() {
     # maillog_file by path.  Let mail_owner traverse the way there.
     chmod 755 "$dir" "$dir/etc" "$dir/spool" || return 1
     chown postfix "$dir/data" && chmod 700 "$dir/data" || return 1
+    # master opens data_directory/master.lock as mail_owner: every
+    # directory above DIR must be searchable by it (mktemp -d makes 0700).
+    if command -v setpriv >/dev/null 2>&1 &&
+        ! setpriv --reuid=postfix --regid=postfix --clear-groups test -x "$dir/data/." 2>/dev/null; then
+        _postfix_err "user postfix cannot reach $dir/data: make the directories above $dir searchable (chmod o+x)"
+        return 1
+    fi
     : >"$dir/maillog"
 
     {
@@ -225,14 +234,14 @@ postfix_stop() {
         }
     fi
     for ((i = 0; i < 250; i++)); do
-        left=$(_postfix_group "$pid")
-        if ! _postfix_alive "$pid" && [ -z "$left" ]; then
+        left=$(postfix_procs "$pid")
+        if [ -z "$left" ]; then
             rm -f "$dir/master.pid"
             return "$rc"
         fi
         sleep 0.02
     done
-    _postfix_err "master $pid or its processes ($left) still running; killing them"
+    _postfix_err "master $pid or its processes ($(echo $left)) still running; killing them"
     # Only our own process group: master made itself a session leader.
     [ -z "$left" ] || kill -KILL -- "-$pid" 2>/dev/null || true
     rm -f "$dir/master.pid"
