@@ -39,9 +39,20 @@ struct collect_stats {
 	} other[COLLECT_MAX_TYPES];
 	size_t nother;
 	unsigned long static_lines;
+	unsigned long pages; /* pages read (live source), for progress */
 };
 
 typedef void collect_warn_fn(void *ctx, const char *msg);
+
+/* What became of one value holding the watched address (explain):
+ * WHERE is a DN or "FILE:LINE" of the static file, ATTR and VALUE may be
+ * NULL (static file), OUTCOME a phrase such as "in the map". */
+typedef void collect_watch_fn(void *ctx, const char *where, const char *attr,
+			      const struct berval *value, const char *outcome);
+
+/* Called every COLLECT_PROGRESS_EVERY entries (progress display). */
+typedef void collect_progress_fn(void *ctx, const struct collect_stats *stats);
+#define COLLECT_PROGRESS_EVERY 1000
 
 struct collect {
 	const struct a2r_config *cfg;
@@ -51,6 +62,13 @@ struct collect {
 	void *warn_ctx;
 	struct strbuf fold; /* scratch */
 	struct strbuf msg;  /* scratch */
+	/* optional: follow one folded address through the pipeline */
+	const char *watch;
+	collect_watch_fn *watch_fn;
+	void *watch_ctx;
+	/* optional: progress */
+	collect_progress_fn *progress;
+	void *progress_ctx;
 };
 
 /* collect_init - bind to CFG (which must outlive C); WARN may be NULL */
@@ -60,6 +78,10 @@ int collect_init(struct collect *c, const struct a2r_config *cfg, collect_warn_f
 /* collect_entry - take the addresses of one entry.  Fails only when out
  * of memory (A2R_ERR_INTERNAL); bad values are warnings. */
 int collect_entry(struct collect *c, const struct a2r_entry *e, struct a2r_err *err);
+
+/* collect_watch - report every value that holds folded address KEY to FN
+ * (KEY must outlive C) */
+void collect_watch(struct collect *c, const char *key, collect_watch_fn *fn, void *ctx);
 
 /* collect_static - merge the static file, if configured.  Lines are
  * "KEY [VALUE]"; KEY is an address or "@domain".  A bad line is an

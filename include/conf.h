@@ -39,11 +39,28 @@ struct a2r_config {
 	long page_size;
 	unsigned objects;             /* CONF_OBJ_* bits */
 	char *filter;                 /* extra filter ANDed in, or NULL */
+	/* guards, locking, Postfix actions, reporting */
+	long max_shrink;              /* percent of entries a new map may lose */
+	struct strlist require;       /* folded canary addresses */
+	int postmap;                  /* enum conf_postmap */
+	int reload;                   /* postfix reload after a change */
+	struct strlist on_change;     /* argv of the program run after a change */
+	char *postmap_path;
+	char *postfix_path;
+	char *postfix_config;         /* -c DIR for postmap and postfix, or NULL */
+	long command_timeout;         /* seconds for each command */
+	char *lock_file;
+	long lock_wait;               /* seconds to wait for the lock */
+	char *metrics_file;
 	unsigned char seen[32];       /* which keys were set, by table index */
 };
 
 enum conf_bind { CONF_BIND_DEFAULT, CONF_BIND_ANONYMOUS, CONF_BIND_SIMPLE, CONF_BIND_EXTERNAL };
 enum conf_tls { CONF_TLS_STARTTLS, CONF_TLS_NONE };
+enum conf_postmap { CONF_POSTMAP_NO, CONF_POSTMAP_HASH, CONF_POSTMAP_LMDB, CONF_POSTMAP_BTREE };
+
+/* conf_postmap_name - "hash", "lmdb", ... for a conf_postmap value */
+const char *conf_postmap_name(int type);
 
 /* Object kinds of the "objects" key. */
 #define CONF_OBJ_USERS 0x01

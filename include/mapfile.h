@@ -38,4 +38,9 @@ char *mapfile_cdb_path(const char *output);
 int mapfile_install(const char *output, int with_cdb, const struct recipset *set,
 		    const char *defval, struct mapfile_result *res, struct a2r_err *err);
 
+/* mapfile_clean_stale - remove the temp files that a run killed during
+ * install left beside OUTPUT ("OUTPUT.tmp.XXXXXX", "OUTPUT.cdb.tmp.XXXXXX").
+ * Call only while holding the lock.  Returns the number removed. */
+unsigned mapfile_clean_stale(const char *output);
+
 #endif

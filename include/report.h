@@ -1,22 +1,53 @@
-/* report.h - the only module that talks to the user: stderr and syslog
+/* report.h - the only module besides the commands that talks to the
+ * user: stderr, syslog (facility mail) and the metrics file
  *
- * report_open() once at start (opens syslog with facility mail);
- * report_error() for the one line a failed run prints; report_warn() for
- * per-value warnings (suppressed on stderr by -q); report_info() for -v
- * detail.  report_close() at exit.
+ * report_open() once at start.  report_error() is the one line of a
+ * failed run (stderr and syslog).  report_warn() is a per-value warning:
+ * on stderr with -v or when stderr is a terminal (never with -q), so a
+ * cron run is silent; report_warnings() counts them.  report_info() is -v
+ * detail on stderr.  report_log() is a syslog-only line (a changed map).
+ * report_progress() redraws one status line on a terminal.
+ * report_metrics() writes the Prometheus textfile-collector file.
  */
 #ifndef A2R_REPORT_H
 #define A2R_REPORT_H
 
-/* report_open - VERBOSE: 0 quiet-ish default, >0 detail; QUIET drops warnings */
+#include <time.h>
+
+#include "collect.h"
+#include "err.h"
+
 void report_open(int verbose, int quiet);
 
 void report_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void report_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void report_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void report_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* report_warnings - warnings reported so far */
+unsigned long report_warnings(void);
 
 /* report_collect_warning - adapter for collect's warning callback */
 void report_collect_warning(void *ctx, const char *msg);
+
+/* report_progress - adapter for collect's progress callback: entries,
+ * pages and rate on one redrawn terminal line (nothing unless stderr is a
+ * terminal and -q is not given); report_progress_done() ends the line */
+void report_progress(void *ctx, const struct collect_stats *st);
+void report_progress_done(void);
+
+struct report_metrics {
+	time_t start;          /* when the run began */
+	double duration;       /* seconds */
+	int status;            /* exit status */
+	unsigned long entries; /* directory entries read */
+	unsigned long addresses;
+	const char *dc; /* DC used, or NULL */
+};
+
+/* report_metrics - write PATH atomically (temp file + rename); the last
+ * success time is kept from the previous file when this run failed */
+int report_metrics(const char *path, const struct report_metrics *m, struct a2r_err *err);
 
 void report_close(void);
 

@@ -110,42 +110,124 @@ warn_value(struct collect *c, const char *dn, const char *attr, const struct ber
 	c->warn(c->warn_ctx, m->p);
 }
 
+void
+collect_watch(struct collect *c, const char *key, collect_watch_fn *fn, void *ctx)
+{
+	c->watch = key;
+	c->watch_fn = fn;
+	c->watch_ctx = ctx;
+}
+
+/* watched_raw - does a rejected raw value mention the watched address? */
+static int
+watched_raw(const struct collect *c, const struct berval *bv)
+{
+	size_t wl;
+
+	if (c->watch == NULL)
+		return 0;
+	wl = strlen(c->watch);
+	for (size_t i = 0; i + wl <= bv->bv_len; i++)
+		if (strncasecmp(bv->bv_val + i, c->watch, wl) == 0)
+			return 1;
+	return 0;
+}
+
+/* watched - is the folded candidate in c->fold the watched address? */
+static int
+watched(const struct collect *c)
+{
+	return c->watch != NULL && strcmp(c->fold.p, c->watch) == 0;
+}
+
+/* fold_candidate - policy-check and fold one value into c->fold; the
+ * extract kind, or -1 (rejected: *V says why) */
+static int
+fold_candidate(struct collect *c, const char *attr, const struct berval *bv,
+	       enum policy_verdict *v, const char **addr, size_t *len)
+{
+	enum extract_kind k = extract_value(attr, bv->bv_val, bv->bv_len, addr, len);
+
+	*v = POLICY_OK;
+	if (k != EXTRACT_ADDRESS)
+		return (int)k;
+	if ((*v = policy_check(*addr, *len)) != POLICY_OK)
+		return -1;
+	c->fold.len = 0;
+	if (policy_fold(*addr, *len, &c->fold) < 0)
+		return -2;
+	return (int)EXTRACT_ADDRESS;
+}
+
+/* watch_skipped - explain: an excluded entry that holds the watched address */
+static void
+watch_skipped(struct collect *c, const struct a2r_entry *e, const char *why)
+{
+	const struct strlist *attrs = &c->cfg->attributes;
+
+	for (size_t i = 0; i < attrs->n; i++) {
+		const struct a2r_attr *a = find_attr(e, attrs->v[i]);
+
+		for (size_t j = 0; a != NULL && a->vals != NULL && a->vals[j] != NULL; j++) {
+			enum policy_verdict v;
+			const char *addr;
+			size_t len;
+
+			if (fold_candidate(c, attrs->v[i], a->vals[j], &v, &addr, &len) ==
+				    (int)EXTRACT_ADDRESS &&
+			    watched(c))
+				c->watch_fn(c->watch_ctx, e->dn, attrs->v[i], a->vals[j], why);
+		}
+	}
+}
+
 /* take_value - one value of an address attribute */
 static int
 take_value(struct collect *c, const char *dn, const char *attr, const struct berval *bv,
 	   struct a2r_err *err)
 {
 	struct collect_stats *st = &c->stats;
+	enum policy_verdict v;
 	const char *addr;
 	size_t len;
-	enum policy_verdict v;
+	int k;
 
 	st->values++;
-	switch (extract_value(attr, bv->bv_val, bv->bv_len, &addr, &len)) {
-	case EXTRACT_OTHER:
+	k = fold_candidate(c, attr, bv, &v, &addr, &len);
+	if (k == (int)EXTRACT_OTHER) {
 		count_other(st, addr, len);
 		return 0;
-	case EXTRACT_NOTYPE:
+	}
+	if (k == (int)EXTRACT_NOTYPE) {
 		st->notype++;
 		warn_value(c, dn, attr, bv, "no address type prefix (such as \"smtp:\")");
+		if (watched_raw(c, bv))
+			c->watch_fn(c->watch_ctx, dn, attr, bv, "rejected: no address type prefix");
 		return 0;
-	case EXTRACT_ADDRESS:
-		break;
 	}
-	if ((v = policy_check(addr, len)) != POLICY_OK) {
+	if (k == -2)
+		return err_set(err, A2R_ERR_INTERNAL, "%s: case folding failed", dn);
+	if (k < 0) {
 		st->rejected[v]++;
 		st->rejected_total++;
 		warn_value(c, dn, attr, bv, policy_reason(v));
+		if (watched_raw(c, bv)) {
+			char why[160];
+
+			snprintf(why, sizeof(why), "rejected: %s", policy_reason(v));
+			c->watch_fn(c->watch_ctx, dn, attr, bv, why);
+		}
 		return 0;
 	}
-	c->fold.len = 0;
-	if (policy_fold(addr, len, &c->fold) < 0)
-		return err_set(err, A2R_ERR_INTERNAL, "%s: case folding failed", dn);
 	if (!policy_domain_match(&c->cfg->relay_domains, c->fold.p, c->fold.len)) {
 		st->not_relay++;
+		if (watched(c))
+			c->watch_fn(c->watch_ctx, dn, attr, bv, "its domain is not in relay_domains");
 		return 0;
 	}
 	st->accepted++;
+	if (watched(c))
+		c->watch_fn(c->watch_ctx, dn, attr, bv, "in the map");
 	if (recipset_add(c->set, c->fold.p, c->fold.len, NULL) < 0)
 		return err_nomem(err);
 	return 0;
@@ -157,14 +239,19 @@ collect_entry(struct collect *c, const struct a2r_entry *e, struct a2r_err *err)
 {
 	const struct strlist *attrs = &c->cfg->attributes;
 
-	c->stats.entries++;
+	if (++c->stats.entries % COLLECT_PROGRESS_EVERY == 0 && c->progress != NULL)
+		c->progress(c->progress_ctx, &c->stats);
 	/* Computers are user objects with mail-like attributes; never recipients. */
 	if (has_value(find_attr(e, "objectClass"), "computer")) {
 		c->stats.computers++;
+		if (c->watch != NULL)
+			watch_skipped(c, e, "a computer object (never exported)");
 		return 0;
 	}
 	if (c->cfg->exclude_disabled && is_disabled(e)) {
 		c->stats.disabled++;
+		if (c->watch != NULL)
+			watch_skipped(c, e, "a disabled account, and exclude_disabled = yes");
 		return 0;
 	}
 	/* An attribute may come in more than one piece (a server may return
@@ -217,6 +304,8 @@ static_line(struct collect *c, char *line, const char *where, struct a2r_err *er
 	c->fold.len = 0;
 	if (policy_fold(key, klen, &c->fold) < 0)
 		return err_set(err, A2R_ERR_INTERNAL, "%s: case folding failed", where);
+	if (watched(c))
+		c->watch_fn(c->watch_ctx, where, NULL, NULL, "in the map (static file)");
 	if (recipset_add(c->set, c->fold.p, c->fold.len, *value ? value : NULL) < 0)
 		return err_nomem(err);
 	c->stats.static_lines++;

@@ -26,6 +26,13 @@ enum key_type {
 	K_BIND,
 	K_TLS,
 	K_OBJECTS,
+	K_PERCENT,
+	K_ADDRESSES,
+	K_POSTMAP,
+	K_COMMAND,
+	K_DIR,
+	K_COMMAND_PATH,
+	K_WAIT,
 };
 
 struct key {
@@ -58,6 +65,18 @@ static const struct key keys[] = {
 	{"page_size", K_PAGESIZE, F(page_size), "500"},
 	{"objects", K_OBJECTS, F(objects), "users groups contacts publicfolders dynamic"},
 	{"filter", K_FILTER, F(filter), NULL},
+	{"max_shrink", K_PERCENT, F(max_shrink), "10%"},
+	{"require", K_ADDRESSES, F(require), NULL},
+	{"postmap", K_POSTMAP, F(postmap), "no"},
+	{"reload", K_BOOL, F(reload), "no"},
+	{"on_change", K_COMMAND, F(on_change), NULL},
+	{"postmap_path", K_COMMAND_PATH, F(postmap_path), PATH_POSTMAP},
+	{"postfix_path", K_COMMAND_PATH, F(postfix_path), PATH_POSTFIX},
+	{"postfix_config", K_DIR, F(postfix_config), NULL},
+	{"command_timeout", K_SECONDS, F(command_timeout), "60"},
+	{"lock_file", K_PATH, F(lock_file), "/run/ad2relay.lock"},
+	{"lock_wait", K_WAIT, F(lock_wait), "0"},
+	{"metrics_file", K_PATH, F(metrics_file), NULL},
 };
 
 /* Words of the enumerated keys. */
@@ -76,6 +95,14 @@ static const struct word bind_words[] = {
 static const struct word tls_words[] = {
 	{"starttls", CONF_TLS_STARTTLS},
 	{"none", CONF_TLS_NONE},
+	{NULL, 0},
+};
+
+static const struct word postmap_words[] = {
+	{"no", CONF_POSTMAP_NO},
+	{"hash", CONF_POSTMAP_HASH},
+	{"lmdb", CONF_POSTMAP_LMDB},
+	{"btree", CONF_POSTMAP_BTREE},
 	{NULL, 0},
 };
 
@@ -104,6 +131,15 @@ conf_object_name(unsigned bit)
 		if ((unsigned)object_words[i].value == bit)
 			return object_words[i].word;
 	return NULL;
+}
+
+const char *
+conf_postmap_name(int type)
+{
+	for (size_t i = 0; postmap_words[i].word != NULL; i++)
+		if (postmap_words[i].value == type)
+			return postmap_words[i].word;
+	return "no";
 }
 
 const char *
@@ -354,6 +390,94 @@ bad:
 		       "%s: %s: \"%s\" is not one LDAP filter in parentheses", where, k->name, value);
 }
 
+/* set_percent - "10%" or "10": a share from 0 to 100 percent */
+static int
+set_percent(long *field, const struct key *k, const char *value, const char *where,
+	    struct a2r_err *err)
+{
+	char tmp[32];
+	size_t len = strlen(value);
+
+	if (len == 0 || len >= sizeof(tmp))
+		return err_set(err, A2R_ERR_CONFIG, "%s: %s: \"%s\" is not a percentage", where,
+			       k->name, value);
+	memcpy(tmp, value, len + 1);
+	if (tmp[len - 1] == '%')
+		tmp[--len] = '\0';
+	return set_number(field, k, tmp, 0, 100, where, err);
+}
+
+/* set_addresses - full addresses, validated and folded like map keys */
+static int
+set_addresses(struct strlist *field, const struct key *k, const char *value, const char *where,
+	      struct a2r_err *err)
+{
+	struct strlist raw = {0};
+	struct strbuf folded = {0};
+	int rc = -1;
+
+	strlist_clear(field);
+	if (strlist_split(&raw, value) < 0) {
+		err_nomem(err);
+		goto out;
+	}
+	for (size_t i = 0; i < raw.n; i++) {
+		enum policy_verdict v = policy_check(raw.v[i], strlen(raw.v[i]));
+
+		if (v != POLICY_OK) {
+			err_set(err, A2R_ERR_CONFIG, "%s: %s: \"%s\" %s", where, k->name, raw.v[i],
+				policy_reason(v));
+			goto out;
+		}
+		folded.len = 0;
+		if (policy_fold(raw.v[i], strlen(raw.v[i]), &folded) < 0 ||
+		    strlist_add(field, folded.p, folded.len) < 0) {
+			err_nomem(err);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	strlist_free(&raw);
+	strbuf_free(&folded);
+	return rc;
+}
+
+/* set_command - a program and its arguments, split at white space (no
+ * shell, no quoting); the program is named by an absolute path */
+static int
+set_command(struct strlist *field, const struct key *k, const char *value, const char *where,
+	    struct a2r_err *err)
+{
+	strlist_clear(field);
+	for (const char *p = value; *p != '\0';) {
+		size_t len;
+
+		p += strspn(p, " \t");
+		len = strcspn(p, " \t");
+		if (len > 0 && strlist_add(field, p, len) < 0)
+			return err_nomem(err);
+		p += len;
+	}
+	if (field->n == 0 || field->v[0][0] != '/')
+		return err_set(err, A2R_ERR_CONFIG,
+			       "%s: %s: \"%s\" must start with an absolute program path (it is "
+			       "run without a shell)",
+			       where, k->name, value);
+	return 0;
+}
+
+/* set_abs - an absolute path (programs and directories we hand to Postfix) */
+static int
+set_abs(char **field, const struct key *k, const char *value, const char *where,
+	struct a2r_err *err)
+{
+	if (value[0] != '/')
+		return err_set(err, A2R_ERR_CONFIG, "%s: %s: \"%s\" is not an absolute path", where,
+			       k->name, value);
+	return set_string(field, value, where, err);
+}
+
 /* apply - dispatch VALUE to the setter of key K */
 static int
 apply(struct a2r_config *cfg, const struct key *k, const char *value, const char *where,
@@ -388,6 +512,19 @@ apply(struct a2r_config *cfg, const struct key *k, const char *value, const char
 		return set_word(field, tls_words, k, value, where, err);
 	case K_OBJECTS:
 		return set_objects(field, k, value, where, err);
+	case K_PERCENT:
+		return set_percent(field, k, value, where, err);
+	case K_ADDRESSES:
+		return set_addresses(field, k, value, where, err);
+	case K_POSTMAP:
+		return set_word(field, postmap_words, k, value, where, err);
+	case K_COMMAND:
+		return set_command(field, k, value, where, err);
+	case K_DIR:
+	case K_COMMAND_PATH:
+		return set_abs(field, k, value, where, err);
+	case K_WAIT:
+		return set_number(field, k, value, 0, 86400, where, err);
 	}
 	return err_set(err, A2R_ERR_INTERNAL, "%s: %s: bad key type", where, k->name);
 }
@@ -583,12 +720,16 @@ conf_free(struct a2r_config *cfg)
 		case K_PATH:
 		case K_VALUE:
 		case K_FILTER:
+		case K_DIR:
+		case K_COMMAND_PATH:
 			free(*(char **)field);
 			*(char **)field = NULL;
 			break;
 		case K_DOMAINS:
 		case K_ATTRS:
 		case K_URIS:
+		case K_ADDRESSES:
+		case K_COMMAND:
 			strlist_free(field);
 			break;
 		case K_BOOL:
@@ -597,6 +738,9 @@ conf_free(struct a2r_config *cfg)
 		case K_BIND:
 		case K_TLS:
 		case K_OBJECTS:
+		case K_PERCENT:
+		case K_POSTMAP:
+		case K_WAIT:
 			break;
 		}
 	}

@@ -1,7 +1,8 @@
-/* main.c - command line, commands, exit status
+/* main.c - command line, configuration, dispatch, exit status
  *
- * The only place that prints results and picks the exit status; every
- * module below returns a status and fills a struct a2r_err.
+ * Parses options (anywhere on the line), loads the configuration, runs
+ * one command from commands.c and turns its result into the exit status
+ * of DESIGN.md.  Modules below never print or exit.
  */
 #include "autoconf.h"
 
@@ -12,13 +13,10 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "collect.h"
+#include "commands.h"
 #include "conf.h"
-#include "ldif_source.h"
-#include "mapfile.h"
 #include "policy.h"
 #include "report.h"
-#include "search.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -39,45 +37,52 @@ static const int exit_codes[] = {
 	[A2R_ERR_INTERNAL] = EX_SOFTWARE,
 };
 
+int
+cli_exit_status(enum a2r_status code)
+{
+	return exit_codes[code];
+}
+
 struct override {
 	const char *key;
 	const char *value;
 	char where[64];
 };
 
+/* Everything the command line says. */
 struct opts {
 	const char *config;
 	int config_given;
-	int verbose;
-	int quiet;
-	const char *format;
-	const char *from_ldif;
-	char **args; /* command and its operands */
-	int nargs;
+	struct cli cli;
 	struct override *ovr;
 	size_t novr;
 };
 
 struct command {
 	const char *name;
-	int (*run)(struct opts *o, struct a2r_config *cfg, struct a2r_err *err);
+	int (*run)(struct cli *o, struct a2r_config *cfg, struct a2r_err *err);
 	const char *synopsis;
 };
 
-static int cmd_sync(struct opts *o, struct a2r_config *cfg, struct a2r_err *err);
-static int cmd_dump(struct opts *o, struct a2r_config *cfg, struct a2r_err *err);
-static int cmd_test(struct opts *o, struct a2r_config *cfg, struct a2r_err *err);
-
 static const struct command commands[] = {
-	{"sync", cmd_sync, "sync [--from-ldif FILE]    export and install the maps if changed"},
-	{"dump", cmd_dump, "dump [--from-ldif FILE] [--format map|list|json]   print the set"},
-	{"test", cmd_test, "test                       connect, bind, search; report DC and counts"},
+	{"sync", cmd_sync, "sync [-n|--dry-run] [--force]   install the maps if changed (default)"},
+	{"check", cmd_check, "check [--json]                 compare the directory with the map"},
+	{"dump", cmd_dump, "dump [--format map|list|json]  print the recipient set"},
+	{"explain", cmd_explain, "explain ADDRESS                where it comes from, or why not"},
+	{"test", cmd_test, "test                           connect, bind, search; report"},
 };
 
 /* Number of options that are not config keys (see build_options). */
-#define NFIXED 7
+#define NFIXED 10
 
-enum { OPT_FORMAT = 1000, OPT_FROM_LDIF, OPT_KEY = 2000, OPT_NOKEY = 3000 };
+enum {
+	OPT_FORMAT = 1000,
+	OPT_FROM_LDIF,
+	OPT_FORCE,
+	OPT_JSON,
+	OPT_KEY = 2000,
+	OPT_NOKEY = 3000
+};
 
 static void
 usage(FILE *fp)
@@ -89,10 +94,11 @@ usage(FILE *fp)
 		    "  -c, --config FILE   configuration file (default " DEFAULT_CONFIG ")\n"
 		    "  -v, --verbose       more detail on stderr\n"
 		    "  -q, --quiet         no warnings on stderr\n"
+		    "  --from-ldif FILE    read an LDIF export instead of the directory\n"
 		    "  -h, --help          this text\n"
 		    "  -V, --version       print the version\n"
 		    "  --KEY VALUE         override config key KEY (underscores as dashes),\n"
-		    "                      e.g. --relay-domains, --output, --static, --value;\n"
+		    "                      e.g. --uri, --base, --relay-domains, --output;\n"
 		    "                      --KEY / --no-KEY for yes/no keys (--exclude-disabled)\n"
 		    "See ad2relay(8) and ad2relay.conf(5).\n");
 }
@@ -116,10 +122,16 @@ static struct option *
 build_options(void)
 {
 	static const struct option fixed[] = {
-		{"config", required_argument, NULL, 'c'}, {"verbose", no_argument, NULL, 'v'},
-		{"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},      {"format", required_argument, NULL, OPT_FORMAT},
+		{"config", required_argument, NULL, 'c'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{"format", required_argument, NULL, OPT_FORMAT},
 		{"from-ldif", required_argument, NULL, OPT_FROM_LDIF},
+		{"dry-run", no_argument, NULL, 'n'},
+		{"force", no_argument, NULL, OPT_FORCE},
+		{"json", no_argument, NULL, OPT_JSON},
 	};
 	size_t nkeys = conf_key_count(), n = NFIXED;
 	struct option *lo = calloc(NFIXED + 2 * nkeys + 1, sizeof(*lo));
@@ -171,6 +183,51 @@ add_override(struct opts *o, int code, const char *arg, struct a2r_err *err)
 	return 0;
 }
 
+/* one_option - apply option C; 1 = done (help, version), -1 = error */
+static int
+one_option(struct opts *o, int c, char **argv, struct a2r_err *err)
+{
+	switch (c) {
+	case 'c':
+		o->config = optarg;
+		o->config_given = 1;
+		return 0;
+	case 'v':
+		o->cli.verbose++;
+		return 0;
+	case 'q':
+		o->cli.quiet = 1;
+		return 0;
+	case 'n':
+		o->cli.dry_run = 1;
+		return 0;
+	case 'h':
+		usage(stdout);
+		return 1;
+	case 'V':
+		printf("ad2relay %s\n", PACKAGE_VERSION);
+		return 1;
+	case OPT_FORMAT:
+		o->cli.format = optarg;
+		return 0;
+	case OPT_FROM_LDIF:
+		o->cli.from_ldif = optarg;
+		return 0;
+	case OPT_FORCE:
+		o->cli.force = 1;
+		return 0;
+	case OPT_JSON:
+		o->cli.json = 1;
+		return 0;
+	case ':':
+		return err_set(err, A2R_ERR_USAGE, "option %s needs a value", argv[optind - 1]);
+	case '?':
+		return err_set(err, A2R_ERR_USAGE, "unknown option %s", argv[optind - 1]);
+	default:
+		return add_override(o, c, optarg, err);
+	}
+}
+
 /* parse_args - options anywhere (GNU getopt permutes), then the command */
 static int
 parse_args(int argc, char **argv, struct opts *o, struct a2r_err *err)
@@ -181,45 +238,11 @@ parse_args(int argc, char **argv, struct opts *o, struct a2r_err *err)
 	if (lo == NULL)
 		return err_nomem(err);
 	opterr = 0;
-	while (rc == 0 && (c = getopt_long(argc, argv, ":c:vqhV", lo, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			o->config = optarg;
-			o->config_given = 1;
-			break;
-		case 'v':
-			o->verbose++;
-			break;
-		case 'q':
-			o->quiet = 1;
-			break;
-		case 'h':
-			usage(stdout);
-			rc = 1;
-			break;
-		case 'V':
-			printf("ad2relay %s\n", PACKAGE_VERSION);
-			rc = 1;
-			break;
-		case OPT_FORMAT:
-			o->format = optarg;
-			break;
-		case OPT_FROM_LDIF:
-			o->from_ldif = optarg;
-			break;
-		case ':':
-			rc = err_set(err, A2R_ERR_USAGE, "option %s needs a value", argv[optind - 1]);
-			break;
-		case '?':
-			rc = err_set(err, A2R_ERR_USAGE, "unknown option %s", argv[optind - 1]);
-			break;
-		default:
-			rc = add_override(o, c, optarg, err);
-		}
-	}
+	while (rc == 0 && (c = getopt_long(argc, argv, ":c:vqnhV", lo, NULL)) != -1)
+		rc = one_option(o, c, argv, err);
 	free_options(lo);
-	o->args = argv + optind;
-	o->nargs = argc - optind;
+	o->cli.args = argv + optind;
+	o->cli.nargs = argc - optind;
 	return rc;
 }
 
@@ -237,243 +260,20 @@ load_config(struct opts *o, struct a2r_config *cfg, struct a2r_err *err)
 	return conf_finish(cfg, err);
 }
 
-/* read_ldif - feed every entry of the LDIF file to C */
-static int
-read_ldif(const char *path, struct collect *c, struct a2r_err *err)
-{
-	struct ldif_source *src = ldif_source_open(path, err);
-	struct a2r_entry e;
-	enum entry_state st;
-
-	if (src == NULL)
-		return -1;
-	while ((st = ldif_source_next(src, &e, err)) == ENTRY_NEXT)
-		if (collect_entry(c, &e, err) < 0) {
-			st = ENTRY_FAIL;
-			break;
-		}
-	ldif_source_close(src);
-	return st == ENTRY_DONE ? 0 : -1;
-}
-
-/* summarize - the -v account of an export */
-static void
-summarize(const char *from, const struct collect *c)
-{
-	const struct collect_stats *st = &c->stats;
-	char types[256] = "";
-	size_t used = 0;
-
-	for (size_t i = 0; i < st->nother && used < sizeof(types); i++)
-		used += (size_t)snprintf(types + used, sizeof(types) - used, "%s%s %lu",
-					 i ? ", " : " (", st->other[i].type, st->other[i].n);
-	if (st->nother > 0 && used < sizeof(types) - 1)
-		strcat(types, ")");
-	report_info("%s: %lu entries, %zu unique addresses; %lu values of other types%s, "
-		    "%lu rejected, %lu without type, %lu outside relay_domains, "
-		    "%lu computers skipped, %lu disabled excluded, %lu static lines",
-		    from, st->entries, recipset_size(c->set), st->other_total, types,
-		    st->rejected_total, st->notype, st->not_relay, st->computers, st->disabled,
-		    st->static_lines);
-}
-
-/* note_dc - -v: why a DC was passed over */
-static void
-note_dc(void *ctx, const char *msg)
-{
-	(void)ctx;
-	report_info("%s", msg);
-}
-
-/* export - build the sorted recipient set from the configured source;
- * REP (may be NULL) describes a live directory read */
-static int
-export(struct opts *o, struct a2r_config *cfg, struct collect *c, struct search_report *rep,
-       struct a2r_err *err)
-{
-	struct search_report own = {0};
-	char from[600];
-	int rc = -1;
-
-	if (rep == NULL)
-		rep = &own;
-	if (collect_init(c, cfg, report_collect_warning, NULL, err) < 0)
-		return -1;
-	if (o->from_ldif != NULL) {
-		if (read_ldif(o->from_ldif, c, err) < 0)
-			goto out;
-		snprintf(from, sizeof(from), "%s", o->from_ldif);
-	} else {
-		if (cfg->uri.n > 0 && o->verbose) {
-			char *f = search_filter(cfg);
-
-			report_info("filter: %s", f ? f : "?");
-			free(f);
-		}
-		if (search_export(cfg, c, rep, note_dc, NULL, err) < 0)
-			goto out;
-		snprintf(from, sizeof(from), "%s (base %s, %s, %lu pages, %lu references skipped)",
-			 rep->uri, rep->base, rep->tls, rep->pages, rep->refs);
-	}
-	if (collect_static(c, err) < 0)
-		goto out;
-	recipset_sort(c->set);
-	summarize(from, c);
-	rc = 0;
-out:
-	search_report_free(&own);
-	return rc;
-}
-
-/* cmd_test - connect, bind and search; say what was used and found */
-static int
-cmd_test(struct opts *o, struct a2r_config *cfg, struct a2r_err *err)
-{
-	struct collect c = {0};
-	struct search_report rep = {0};
-	int rc = -1;
-
-	if (o->from_ldif != NULL || o->format != NULL) {
-		err_set(err, A2R_ERR_USAGE, "test reads the live directory: no --from-ldif, --format");
-		goto out;
-	}
-	if (export(o, cfg, &c, &rep, err) < 0)
-		goto out;
-	printf("dc:        %s%s\n", rep.uri,
-	       rep.failed_dcs ? " (after earlier DCs failed; -v says why)" : "");
-	printf("tls:       %s\n", rep.tls);
-	if (cfg->bind == CONF_BIND_SIMPLE)
-		printf("bind:      simple as %s\n", cfg->binddn);
-	else
-		printf("bind:      %s\n", conf_bind_name(cfg->bind));
-	printf("base:      %s\n", rep.base);
-	printf("filter:    %s\n", rep.filter);
-	printf("entries:   %lu in %lu pages (%lu continuation references skipped)\n", rep.entries,
-	       rep.pages, rep.refs);
-	printf("addresses: %zu would be exported\n", recipset_size(c.set));
-	rc = 0;
-out:
-	search_report_free(&rep);
-	collect_free(&c);
-	return rc;
-}
-
-static int
-cmd_sync(struct opts *o, struct a2r_config *cfg, struct a2r_err *err)
-{
-	struct collect c = {0};
-	struct mapfile_result res;
-	int rc = -1;
-
-	if (o->format != NULL) {
-		err_set(err, A2R_ERR_USAGE, "--format applies to dump only");
-		goto out;
-	}
-	if (export(o, cfg, &c, NULL, err) < 0)
-		goto out;
-	if (mapfile_install(cfg->output, cfg->cdb, c.set, cfg->value, &res, err) < 0) {
-		err_prefix(err, "install %s", cfg->output);
-		goto out;
-	}
-	if (res.text_changed || res.cdb_changed)
-		report_info("installed %s%s (%zu addresses)", cfg->output,
-			    cfg->cdb ? " and its .cdb" : "", recipset_size(c.set));
-	else
-		report_info("%s is up to date (%zu addresses)", cfg->output, recipset_size(c.set));
-	rc = 0;
-out:
-	collect_free(&c);
-	return rc;
-}
-
-/* json_string - print S as a JSON string */
-static void
-json_string(const char *s)
-{
-	putchar('"');
-	for (; *s != '\0'; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch < 0x20)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
-	}
-	putchar('"');
-}
-
-/* print_set - the set in one of the dump formats */
-static void
-print_set(const struct recipset *set, const char *defval, int format)
-{
-	size_t n = recipset_size(set);
-
-	if (format == 'j')
-		printf("[");
-	for (size_t i = 0; i < n; i++) {
-		const char *key = recipset_key(set, i, NULL);
-		const char *val = recipset_value(set, i);
-
-		if (format == 'm') {
-			printf("%s %s\n", key, val ? val : defval);
-		} else if (format == 'l') {
-			printf("%s\n", key);
-		} else {
-			printf("%s\n  {\"address\": ", i ? "," : "");
-			json_string(key);
-			printf(", \"value\": ");
-			json_string(val ? val : defval);
-			printf("}");
-		}
-	}
-	if (format == 'j')
-		printf("%s]\n", n ? "\n" : "");
-}
-
-static int
-cmd_dump(struct opts *o, struct a2r_config *cfg, struct a2r_err *err)
-{
-	static const char *const formats[] = {"map", "list", "json"};
-	struct collect c = {0};
-	int format = 0, rc = -1;
-
-	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
-		if (strcmp(o->format ? o->format : "map", formats[i]) == 0)
-			format = formats[i][0];
-	if (format == 0) {
-		err_set(err, A2R_ERR_USAGE, "--format %s: use map, list or json", o->format);
-		goto out;
-	}
-	if (export(o, cfg, &c, NULL, err) < 0)
-		goto out;
-	print_set(c.set, cfg->value, format);
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		err_set(err, A2R_ERR_WRITE, "write to standard output failed");
-		goto out;
-	}
-	rc = 0;
-out:
-	collect_free(&c);
-	return rc;
-}
-
 /* find_command - the command named by the first operand (default sync) */
 static const struct command *
 find_command(struct opts *o, struct a2r_err *err)
 {
-	const char *name = o->nargs > 0 ? o->args[0] : "sync";
+	const char *name = "sync";
 
+	if (o->cli.nargs > 0) {
+		name = o->cli.args[0];
+		o->cli.args++;
+		o->cli.nargs--;
+	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(commands[i].name, name) == 0) {
-			if (o->nargs > 1) {
-				err_set(err, A2R_ERR_USAGE, "%s: unexpected argument \"%s\"", name,
-					o->args[1]);
-				return NULL;
-			}
+		if (strcmp(commands[i].name, name) == 0)
 			return &commands[i];
-		}
 	err_set(err, A2R_ERR_USAGE, "unknown command \"%s\" (try ad2relay --help)", name);
 	return NULL;
 }
@@ -489,15 +289,16 @@ main(int argc, char **argv)
 
 	/* A write past RLIMIT_FSIZE must fail with EFBIG, not kill us. */
 	signal(SIGXFSZ, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
 	memset(&cfg, 0, sizeof(cfg));
 	rc = parse_args(argc, argv, &o, &err);
 	if (rc > 0) {
 		free(o.ovr);
 		return EX_OK;
 	}
-	report_open(o.verbose, o.quiet);
+	report_open(o.cli.verbose, o.cli.quiet);
 	if (rc == 0 && (cmd = find_command(&o, &err)) != NULL && load_config(&o, &cfg, &err) == 0)
-		rc = cmd->run(&o, &cfg, &err);
+		rc = cmd->run(&o.cli, &cfg, &err);
 	else
 		rc = -1;
 	if (rc < 0) {
@@ -510,5 +311,5 @@ main(int argc, char **argv)
 	policy_cleanup();
 	report_close();
 	free(o.ovr);
-	return rc < 0 ? exit_codes[err.code] : EX_OK;
+	return rc < 0 ? exit_codes[err.code] : rc;
 }

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
 #include <cdb.h>
 
 #include "mapfile.h"
@@ -306,4 +308,45 @@ out:
 	free(cdb_path);
 	strbuf_free(&text);
 	return rc;
+}
+
+/* is_temp_of - NAME is BASE.tmp.XXXXXX or BASE.cdb.tmp.XXXXXX */
+static int
+is_temp_of(const char *name, const char *base)
+{
+	size_t blen = strlen(base);
+
+	if (strncmp(name, base, blen) != 0)
+		return 0;
+	name += blen;
+	if (strncmp(name, ".cdb", 4) == 0)
+		name += 4;
+	return strncmp(name, ".tmp.", 5) == 0 && strlen(name + 5) == 6;
+}
+
+unsigned
+mapfile_clean_stale(const char *output)
+{
+	char *dcopy = strdup(output), *bcopy = strdup(output);
+	const char *dir, *base;
+	struct dirent *de;
+	unsigned removed = 0;
+	DIR *d;
+	int dfd;
+
+	if (dcopy == NULL || bcopy == NULL || (d = opendir(dir = dirname(dcopy))) == NULL) {
+		free(dcopy);
+		free(bcopy);
+		return 0;
+	}
+	base = basename(bcopy);
+	dfd = dirfd(d);
+	while ((de = readdir(d)) != NULL)
+		if (is_temp_of(de->d_name, base) && unlinkat(dfd, de->d_name, 0) == 0)
+			removed++;
+	(void)dir;
+	closedir(d);
+	free(dcopy);
+	free(bcopy);
+	return removed;
 }

@@ -1,32 +1,46 @@
-/* report.c - messages to stderr and syslog (facility mail) */
+/* report.c - stderr, syslog (facility mail), progress and metrics */
 #include "autoconf.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "report.h"
+#include "util.h"
 
 static int verbosity;
 static int quiet;
+static int on_tty;
+static unsigned long warnings;
+static int progress_shown;
+static struct timespec progress_start, progress_last;
 
 void
 report_open(int verbose, int q)
 {
 	verbosity = verbose;
 	quiet = q;
+	on_tty = isatty(2);
 	openlog("ad2relay", LOG_PID, LOG_MAIL);
 }
 
-/* emit - one line to stderr (if wanted) and to syslog at PRIO */
+/* emit - one line to stderr (if wanted) and to syslog at PRIO (if >= 0) */
 static void
 emit(int prio, int to_stderr, const char *label, const char *fmt, va_list ap)
 {
 	char line[2048];
 
 	vsnprintf(line, sizeof(line), fmt, ap);
-	if (to_stderr)
+	if (to_stderr) {
+		report_progress_done();
 		fprintf(stderr, "ad2relay: %s%s\n", label, line);
+	}
 	if (prio >= 0)
 		syslog(prio, "%s%s", label, line);
 }
@@ -46,8 +60,9 @@ report_warn(const char *fmt, ...)
 {
 	va_list ap;
 
+	warnings++;
 	va_start(ap, fmt);
-	emit(LOG_WARNING, !quiet, "warning: ", fmt, ap);
+	emit(-1, !quiet && (verbosity > 0 || on_tty), "warning: ", fmt, ap);
 	va_end(ap);
 }
 
@@ -64,14 +79,169 @@ report_info(const char *fmt, ...)
 }
 
 void
+report_log(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	emit(LOG_INFO, 0, "", fmt, ap);
+	va_end(ap);
+}
+
+unsigned long
+report_warnings(void)
+{
+	return warnings;
+}
+
+void
 report_collect_warning(void *ctx, const char *msg)
 {
 	(void)ctx;
 	report_warn("%s", msg);
 }
 
+/* seconds_since - elapsed seconds between two monotonic times */
+static double
+seconds_since(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+void
+report_progress(void *ctx, const struct collect_stats *st)
+{
+	struct timespec now;
+	double total;
+
+	(void)ctx;
+	if (!on_tty || quiet)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!progress_shown && progress_start.tv_sec == 0)
+		progress_start = now;
+	/* redraw at most twice a second */
+	if (progress_shown && seconds_since(&progress_last, &now) < 0.5)
+		return;
+	progress_last = now;
+	total = seconds_since(&progress_start, &now);
+	fprintf(stderr, "\rad2relay: %lu entries, %lu pages, %.0f entries/s ", st->entries,
+		st->pages, total > 0 ? (double)st->entries / total : 0.0);
+	progress_shown = 1;
+}
+
+void
+report_progress_done(void)
+{
+	if (progress_shown) {
+		fputc('\n', stderr);
+		progress_shown = 0;
+	}
+}
+
+/* last_success - the last success time recorded in an old metrics file */
+static long long
+last_success(const char *path)
+{
+	static const char name[] = "ad2relay_last_success_timestamp_seconds ";
+	char line[256];
+	long long t = 0;
+	FILE *fp = fopen(path, "r");
+
+	if (fp == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), fp) != NULL)
+		if (strncmp(line, name, sizeof(name) - 1) == 0)
+			t = strtoll(line + sizeof(name) - 1, NULL, 10);
+	fclose(fp);
+	return t;
+}
+
+/* metrics_text - the file's contents */
+static int
+metrics_text(struct strbuf *b, const char *path, const struct report_metrics *m)
+{
+	char line[512];
+	struct strbuf dc = {0};
+	long long ok = m->status == 0 ? (long long)m->start : last_success(path);
+	int rc;
+
+	/* label values escape backslash, quote and newline */
+	for (const char *p = m->dc ? m->dc : ""; *p != '\0'; p++)
+		if ((strchr("\\\"", *p) && strbuf_addc(&dc, '\\') < 0) || strbuf_addc(&dc, *p) < 0)
+			return -1;
+	snprintf(line, sizeof(line),
+		 "# HELP ad2relay_last_run_timestamp_seconds Start of the last run.\n"
+		 "# TYPE ad2relay_last_run_timestamp_seconds gauge\n"
+		 "ad2relay_last_run_timestamp_seconds %lld\n"
+		 "# HELP ad2relay_last_success_timestamp_seconds Start of the last successful run.\n"
+		 "# TYPE ad2relay_last_success_timestamp_seconds gauge\n"
+		 "ad2relay_last_success_timestamp_seconds %lld\n",
+		 (long long)m->start, ok);
+	rc = strbuf_addstr(b, line);
+	snprintf(line, sizeof(line),
+		 "# HELP ad2relay_run_status Exit status of the last run (0 = success).\n"
+		 "# TYPE ad2relay_run_status gauge\n"
+		 "ad2relay_run_status %d\n"
+		 "# TYPE ad2relay_addresses gauge\n"
+		 "ad2relay_addresses %lu\n"
+		 "# TYPE ad2relay_entries gauge\n"
+		 "ad2relay_entries %lu\n"
+		 "# TYPE ad2relay_duration_seconds gauge\n"
+		 "ad2relay_duration_seconds %.3f\n"
+		 "# TYPE ad2relay_dc_info gauge\n",
+		 m->status, m->addresses, m->entries, m->duration);
+	rc = rc < 0 ? rc : strbuf_addstr(b, line);
+	if (rc == 0 && m->dc != NULL) {
+		snprintf(line, sizeof(line), "ad2relay_dc_info{dc=\"%s\"} 1\n", dc.p ? dc.p : "");
+		rc = strbuf_addstr(b, line);
+	}
+	strbuf_free(&dc);
+	return rc;
+}
+
+int
+report_metrics(const char *path, const struct report_metrics *m, struct a2r_err *err)
+{
+	struct strbuf b = {0};
+	char *tmp = NULL;
+	int fd = -1, rc = -1;
+
+	if (metrics_text(&b, path, m) < 0 || asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0) {
+		tmp = NULL;
+		err_nomem(err);
+		goto out;
+	}
+	if ((fd = mkstemp(tmp)) < 0) {
+		err_set(err, A2R_ERR_WRITE, "metrics_file %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (write(fd, b.p, b.len) != (ssize_t)b.len || fchmod(fd, 0644) < 0 || close(fd) < 0) {
+		fd = -1;
+		err_set(err, A2R_ERR_WRITE, "write %s: %s", tmp, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0) {
+		err_set(err, A2R_ERR_WRITE, "rename %s to %s: %s", tmp, path, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd >= 0) {
+		close(fd);
+		unlink(tmp);
+	}
+	free(tmp);
+	strbuf_free(&b);
+	return rc;
+}
+
 void
 report_close(void)
 {
+	report_progress_done();
 	closelog();
 }

@@ -233,6 +233,7 @@ page_done(struct attempt *a, LDAPMessage *msg, struct berval *cookie, struct a2r
 		goto out;
 	}
 	a->rep->pages++;
+	a->c->stats.pages++;
 	rc = 0;
 out:
 	ldap_controls_free(ctrls);

@@ -29,9 +29,9 @@ run_a2r sync -c /dev/null --relay-domains example.org --from-ldif "$ldif" --form
 expect_rc 64
 expect_err -- '--format applies to dump only'
 
-run_a2r dump extra -c /dev/null
+run_a2r dump extra -c /dev/null --relay-domains example.org
 expect_rc 64
-expect_err 'unexpected argument "extra"'
+expect_err 'dump takes only --from-ldif and --format'
 
 run_a2r dump -c /dev/null --relay-domains example.org
 expect_rc 78
@@ -87,12 +87,19 @@ run_a2r dump -v --from-ldif "$ldif" -c "$T/good.conf"
 expect_err '3 entries, 1 unique addresses'
 ok "global options anywhere; command-line overrides"
 
-# -q silences warnings, not errors
+# warnings: with -v (or on a terminal), never with -q, not in a cron run
 printf 'dn: cn=x\nmail: bad address@example.org\nmail: good@example.org\n' >"$T/warn.ldif"
-run_a2r dump -c "$T/good.conf" --from-ldif "$T/warn.ldif"
+run_a2r -v dump -c "$T/good.conf" --from-ldif "$T/warn.ldif"
 expect_rc 0
 expect_err '^ad2relay: warning: cn=x: mail value "bad address@example.org" rejected: contains whitespace$'
-run_a2r -q dump -c "$T/good.conf" --from-ldif "$T/warn.ldif"
+run_a2r -v -q dump -c "$T/good.conf" --from-ldif "$T/warn.ldif"
 expect_rc 0
-[ -z "$err" ] || fail "-q printed: $err"
-ok "-q silences warnings"
+grep -q warning "$T/.err" && fail "-q printed a warning"
+run_a2r dump -c "$T/good.conf" --from-ldif "$T/warn.ldif"
+expect_rc 0
+[ -z "$err" ] || fail "not silent without a terminal: $err"
+if command -v script >/dev/null; then
+	script -qec "$AD2RELAY dump -c $T/good.conf --from-ldif $T/warn.ldif" /dev/null >"$T/tty.out" 2>&1
+	grep -q 'warning: cn=x: mail value' "$T/tty.out" || fail "no warning on a terminal"
+fi
+ok "warnings with -v or on a terminal; -q silences them; silent otherwise"

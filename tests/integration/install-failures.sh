@@ -16,7 +16,7 @@ snapshot "$T/out"
 
 # 1. the text map write fails part-way (file size limit: EFBIG)
 set +e
-(ulimit -f 40; exec "$AD2RELAY" sync "${opts[@]}" --no-cdb --from-ldif "$T/new.ldif") \
+(ulimit -f 40; exec "$AD2RELAY" --lock-file "$T/lock" sync "${opts[@]}" --no-cdb --from-ldif "$T/new.ldif") \
 	>"$T/.out" 2>"$T/.err"
 rc=$?
 set -e
@@ -29,7 +29,7 @@ ok "EFBIG on the text map: 73, old maps intact, no temp file"
 
 # 2. the cdb cannot be built (limit above the text map, below the cdb)
 set +e
-(ulimit -f 200; exec "$AD2RELAY" sync "${opts[@]}" --from-ldif "$T/new.ldif") \
+(ulimit -f 200; exec "$AD2RELAY" --lock-file "$T/lock" sync "${opts[@]}" --from-ldif "$T/new.ldif") \
 	>"$T/.out" 2>"$T/.err"
 rc=$?
 set -e
@@ -47,9 +47,10 @@ if [ "$(id -u)" = 0 ]; then
 	chmod 644 "$T/new.ldif"
 	# a copy nobody can execute wherever the build tree lives
 	install -m 755 "$AD2RELAY" "$T/ad2relay"
+	install -m 666 /dev/null "$T/lock-nobody"
 	set +e
 	setpriv --reuid=65534 --regid=65534 --clear-groups \
-		"$T/ad2relay" sync "${opts[@]}" --from-ldif "$T/new.ldif" >"$T/.out" 2>"$T/.err"
+		"$T/ad2relay" --lock-file "$T/lock-nobody" sync "${opts[@]}" --from-ldif "$T/new.ldif" >"$T/.out" 2>"$T/.err"
 	rc=$?
 	set -e
 else

@@ -9,13 +9,14 @@
 # new map without "postfix reload".
 . "$top_srcdir/tests/integration/lib/common.sh"
 set -e
-for p in /usr/sbin/postfix /usr/sbin/postconf /usr/lib/postfix/sbin/master \
-	/usr/lib/postfix/sbin/smtpd slapd slapadd ldapadd ldapmodify ldapdelete python3; do
-	need "$p"
-done
-/usr/sbin/postconf -c "$(postfix_dir)" -m 2>/dev/null | grep -qx cdb || need postfix-cdb
 . "$top_srcdir/tests/integration/lib/slapd.sh"
 . "$top_srcdir/tests/integration/lib/postfix.sh"
+for p in "$POSTFIX_CMD" "$POSTCONF_CMD" /usr/lib/postfix/sbin/master /usr/lib/postfix/sbin/smtpd \
+	"$(_slapd_bin slapd 2>/dev/null || echo slapd)" "$(_slapd_bin slapadd 2>/dev/null || echo slapadd)" \
+	ldapadd ldapmodify ldapdelete python3; do
+	need "$p"
+done
+"$POSTCONF_CMD" -c "$(postfix_dir)" -m 2>/dev/null | grep -qx cdb || need postfix-cdb
 probe="$POSTFIX_LIBDIR/postfix_probe.py"
 export PYTHONIOENCODING=utf-8
 
@@ -60,7 +61,7 @@ output = $map
 EOF
 run_a2r -c "$T/ad2relay.conf" sync
 expect_rc 0 "first sync"
-[ -s "$map" ] && [ -s "$map.cdb" ] || fail "sync wrote no map or no cdb"
+{ [ -s "$map" ] && [ -s "$map.cdb" ]; } || fail "sync wrote no map or no cdb"
 grep -q '^eve@' "$map" && fail "eve (not in a relay domain) was exported"
 [ "$(wc -l <"$map")" -eq 6 ] || fail "map has $(wc -l <"$map") lines, expected 6: $(cat "$map")"
 ok "ad2relay sync wrote $map (6 addresses) and its cdb"
@@ -164,7 +165,7 @@ expect alice@corp.example.com 250 2.1.5
 master=$POSTFIX_PID
 postfix_stop "$T/postfix" || fail "postfix stop"
 left=$(postfix_procs "$master")
-[ -z "$left" ] || fail "master $master or its children still run: $(echo $left)"
+[ -z "$left" ] || fail "master $master or its children still run: ${left//$'\n'/ }"
 ok "postfix -c $T/postfix/etc stop: master $master and its children are gone"
 
 # The maillog tells how the new map was picked up: an idle smtpd of the

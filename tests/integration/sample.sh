@@ -5,7 +5,7 @@
 set -e
 ex="$top_srcdir/examples"
 
-run_a2r -c "$ex/sample.conf" dump --from-ldif "$ex/sample-directory.ldif"
+run_a2r -v -c "$ex/sample.conf" dump --from-ldif "$ex/sample-directory.ldif"
 expect_rc 0
 diff -u "$ex/sample-expected.map" <(echo "$out") >&2 || fail "sample map differs"
 [ "$(grep -c 'warning:' "$T/.err")" -eq 7 ] || fail "expected 7 warnings"

@@ -3,7 +3,10 @@
 # Each test gets its own directory ($T) from mktemp -d, removed on exit
 # together with anything registered with on_exit.  Helpers:
 #   fail MSG              print "FAIL: MSG" and exit 1
-#   run_a2r ARGS...       run ad2relay; sets $rc, $out (stdout), $err (stderr)
+#   run_a2r ARGS...       run ad2relay; sets $rc, $out (stdout), $err (stderr);
+#                         the lock file is $T/ad2relay.lock unless ARGS
+#                         say otherwise (a later --lock-file wins), so tests
+#                         running in parallel never share /run/ad2relay.lock
 #   expect_rc N           $rc must be N
 #   expect_err REGEX      stderr must match (grep -E)
 #   expect_one_line       stderr must be exactly one line
@@ -46,7 +49,7 @@ need() {
 
 run_a2r() {
 	set +e
-	"$AD2RELAY" "$@" >"$T/.out" 2>"$T/.err"
+	"$AD2RELAY" --lock-file "$T/ad2relay.lock" "$@" >"$T/.out" 2>"$T/.err"
 	rc=$?
 	set -e
 	out=$(cat "$T/.out")

@@ -169,11 +169,11 @@ EOF
 #   connections.  Exports POSTFIX_PORT and POSTFIX_PID (master) and writes
 #   them to DIR/port and DIR/master.pid.
 postfix_start() {
-    local dir=${1:?usage: postfix_start DIR [PORT]} port=${2:-} auto=0 try pid i
+    local dir=${1:?usage: postfix_start DIR [PORT]} port=${2:-} auto=0 pid i
     dir=$(cd "$dir" && pwd) || return 1
     [ -f "$dir/etc/main.cf" ] || { _postfix_err "$dir: run postfix_setup first"; return 1; }
     [ -n "$port" ] || auto=1
-    for try in 1 2 3 4 5; do
+    for _ in 1 2 3 4 5; do
         [ "$auto" = 0 ] || port=$(_postfix_free_port) || return 1
         _postfix_master_cf "$dir" "$port" || return 1
         : >"$dir/start.log"
@@ -241,7 +241,7 @@ postfix_stop() {
         fi
         sleep 0.02
     done
-    _postfix_err "master $pid or its processes ($(echo $left)) still running; killing them"
+    _postfix_err "master $pid or its processes (${left//$'\n'/ }) still running; killing them"
     # Only our own process group: master made itself a session leader.
     [ -z "$left" ] || kill -KILL -- "-$pid" 2>/dev/null || true
     rm -f "$dir/master.pid"

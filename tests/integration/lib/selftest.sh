@@ -41,8 +41,12 @@ trap 'exit 130' INT TERM
 
 ok()   { echo "ok - $*"; }
 fail() { echo "not ok - $*"; failures=$((failures + 1)); }
-# check DESCRIPTION COMMAND... : run, report
-check() { local d=$1; shift; if "$@"; then ok "$d"; else fail "$d"; fi; }
+# check DESCRIPTION COMMAND... : run COMMAND (output to $work/check.log), report
+check() {
+    local d=$1; shift
+    echo "### $d: $*" >>"$work/check.log"
+    if "$@" >>"$work/check.log" 2>&1; then ok "$d"; else fail "$d"; fi
+}
 
 # run_rc VAR COMMAND... : run COMMAND, store its exit status in VAR
 run_rc() { local __v=$1; shift; set +e; "$@"; printf -v "$__v" '%s' "$?"; set -e; }
@@ -147,11 +151,11 @@ n=$(count_dn "$work/q.out")
 check "unknown matching rule: Undefined, even under ! (rc=$rc, $n entries)" test "$rc" = 0 -a "$n" = 0
 
 # ------------------------------------------------------ binds and ldapi
-check "simple bind as svc-relay" \
-    ldapwhoami -x -H "$S1_URI" -D "$SLAPD_BINDDN" -y "$SLAPD_PWFILE" >/dev/null
+check "simple bind as svc-relay (password from \$SLAPD_PWFILE)" \
+    ldapwhoami -x -H "$S1_URI" -D "$SLAPD_BINDDN" -y "$SLAPD_PWFILE"
 run_rc rc ldapwhoami -x -H "$S1_URI" -D "$SLAPD_BINDDN" -w wrong-Pw >/dev/null 2>&1
 check "wrong password: invalidCredentials (rc=$rc, want 49)" test "$rc" = 49
-check "anonymous search works" ldapsearch -x -H "$S1_URI" -b "$SLAPD_BINDDN" -s base 1.1 >/dev/null
+check "anonymous search works" ldapsearch -x -H "$S1_URI" -b "$SLAPD_BINDDN" -s base 1.1
 pw=$(ldapsearch -x -LLL -H "$S1_URI" -D "$SLAPD_BINDDN" -w "$SLAPD_PW" -b "$SLAPD_BINDDN" -s base userPassword | grep -c userPassword || true)
 check "userPassword is not readable" test "$pw" = 0
 who=$(ldapwhoami -Q -Y EXTERNAL -H "$S1_LDAPI" 2>&1) || true
@@ -216,7 +220,8 @@ check "blackhole: ldap:// client hangs (rc=$rc, want 124 from timeout)" test "$r
 run_rc rc timeout 2 ldapwhoami -x -H "ldaps://127.0.0.1:$BH" >/dev/null 2>&1
 check "blackhole: ldaps:// client hangs in the TLS handshake (rc=$rc)" test "$rc" = 124
 run_rc rc env LDAPTIMEOUT=1 timeout 5 ldapwhoami -x -H "ldap://127.0.0.1:$BH" >/dev/null 2>&1
-check "blackhole: ldap:// with LDAPTIMEOUT=1 gives up by itself (rc=$rc, want 255)" test "$rc" = 255
+check "blackhole: ldap:// with LDAPTIMEOUT=1 gives up by itself (rc=$rc, 'Timed out (-5)')" \
+    test "$rc" != 0 -a "$rc" != 124
 
 # plain forwarding
 start_proxy fwd --mode forward --to "127.0.0.1:$S1_PORT"

@@ -1,0 +1,47 @@
+/* plan.h - compare the new recipient set with the installed map and
+ * decide whether it may be installed
+ *
+ * plan_read_text() / plan_read_cdb() load an installed map into a sorted
+ * recipset (a missing file gives an empty set and *EXISTS = 0).
+ * plan_diff() walks two sorted sets and reports each key only in one of
+ * them; plan_guard() applies the safety guards.  The caller owns the
+ * sets it passes and gets.
+ */
+#ifndef A2R_PLAN_H
+#define A2R_PLAN_H
+
+#include "conf.h"
+#include "err.h"
+#include "recipset.h"
+
+struct plan {
+	int have_old;     /* an installed text map exists */
+	size_t old_count; /* its keys */
+	size_t new_count;
+	size_t added;   /* keys only in the new set */
+	size_t removed; /* keys only in the installed map */
+	size_t changed; /* keys in both with another value */
+};
+
+/* Called for every key in only one set: SIGN '+' (new) or '-' (stale),
+ * '~' for a key whose value differs.  May be NULL. */
+typedef void plan_diff_fn(void *ctx, char sign, const char *key);
+
+/* plan_read_text - an installed text map ("key value" lines, # comments) */
+int plan_read_text(const char *path, struct recipset **out, int *exists, struct a2r_err *err);
+
+/* plan_read_cdb - every record of an installed cdb map */
+int plan_read_cdb(const char *path, struct recipset **out, int *exists, struct a2r_err *err);
+
+/* plan_diff - compare sorted OLD and NEW; DEFVAL is the value of keys
+ * without one; fills counts in P */
+void plan_diff(const struct recipset *old, const struct recipset *new, const char *defval,
+	       struct plan *p, plan_diff_fn *fn, void *ctx);
+
+/* plan_guard - refuse (A2R_ERR_GUARD, with what and how to override) an
+ * empty new set or one that lost more than max_shrink percent of the
+ * installed entries, unless FORCE; a missing required address always */
+int plan_guard(const struct a2r_config *cfg, const struct plan *p, const struct recipset *new,
+	       int force, struct a2r_err *err);
+
+#endif

@@ -1,0 +1,27 @@
+/* postfix.h - commands run after a changed map is installed
+ *
+ * postfix_actions() runs, in this order and only as configured:
+ *   postmap [-c postfix_config] TYPE:OUTPUT     (postmap = hash|lmdb|btree)
+ *   postfix [-c postfix_config] reload          (reload = yes)
+ *   on_change ARGS... OUTPUT [OUTPUT.cdb]       (on_change = /path args)
+ * Each is started with fork()/execve() by absolute path, without a shell,
+ * with a minimal environment, standard input from /dev/null, and is
+ * killed (with its process group) after command_timeout seconds.  Its
+ * standard error is captured into the error message.  The first failure
+ * stops the sequence: A2R_ERR_ACTION naming the command.
+ *
+ * postfix_run() is the single-command primitive.
+ */
+#ifndef A2R_POSTFIX_H
+#define A2R_POSTFIX_H
+
+#include "conf.h"
+#include "err.h"
+
+/* postfix_run - run ARGV (argv[0] an absolute path) within TIMEOUT s */
+int postfix_run(char *const argv[], long timeout, struct a2r_err *err);
+
+/* postfix_actions - the configured commands after an install */
+int postfix_actions(const struct a2r_config *cfg, struct a2r_err *err);
+
+#endif
