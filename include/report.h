@@ -36,6 +36,9 @@ void report_collect_warning(void *ctx, const char *msg);
 void report_progress(void *ctx, const struct collect_stats *st);
 void report_progress_done(void);
 
+/* report_progress_end - final totals on the status line, if one is shown */
+void report_progress_end(const struct collect_stats *st);
+
 struct report_metrics {
 	time_t start;          /* when the run began */
 	double duration;       /* seconds */

@@ -101,7 +101,7 @@ export(struct cli *o, struct a2r_config *cfg, struct run *r, struct a2r_err *err
 		snprintf(r->from, sizeof(r->from), "%s (base %s, %s, %lu pages, %lu references skipped)",
 			 r->rep.uri, r->rep.base, r->rep.tls, r->rep.pages, r->rep.refs);
 	}
-	report_progress_done();
+	report_progress_end(&r->c.stats);
 	if (collect_static(&r->c, err) < 0)
 		return -1;
 	recipset_sort(r->c.set);
@@ -163,10 +163,12 @@ install(struct cli *o, struct a2r_config *cfg, struct run *r, struct plan *p, in
 	plan_diff(old, r->c.set, cfg->value, p, o->dry_run && o->verbose ? print_change : NULL,
 		  NULL);
 	p->have_old = exists;
+	/* A dry run shows the change, then what the guards would say. */
+	if (o->dry_run)
+		printf("+%zu -%zu\n", p->added, p->removed);
 	if (plan_guard(cfg, p, r->c.set, o->force, err) < 0)
 		goto out;
 	if (o->dry_run) {
-		printf("+%zu -%zu\n", p->added, p->removed);
 		rc = 0;
 		goto out;
 	}
@@ -488,8 +490,13 @@ explain_verdict(const struct a2r_config *cfg, const struct sightings *s, int in_
 	else if (!policy_domain_match(&cfg->relay_domains, key, strlen(key)))
 		printf("=> not in the map: not in the directory, and its domain is not in "
 		       "relay_domains\n");
-	else
-		printf("=> not in the map: no entry holds it in %s\n", "the address attributes");
+	else {
+		printf("=> not in the map: no entry holds it in");
+		for (size_t i = 0; i < cfg->attributes.n; i++)
+			printf("%s %s", i == 0 ? "" : i + 1 == cfg->attributes.n ? " or" : ",",
+			       cfg->attributes.v[i]);
+		printf("\n");
+	}
 	return 1;
 }
 

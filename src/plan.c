@@ -203,9 +203,9 @@ plan_guard(const struct a2r_config *cfg, const struct plan *p, const struct reci
 	/* removed / old > max_shrink / 100, in integers */
 	if (p->old_count > 0 && p->removed * 100 > (size_t)cfg->max_shrink * p->old_count)
 		return err_set(err, A2R_ERR_GUARD,
-			       "refusing to install: the new map lost %zu of %zu entries (%zu%%), "
+			       "refusing to install: the new map lost %zu of %zu entries (%.1f%%), "
 			       "more than max_shrink = %ld%% (check the directory, or use --force)",
-			       p->removed, p->old_count, (p->removed * 100 + p->old_count - 1) / p->old_count,
+			       p->removed, p->old_count, 100.0 * (double)p->removed / (double)p->old_count,
 			       cfg->max_shrink);
 	return 0;
 }

@@ -19,7 +19,7 @@ static int quiet;
 static int on_tty;
 static unsigned long warnings;
 static int progress_shown;
-static struct timespec progress_start, progress_last;
+static struct timespec progress_start, progress_last; /* CLOCK_MONOTONIC */
 
 void
 report_open(int verbose, int q)
@@ -27,6 +27,7 @@ report_open(int verbose, int q)
 	verbosity = verbose;
 	quiet = q;
 	on_tty = isatty(2);
+	clock_gettime(CLOCK_MONOTONIC, &progress_start);
 	openlog("ad2relay", LOG_PID, LOG_MAIL);
 }
 
@@ -108,26 +109,42 @@ seconds_since(const struct timespec *a, const struct timespec *b)
 	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
 }
 
+/* draw_progress - one redraw of the status line */
+static void
+draw_progress(const struct collect_stats *st, const struct timespec *now)
+{
+	double total = seconds_since(&progress_start, now);
+
+	fprintf(stderr, "\rad2relay: %lu entries, %lu pages, %.0f entries/s ", st->entries,
+		st->pages, total > 0 ? (double)st->entries / total : 0.0);
+	progress_last = *now;
+	progress_shown = 1;
+}
+
 void
 report_progress(void *ctx, const struct collect_stats *st)
 {
 	struct timespec now;
-	double total;
 
 	(void)ctx;
 	if (!on_tty || quiet)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (!progress_shown && progress_start.tv_sec == 0)
-		progress_start = now;
 	/* redraw at most twice a second */
-	if (progress_shown && seconds_since(&progress_last, &now) < 0.5)
-		return;
-	progress_last = now;
-	total = seconds_since(&progress_start, &now);
-	fprintf(stderr, "\rad2relay: %lu entries, %lu pages, %.0f entries/s ", st->entries,
-		st->pages, total > 0 ? (double)st->entries / total : 0.0);
-	progress_shown = 1;
+	if (!progress_shown || seconds_since(&progress_last, &now) >= 0.5)
+		draw_progress(st, &now);
+}
+
+void
+report_progress_end(const struct collect_stats *st)
+{
+	struct timespec now;
+
+	if (progress_shown) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		draw_progress(st, &now);
+	}
+	report_progress_done();
 }
 
 void

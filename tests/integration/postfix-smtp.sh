@@ -53,6 +53,7 @@ mkdir "$T/pf"
 map="$T/pf/relay_recipients"
 cat >"$T/ad2relay.conf" <<EOF
 relay_domains = corp.example.com .corp.example.com example.org
+max_shrink = 50%
 uri = $SLAPD_URI
 binddn = $SLAPD_BINDDN
 bindpw_file = $SLAPD_PWFILE

@@ -37,7 +37,7 @@ live_conf() {
 	local -A v=(
 		[relay_domains]=$RELAY [uri]=$SLAPD_URI [binddn]=$SLAPD_BINDDN
 		[bindpw_file]=$SLAPD_PWFILE [tls_cacert]=$SLAPD_CACERT [timeout]=2
-		[output]=$T/out/relay_recipients
+		[output]=$T/out/relay_recipients [lock_file]=$T/ad2relay.lock
 	)
 	for kv in "$@"; do
 		v[${kv%%=*}]=${kv#*=}

@@ -22,12 +22,16 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/ad2relay-selftest.XXXXXX")
 s1=$work/s1 s2=$work/s2
 mkdir "$s1" "$s2"
-proxies=""
 failures=0
 
 cleanup() {
     local p
-    for p in $proxies; do faultproxy_stop "$work" "$p"; done
+    # every proxy started by faultproxy_start has a $work/NAME.pid
+    for p in "$work"/*.pid; do
+        [ -f "$p" ] || continue
+        p=${p##*/}
+        faultproxy_stop "$work" "${p%.pid}"
+    done
     slapd_stop "$s1"
     slapd_stop "$s2"
     if [ "${KEEP:-}" ]; then
@@ -61,13 +65,14 @@ T0=$SECONDS
 "$PYTHON3" "$here/gen-ad-ldif.py" --users 3000 --seed 7 --out "$work/dir.ldif" \
     --expected "$work/expected.txt" --expected-exclude-disabled "$work/expected-enabled.txt" \
     --stats "$work/stats"
+users=0 users_disabled=0 computers=0
 # shellcheck disable=SC1091
 . "$work/stats"     # users=... users_disabled=... computers=... (key=value)
 slapd_setup "$s1"
 slapd_load "$s1" "$work/dir.ldif"
 slapd_start "$s1"
 S1_URI=$SLAPD_URI S1_LDAPS=$SLAPD_LDAPS_URI S1_LDAPI=$SLAPD_LDAPI_URI
-S1_PORT=$SLAPD_PORT S1_LDAPS_PORT=$SLAPD_LDAPS_PORT S1_PID=$SLAPD_PID
+S1_PORT=$SLAPD_PORT S1_PID=${SLAPD_PID:?}
 ok "slapd 1 up: $S1_URI $S1_LDAPS $S1_LDAPI (pid $S1_PID)"
 
 ldapsearch -x -LLL -H "$S1_URI" -b '' -s base namingContexts >"$work/rootdse"
@@ -160,7 +165,7 @@ pw=$(ldapsearch -x -LLL -H "$S1_URI" -D "$SLAPD_BINDDN" -w "$SLAPD_PW" -b "$SLAP
 check "userPassword is not readable" test "$pw" = 0
 who=$(ldapwhoami -Q -Y EXTERNAL -H "$S1_LDAPI" 2>&1) || true
 check "SASL EXTERNAL over ldapi maps root to svc-relay ($who)" \
-    test "$(echo "$who" | tr A-Z a-z)" = "dn:$(echo "$SLAPD_BINDDN" | tr A-Z a-z)"
+    test "$(echo "$who" | tr '[:upper:]' '[:lower:]')" = "dn:$(echo "$SLAPD_BINDDN" | tr '[:upper:]' '[:lower:]')"
 
 # ------------------------------------------------------------------ TLS
 export LDAPTLS_CACERT=$s1/tls/ca.pem
@@ -209,7 +214,7 @@ check "stopped instance refuses connections (rc=$rc, want 255)" test "$rc" = 255
 slapd_env "$s1"
 
 # ------------------------------------------------------------- faultproxy
-start_proxy() { local n=$1; shift; faultproxy_start "$work" "$n" "$@"; proxies="$proxies $n"; }
+start_proxy() { local n=$1; shift; faultproxy_start "$work" "$n" "$@"; }
 
 # blackhole: TCP connect works, nothing ever answers
 start_proxy bh --mode blackhole

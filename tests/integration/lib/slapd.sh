@@ -28,6 +28,19 @@
 #     sizeLimitExceeded (4); a paged search with page size <= 1000 returns
 #     everything; page size > 1000 fails with adminLimitExceeded (11).
 #
+# Functions (each documented where it is defined):
+#   free_port                        print a free TCP port on 127.0.0.1
+#   slapd_setup DIR                  config, schema, TLS, base entries
+#   slapd_use_cert DIR NAME          server|wrong|untrusted|expired (next start)
+#   slapd_load DIR FILE.ldif         slapadd while stopped
+#   slapd_start DIR [PORT [PORT_S]]  start, wait, export SLAPD_*URI, SLAPD_PID
+#   slapd_stop DIR                   stop by PID, wait
+#   slapd_restart DIR                stop + start on the same ports
+#   slapd_is_running DIR             status
+#   slapd_env DIR                    re-export the variables of instance DIR
+#   faultproxy_start DIR NAME OPT... run faultproxy.py, export FAULTPROXY_*
+#   faultproxy_stop DIR NAME         stop it by PID
+#
 # The functions return non-zero and print "slapd.sh: ..." on stderr on
 # failure; they do not exit, so they work with or without `set -e`.
 #
@@ -60,9 +73,15 @@ export SLAPD_BASE SLAPD_BINDDN SLAPD_PW SLAPD_ROOTDN SLAPD_ROOTPW
 
 _slapd_err() { printf 'slapd.sh: %s\n' "$*" >&2; }
 
-# _slapd_bin NAME -- path of an OpenLDAP server binary (PATH, then /usr/sbin).
+# _slapd_bin NAME -- path of an OpenLDAP server binary ($SLAPD_BIN /
+# $SLAPADD_BIN, else PATH, else /usr/sbin).
 _slapd_bin() {
-    local p
+    local p=
+    case $1 in
+        slapd) p=${SLAPD_BIN:-} ;;
+        slapadd) p=${SLAPADD_BIN:-} ;;
+    esac
+    [ -z "$p" ] || { printf '%s\n' "$p"; return 0; }
     p=$(command -v "$1" 2>/dev/null) || p=
     [ -n "$p" ] || [ ! -x "/usr/sbin/$1" ] || p=/usr/sbin/$1
     [ -n "$p" ] || { _slapd_err "$1 not found"; return 1; }
@@ -222,8 +241,10 @@ EOF
 #   A running instance must be restarted (slapd_restart DIR) to pick it up.
 slapd_use_cert() {
     local dir=$1 name=${2:-server}
-    [ -f "$dir/tls/$name.pem" ] && [ -f "$dir/tls/$name.key" ] ||
-        { _slapd_err "no certificate '$name' in $dir/tls"; return 1; }
+    if [ ! -f "$dir/tls/$name.pem" ] || [ ! -f "$dir/tls/$name.key" ]; then
+        _slapd_err "no certificate '$name' in $dir/tls"
+        return 1
+    fi
     cat >"$dir/tls.conf" <<EOF
 # written by slapd_use_cert: certificate presented by this instance
 TLSCACertificateFile  $dir/tls/ca.pem
@@ -370,10 +391,14 @@ slapd_load() {
         { _slapd_err "slapadd $file failed:"; tail -n 20 "$dir/slapadd.log" >&2; return 1; }
 }
 
-# _slapd_ready URI -- true when the server answers a rootDSE search.
+# _slapd_ready URI -- true when the server answers (any LDAP result, even
+# "anonymous bind disallowed"; client-side errors like "can't contact" are
+# negative codes, i.e. exit status >= 128).
 _slapd_ready() {
+    local rc=0
     LDAPNOINIT=1 ldapsearch -x -H "$1" -o nettimeout=1 -l 2 -b '' -s base \
-        '(objectClass=*)' namingContexts >/dev/null 2>&1
+        '(objectClass=*)' namingContexts >/dev/null 2>&1 || rc=$?
+    [ "$rc" -lt 128 ]
 }
 
 # slapd_env DIR
@@ -394,14 +419,15 @@ slapd_env() {
 #   Ports: the given ones; else those of the previous start of this DIR
 #   (DIR/ports), so stop+start keeps its URIs; else free ones (retrying with
 #   other ports if one was taken meanwhile).  slapd runs in the foreground
-#   (-d 0) as a background job; its stdout/stderr go to DIR/slapd.log.
-#   Waits until the rootDSE answers (SLAPD_START_TIMEOUT, default 10 s).
+#   (-d $SLAPD_LOGLEVEL) as a background job; stdout/stderr go to DIR/slapd.log.
+#   Waits until the rootDSE answers on ldapi:// and ldap://
+#   (SLAPD_START_TIMEOUT, default 10 s; it usually takes 0.1 s).
 #   Writes DIR/slapd.pid, DIR/ports, DIR/env; exports SLAPD_URI,
 #   SLAPD_LDAPS_URI, SLAPD_LDAPI_URI, SLAPD_PID, SLAPD_PORT,
 #   SLAPD_LDAPS_PORT, SLAPD_DIR (and the slapd_setup variables).
 slapd_start() {
     local dir=${1:?usage: slapd_start DIR [PORT_LDAP] [PORT_LDAPS]}
-    local p1=${2:-} p2=${3:-} slapd sock auto=0 try pid uri suri iuri deadline
+    local g1=${2:-} g2=${3:-} p1 p2 slapd sock auto=0 pid uri suri iuri deadline logsize
     dir=$(cd "$dir" && pwd) || return 1
     [ -f "$dir/slapd.conf" ] || { _slapd_err "$dir: run slapd_setup first"; return 1; }
     slapd=$(_slapd_bin slapd) || return 1
@@ -410,24 +436,29 @@ slapd_start() {
         _slapd_err "instance in $dir already running (pid $pid)"
         return 1
     fi
-    if [ -z "$p1" ] && [ -z "$p2" ] && [ -f "$dir/ports" ]; then
-        read -r p1 p2 <"$dir/ports"
+    if [ -z "$g1" ] && [ -z "$g2" ] && [ -f "$dir/ports" ]; then
+        read -r g1 g2 <"$dir/ports"
     fi
-    [ -n "$p1" ] && [ -n "$p2" ] || auto=1
+    [ -n "$g1" ] && [ -n "$g2" ] || auto=1
+    p1=$g1 p2=$g2
     sock=$dir/ldapi
     # sun_path holds 108 bytes; keep TMPDIR short.
     [ ${#sock} -lt 100 ] || { _slapd_err "socket path too long: $sock"; return 1; }
     iuri="ldapi://$(_slapd_urlencode "$sock")"
 
-    for try in 1 2 3 4 5; do
-        if [ "$auto" = 1 ]; then
-            [ -n "$p1" ] && [ "$try" = 1 ] || p1=$(free_port) || return 1
-            [ -n "$p2" ] && [ "$try" = 1 ] || p2=$(free_port) || return 1
-            [ "$p1" != "$p2" ] || p2=$(free_port) || return 1
+    for _ in 1 2 3 4 5; do
+        if [ "$auto" = 1 ]; then    # pick the ports not given, anew each try
+            [ -n "$g1" ] || p1=$(free_port) || return 1
+            [ -n "$g2" ] || p2=$(free_port) || return 1
+            while [ "$p1" = "$p2" ]; do
+                if [ -z "$g2" ]; then p2=$(free_port); else p1=$(free_port); fi || return 1
+            done
         fi
         uri="ldap://127.0.0.1:$p1"
         suri="ldaps://127.0.0.1:$p2"
         rm -f "$sock" "$dir/slapd.pid"
+        : >>"$dir/slapd.log"
+        logsize=$(wc -c <"$dir/slapd.log")
         {
             printf '\n=== %s slapd_start %s %s %s\n' "$(date '+%F %T')" "$uri" "$suri" "$iuri"
         } >>"$dir/slapd.log"
@@ -445,7 +476,10 @@ slapd_start() {
                 rm -f "$dir/slapd.pid"
                 break
             fi
-            if _slapd_ready "$uri"; then
+            # Ask over our own ldapi socket: a TCP port could be answered by
+            # another server that holds it.  slapd opens all its listeners
+            # before it serves any, and exits if one cannot be bound.
+            if _slapd_ready "$iuri" && _slapd_pid_alive "$pid" && _slapd_ready "$uri"; then
                 echo "$p1 $p2" >"$dir/ports"
                 cat >"$dir/env" <<EOF
 SLAPD_DIR='$dir'
@@ -463,7 +497,7 @@ EOF
                 return 0
             fi
             if [ "$SECONDS" -ge "$deadline" ]; then
-                _slapd_err "slapd in $dir (pid $pid) did not answer on $uri; log:"
+                _slapd_err "slapd in $dir (pid $pid) did not answer on $iuri; log:"
                 tail -n 20 "$dir/slapd.log" >&2
                 slapd_stop "$dir"
                 return 1
@@ -472,7 +506,8 @@ EOF
         done
         # slapd died during start-up: retry only when a port we picked
         # ourselves was taken in the meantime.
-        if [ "$auto" = 1 ] && grep -q 'Address already in use' "$dir/slapd.log"; then
+        if [ "$auto" = 1 ] &&
+            tail -c "+$((logsize + 1))" "$dir/slapd.log" | grep -q 'Address already in use'; then
             continue
         fi
         break
@@ -536,6 +571,8 @@ faultproxy_start() {
     local dir=${1:?usage: faultproxy_start DIR NAME OPTIONS...} name=${2:?usage: faultproxy_start DIR NAME OPTIONS...} pid i
     shift 2
     rm -f "$dir/$name.port"
+    # (its own messages go to --log; stderr catches a Python traceback)
+    # shellcheck disable=SC2094
     "$PYTHON3" "$SLAPD_LIBDIR/faultproxy.py" "$@" --port-file "$dir/$name.port" \
         --log "$dir/$name.log" </dev/null >/dev/null 2>>"$dir/$name.log" &
     pid=$!

@@ -1,0 +1,72 @@
+#!/bin/bash
+# reporting.sh - silent on success, one syslog line (facility mail) for a
+# change and for an error, the metrics file, progress on a terminal.
+. "$top_srcdir/tests/integration/lib/common.sh"
+set -e
+need python3
+gen_ldif 3000 "$T/a.ldif"
+gen_ldif 2900 "$T/b.ldif"
+mkdir "$T/out"
+opts=(-c /dev/null --relay-domains 'corp.example.com example.org' --output "$T/out/map"
+	--metrics-file "$T/out/ad2relay.prom")
+
+run_a2r sync "${opts[@]}" --from-ldif "$T/a.ldif"
+expect_rc 0
+[ -z "$out$err" ] || fail "a successful sync printed something"
+ok "silent on success"
+
+m=$T/out/ad2relay.prom
+grep -qx 'ad2relay_run_status 0' "$m" || fail "metrics: status"
+grep -qx 'ad2relay_addresses 6000' "$m" || fail "metrics: addresses"
+grep -qx 'ad2relay_entries 3000' "$m" || fail "metrics: entries"
+grep -Eqx 'ad2relay_duration_seconds [0-9]+\.[0-9]{3}' "$m" || fail "metrics: duration"
+ok_time=$(sed -n 's/^ad2relay_last_success_timestamp_seconds //p' "$m")
+[ "$ok_time" -gt 1600000000 ] || fail "metrics: last success"
+sleep 1
+run_a2r sync "${opts[@]}" --from-ldif "$T/missing.ldif"
+expect_rc 69
+grep -qx 'ad2relay_run_status 69' "$m" || fail "metrics after failure: status"
+grep -qx "ad2relay_last_success_timestamp_seconds $ok_time" "$m" || fail "metrics: last success lost"
+last=$(sed -n 's/^ad2relay_last_run_timestamp_seconds //p' "$m")
+[ "$last" -gt "$ok_time" ] || fail "metrics: last run time"
+[ "$(find "$T/out" -name '*.tmp.*' | wc -l)" = 0 ] || fail "metrics temp file left"
+ok "metrics file: status, counts, duration, last success kept across a failure"
+
+# syslog: a private /dev/log in a private mount namespace (root only)
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
+	python3 "$top_srcdir/tests/integration/lib/syslog_sink.py" "$T/log.sock" "$T/syslog" &
+	sink=$!
+	on_exit "kill $sink 2>/dev/null"
+	for _ in $(seq 50); do [ -S "$T/log.sock" ] && break; sleep 0.05; done
+	# a private /dev (tmpfs) in a private mount namespace: /dev/null and a
+	# /dev/log that leads to the sink; the machine's /dev is not touched
+	in_ns() {
+		unshare --mount sh -c 'mount --make-rprivate / && mount -t tmpfs tmpfs /dev &&
+			mknod -m 666 /dev/null c 1 3 && ln -s "$1" /dev/log && shift && exec "$@"' sh \
+			"$T/log.sock" "$AD2RELAY" --lock-file "$T/lock" "$@"
+	}
+	in_ns sync "${opts[@]}" --from-ldif "$T/b.ldif" >"$T/.out" 2>&1 ||
+		fail "sync in namespace: $(cat "$T/.out")"
+	in_ns sync "${opts[@]}" --from-ldif "$T/b.ldif" >/dev/null 2>&1 || fail "unchanged sync"
+	in_ns sync "${opts[@]}" --from-ldif "$T/missing.ldif" >/dev/null 2>&1 && fail "should fail"
+	sleep 0.2
+	# <22> = facility mail (2) * 8 + info (6); <19> = mail + err (3)
+	grep -Eq "^<22>.*ad2relay\[[0-9]+\]: updated $T/out/map from $T/b.ldif: 2900 entries, 5800 addresses, \+0 -200, [0-9.]+ s$" \
+		"$T/syslog" || fail "syslog change line: $(cat "$T/syslog")"
+	[ "$(grep -c 'updated' "$T/syslog")" = 1 ] || fail "an unchanged run logged"
+	grep -Eq "^<19>.*ad2relay\[[0-9]+\]: open $T/missing.ldif: No such file or directory$" \
+		"$T/syslog" || fail "syslog error line: $(cat "$T/syslog")"
+	[ "$(wc -l <"$T/syslog")" = 2 ] || fail "unexpected syslog lines: $(cat "$T/syslog")"
+	ok "syslog (mail): one line for the change, one for the error, none when unchanged"
+fi
+
+# progress on a terminal, not without one, not with -q
+if command -v script >/dev/null; then
+	cmd=$(printf '%q ' "$AD2RELAY" --lock-file "$T/lock" dump "${opts[@]}" --from-ldif "$T/a.ldif")
+	script -qec "$cmd --format list" /dev/null >"$T/tty.out" 2>&1 || fail "dump on a terminal"
+	grep -aq 'ad2relay: 3000 entries, 0 pages, [0-9]* entries/s' "$T/tty.out" ||
+		fail "no progress on a terminal"
+	script -qec "$cmd -q" /dev/null >"$T/tty.out" 2>&1 || fail "dump -q on a terminal"
+	grep -aq 'entries/s' "$T/tty.out" && fail "progress despite -q"
+	ok "progress on a terminal only"
+fi
