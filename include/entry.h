@@ -16,7 +16,8 @@
 enum entry_state { ENTRY_FAIL = -1, ENTRY_DONE = 0, ENTRY_NEXT = 1 };
 
 struct a2r_attr {
-	const char *name;     /* attribute description as the source gave it */
+	const char *name;     /* attribute description as the source gave it, */
+	size_t namelen;       /* not necessarily NUL-terminated */
 	struct berval **vals; /* NULL-terminated */
 };
 

@@ -38,6 +38,20 @@ int plan_read_cdb(const char *path, struct recipset **out, int *exists, struct a
 void plan_diff(const struct recipset *old, const struct recipset *new, const char *defval,
 	       struct plan *p, plan_diff_fn *fn, void *ctx);
 
+/* plan_compare_text - compare the installed text map PATH with sorted NEW
+ * without loading the map: one streaming pass when the file is in our
+ * order (a second one only to list differences through FN), else load and
+ * sort it.  A missing file is an empty map (P->have_old = 0). */
+int plan_compare_text(const char *path, const struct recipset *new, const char *defval,
+		      struct plan *p, plan_diff_fn *fn, void *ctx, struct a2r_err *err);
+
+/* plan_cdb_agrees - do the installed text map and cdb hold the same
+ * records?  Streams both when the cdb was written in the text's order
+ * (by ad2relay or postmap), else compares them as sets.  1 yes, 0 no
+ * (also when only one exists), -1 read error. */
+int plan_cdb_agrees(const char *text_path, const char *cdb_path, const char *defval,
+		    struct a2r_err *err);
+
 /* plan_guard - refuse (A2R_ERR_GUARD, with what and how to override) an
  * empty new set or one that lost more than max_shrink percent of the
  * installed entries, unless FORCE; a missing required address always */

@@ -26,19 +26,24 @@ collect_init(struct collect *c, const struct a2r_config *cfg, collect_warn_fn *w
 	return 0;
 }
 
-/* find_attr - the attribute NAME of E, or NULL.  Options such as
+/* attr_is - is A the attribute NAME (LEN bytes)?  Options such as
  * ";range=0-1499" after the name are ignored. */
+static int
+attr_is(const struct a2r_attr *a, const char *name, size_t len)
+{
+	return a->namelen >= len && strncasecmp(a->name, name, len) == 0 &&
+	       (a->namelen == len || a->name[len] == ';');
+}
+
+/* find_attr - the (first) attribute NAME of E, or NULL */
 static const struct a2r_attr *
 find_attr(const struct a2r_entry *e, const char *name)
 {
 	size_t len = strlen(name);
 
-	for (size_t i = 0; i < e->nattrs; i++) {
-		const char *a = e->attrs[i].name;
-
-		if (strncasecmp(a, name, len) == 0 && (a[len] == '\0' || a[len] == ';'))
+	for (size_t i = 0; i < e->nattrs; i++)
+		if (attr_is(&e->attrs[i], name, len))
 			return &e->attrs[i];
-	}
 	return NULL;
 }
 
@@ -262,8 +267,7 @@ collect_entry(struct collect *c, const struct a2r_entry *e, struct a2r_err *err)
 		for (size_t k = 0; k < e->nattrs; k++) {
 			const struct a2r_attr *a = &e->attrs[k];
 
-			if (strncasecmp(a->name, attrs->v[i], len) != 0 ||
-			    (a->name[len] != '\0' && a->name[len] != ';'))
+			if (!attr_is(a, attrs->v[i], len))
 				continue;
 			for (size_t j = 0; a->vals != NULL && a->vals[j] != NULL; j++)
 				if (take_value(c, e->dn, attrs->v[i], a->vals[j], err) < 0)

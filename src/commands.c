@@ -152,17 +152,14 @@ install(struct cli *o, struct a2r_config *cfg, struct run *r, struct plan *p, in
 	struct a2r_err *err)
 {
 	struct mapfile_result res;
-	struct recipset *old = NULL;
-	int exists, rc = -1;
+	int rc = -1;
 
 	*changed = 0;
-	if (plan_read_text(cfg->output, &old, &exists, err) < 0) {
+	if (plan_compare_text(cfg->output, r->c.set, cfg->value, p,
+			      o->dry_run && o->verbose ? print_change : NULL, NULL, err) < 0) {
 		err_prefix(err, "installed map");
 		goto out;
 	}
-	plan_diff(old, r->c.set, cfg->value, p, o->dry_run && o->verbose ? print_change : NULL,
-		  NULL);
-	p->have_old = exists;
 	/* A dry run shows the change, then what the guards would say. */
 	if (o->dry_run)
 		printf("+%zu -%zu\n", p->added, p->removed);
@@ -179,7 +176,6 @@ install(struct cli *o, struct a2r_config *cfg, struct run *r, struct plan *p, in
 	*changed = res.text_changed || res.cdb_changed;
 	rc = *changed ? postfix_actions(cfg, err) : 0;
 out:
-	recipset_free(old);
 	return rc;
 }
 
@@ -386,26 +382,16 @@ check_report(struct cli *o, const struct plan *p, const struct diffs *d, int tex
 
 /* cdb_agrees - do the installed text map and cdb hold the same records? */
 static int
-cdb_agrees(const struct a2r_config *cfg, const struct recipset *text, int text_exists,
-	   struct a2r_err *err)
+cdb_agrees(const struct a2r_config *cfg, struct a2r_err *err)
 {
-	struct recipset *cdb = NULL;
 	char *path;
-	struct plan q = {0};
-	int exists, rc;
+	int rc;
 
 	if (!cfg->cdb)
 		return 1;
 	if ((path = mapfile_cdb_path(cfg->output)) == NULL)
 		return err_nomem(err);
-	rc = plan_read_cdb(path, &cdb, &exists, err);
-	if (rc == 0) {
-		plan_diff(text, cdb, cfg->value, &q, NULL, NULL);
-		rc = exists == text_exists && q.added == 0 && q.removed == 0 && q.changed == 0;
-	} else {
-		err_prefix(err, "check");
-	}
-	recipset_free(cdb);
+	rc = plan_cdb_agrees(cfg->output, path, cfg->value, err);
 	free(path);
 	return rc;
 }
@@ -414,10 +400,9 @@ int
 cmd_check(struct cli *o, struct a2r_config *cfg, struct a2r_err *err)
 {
 	struct run r = {0};
-	struct recipset *text = NULL;
 	struct diffs d = {0};
 	struct plan p = {0};
-	int exists, agree, rc = -1;
+	int agree, rc = -1;
 
 	if (only_options(o, "check", 1, err) < 0 || o->nargs > 0) {
 		if (o->nargs > 0)
@@ -426,19 +411,17 @@ cmd_check(struct cli *o, struct a2r_config *cfg, struct a2r_err *err)
 	}
 	if (export(o, cfg, &r, err) < 0)
 		goto out;
-	if (plan_read_text(cfg->output, &text, &exists, err) < 0 ||
-	    (agree = cdb_agrees(cfg, text, exists, err)) < 0)
+	if (plan_compare_text(cfg->output, r.c.set, cfg->value, &p, keep_change, &d, err) < 0 ||
+	    (agree = cdb_agrees(cfg, err)) < 0)
 		goto out;
-	plan_diff(text, r.c.set, cfg->value, &p, keep_change, &d);
-	check_report(o, &p, &d, exists, agree, cfg->output);
+	check_report(o, &p, &d, p.have_old, agree, cfg->output);
 	if (flush_stdout(err) < 0)
 		goto out;
-	rc = p.added || p.removed || p.changed || !agree || !exists;
+	rc = p.added || p.removed || p.changed || !agree || !p.have_old;
 out:
 	strlist_free(&d.plus);
 	strlist_free(&d.minus);
 	strlist_free(&d.changed);
-	recipset_free(text);
 	run_free(&r);
 	return rc;
 }

@@ -153,6 +153,7 @@ fill_entry(struct ldif_source *src, struct a2r_entry *entry, struct a2r_err *err
 	}
 	for (size_t i = 0; i < n; i++) {
 		src->attrs[i].name = mods[i]->mod_type;
+		src->attrs[i].namelen = strlen(mods[i]->mod_type);
 		src->attrs[i].vals = mods[i]->mod_bvalues;
 	}
 	entry->dn = src->lr.lr_dn.bv_val;

@@ -17,6 +17,8 @@
 
 #include "mapfile.h"
 
+#define IOBUF (64 * 1024)
+
 /* One file to install: its final path and the temp file on the way. */
 struct pending {
 	const char *path;
@@ -24,28 +26,71 @@ struct pending {
 	int changed; /* content differs from the installed file */
 };
 
+/* The text map is produced in pieces, never as a whole in memory. */
+struct render {
+	const struct recipset *set;
+	const char *defval;
+	size_t dlen;
+	size_t next; /* next key to render */
+};
+
+/* render_some - fill BUF (of SIZE >= one line) with whole lines; returns
+ * the bytes written, 0 at the end */
+static size_t
+render_some(struct render *r, char *buf, size_t size)
+{
+	size_t used = 0, n = recipset_size(r->set);
+
+	while (r->next < n) {
+		size_t klen;
+		const char *key = recipset_key(r->set, r->next, &klen);
+		const char *val = recipset_value(r->set, r->next);
+		size_t vlen = val ? strlen(val) : r->dlen;
+
+		if (used + klen + vlen + 2 > size)
+			break;
+		memcpy(buf + used, key, klen);
+		used += klen;
+		buf[used++] = ' ';
+		memcpy(buf + used, val ? val : r->defval, vlen);
+		used += vlen;
+		buf[used++] = '\n';
+		r->next++;
+	}
+	return used;
+}
+
+/* text_size - the size of the rendered text map */
+static off_t
+text_size(const struct recipset *set, const char *defval)
+{
+	size_t dlen = strlen(defval);
+	off_t total = 0;
+
+	for (size_t i = 0; i < recipset_size(set); i++) {
+		size_t klen;
+		const char *val = recipset_value(set, i);
+
+		recipset_key(set, i, &klen);
+		total += (off_t)(klen + (val ? strlen(val) : dlen) + 2);
+	}
+	return total;
+}
+
 int
 mapfile_render(const struct recipset *set, const char *defval, struct strbuf *out,
 	       struct a2r_err *err)
 {
-	size_t dlen = strlen(defval);
+	struct render r = {set, defval, strlen(defval), 0};
+	size_t n;
 
-	for (size_t i = 0; i < recipset_size(set); i++) {
-		size_t klen;
-		const char *key = recipset_key(set, i, &klen);
-		const char *val = recipset_value(set, i);
-		size_t vlen = val ? strlen(val) : dlen;
-
-		if (strbuf_reserve(out, klen + vlen + 2) < 0)
+	do {
+		if (strbuf_reserve(out, IOBUF) < 0)
 			return err_nomem(err);
-		memcpy(out->p + out->len, key, klen);
-		out->len += klen;
-		out->p[out->len++] = ' ';
-		memcpy(out->p + out->len, val ? val : defval, vlen);
-		out->len += vlen;
-		out->p[out->len++] = '\n';
+		n = render_some(&r, out->p + out->len, IOBUF);
+		out->len += n;
 		out->p[out->len] = '\0';
-	}
+	} while (n > 0);
 	return 0;
 }
 
@@ -62,46 +107,105 @@ mapfile_cdb_path(const char *output)
 	return p;
 }
 
-/* same_as_file - 1 if PATH holds exactly LEN bytes DATA, 0 if not or
- * missing, -1 on a read error */
+/* read_full - read LEN bytes at OFF (fewer only at end of file) */
+static ssize_t
+read_full(int fd, char *buf, size_t len, off_t off)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = pread(fd, buf + got, len - got, off + (off_t)got);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+/* open_installed - the installed file PATH if it is a regular file of
+ * exactly SIZE bytes: its descriptor; -2 if it differs in kind or size
+ * (or is missing), -1 on a read error */
 static int
-same_as_file(const char *path, const void *data, size_t len)
+open_installed(const char *path, off_t size)
 {
 	struct stat st;
-	void *map;
-	int fd, same;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
-		return errno == ENOENT ? 0 : -1;
+	if (fd < 0)
+		return errno == ENOENT ? -2 : -1;
 	if (fstat(fd, &st) < 0) {
 		close(fd);
 		return -1;
 	}
-	if (!S_ISREG(st.st_mode) || (size_t)st.st_size != len) {
+	if (!S_ISREG(st.st_mode) || st.st_size != size) {
 		close(fd);
-		return 0;
+		return -2;
 	}
-	if (len == 0) {
-		close(fd);
-		return 1;
+	return fd;
+}
+
+/* same_text - does the installed text map hold exactly what SET renders?
+ * 1 yes, 0 no, -1 read error */
+static int
+same_text(const char *path, const struct recipset *set, const char *defval, char *a, char *b)
+{
+	struct render r = {set, defval, strlen(defval), 0};
+	off_t off = 0;
+	int fd = open_installed(path, text_size(set, defval)), same = 1;
+	size_t n;
+
+	if (fd < 0)
+		return fd == -2 ? 0 : -1;
+	while (same && (n = render_some(&r, a, IOBUF)) > 0) {
+		ssize_t got = read_full(fd, b, n, off);
+
+		if (got < 0) {
+			close(fd);
+			return -1;
+		}
+		same = (size_t)got == n && memcmp(a, b, n) == 0;
+		off += (off_t)n;
 	}
-	map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
-	if (map == MAP_FAILED)
-		return -1;
-	same = memcmp(map, data, len) == 0;
-	munmap(map, len);
 	return same;
 }
 
-/* build_cdb - the cdb of SET in an anonymous memory file; *FD and *SIZE */
+/* same_file - does installed PATH hold exactly the SIZE bytes of FD? */
 static int
-build_cdb(const struct recipset *set, const char *defval, int *fd, size_t *size,
+same_file(const char *path, int fd, off_t size, char *a, char *b)
+{
+	int old = open_installed(path, size), same = 1;
+
+	if (old < 0)
+		return old == -2 ? 0 : -1;
+	for (off_t off = 0; same && off < size; off += IOBUF) {
+		size_t want = size - off < IOBUF ? (size_t)(size - off) : IOBUF;
+		ssize_t x = read_full(fd, a, want, off), y = read_full(old, b, want, off);
+
+		if (x < 0 || y < 0) {
+			close(old);
+			return -1;
+		}
+		same = x == y && memcmp(a, b, (size_t)x) == 0;
+	}
+	close(old);
+	return same;
+}
+
+/* build_cdb - the cdb of SET in an anonymous memory file (never mapped
+ * into our memory); *FD and *SIZE */
+static int
+build_cdb(const struct recipset *set, const char *defval, int *fd, off_t *size,
 	  struct a2r_err *err)
 {
 	struct cdb_make cdbm;
 	size_t dlen = strlen(defval);
-	off_t end;
 
 	if ((*fd = memfd_create("ad2relay-cdb", MFD_CLOEXEC)) < 0)
 		return err_set(err, A2R_ERR_WRITE, "memfd_create: %s", strerror(errno));
@@ -118,9 +222,8 @@ build_cdb(const struct recipset *set, const char *defval, int *fd, size_t *size,
 	}
 	if (cdb_make_finish(&cdbm) < 0)
 		goto fail;
-	if ((end = lseek(*fd, 0, SEEK_END)) < 0)
+	if ((*size = lseek(*fd, 0, SEEK_END)) < 0)
 		goto fail;
-	*size = (size_t)end;
 	return 0;
 fail:
 	err_set(err, A2R_ERR_WRITE, "build cdb: %s", strerror(errno));
@@ -147,10 +250,40 @@ write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
-/* write_temp - put DATA into a new temp file beside P->path, fsync it,
- * and give it the mode and owner of the file it will replace */
+/* Where a temp file's content comes from: the renderer or a file. */
+struct source {
+	struct render *text; /* or */
+	int fd;
+	off_t size;
+	char *buf;
+};
+
+/* fill - copy the content of SRC into FD */
 static int
-write_temp(struct pending *p, const char *data, size_t len, struct a2r_err *err)
+fill(int fd, struct source *src)
+{
+	size_t n;
+
+	if (src->text != NULL) {
+		while ((n = render_some(src->text, src->buf, IOBUF)) > 0)
+			if (write_all(fd, src->buf, n) < 0)
+				return -1;
+		return 0;
+	}
+	for (off_t off = 0; off < src->size;) {
+		ssize_t got = read_full(src->fd, src->buf, IOBUF, off);
+
+		if (got <= 0 || write_all(fd, src->buf, (size_t)got) < 0)
+			return -1;
+		off += got;
+	}
+	return 0;
+}
+
+/* write_temp - put SRC into a new temp file beside P->path, fsync it, and
+ * give it the mode and owner of the file it will replace */
+static int
+write_temp(struct pending *p, struct source *src, struct a2r_err *err)
 {
 	struct stat st;
 	mode_t mode = 0644;
@@ -175,7 +308,7 @@ write_temp(struct pending *p, const char *data, size_t len, struct a2r_err *err)
 		if (geteuid() == 0 && fchown(fd, st.st_uid, st.st_gid) < 0)
 			goto fail;
 	}
-	if (write_all(fd, data, len) < 0 || fchmod(fd, mode) < 0 || fsync(fd) < 0)
+	if (fill(fd, src) < 0 || fchmod(fd, mode) < 0 || fsync(fd) < 0)
 		goto fail;
 	if (close(fd) < 0) {
 		fd = -1;
@@ -220,27 +353,14 @@ remove_temps(struct pending *files, size_t n)
 	}
 }
 
-/* compare - note whether DATA differs from the installed P->path */
-static int
-compare(struct pending *p, const void *data, size_t len, struct a2r_err *err)
-{
-	int same = same_as_file(p->path, data, len);
-
-	if (same < 0)
-		return err_set(err, A2R_ERR_WRITE, "read %s: %s", p->path, strerror(errno));
-	p->changed = !same;
-	return 0;
-}
-
 /* install_files - temp files for what changed, then renames in order */
 static int
-install_files(struct pending *files, size_t n, const void *const *data, const size_t *len,
-	      struct a2r_err *err)
+install_files(struct pending *files, struct source *srcs, size_t n, struct a2r_err *err)
 {
 	int any = 0;
 
 	for (size_t i = 0; i < n; i++)
-		if (files[i].changed && write_temp(&files[i], data[i], len[i], err) < 0)
+		if (files[i].changed && write_temp(&files[i], &srcs[i], err) < 0)
 			return -1;
 	/* Text map first: Postfix warns when it is newer than the cdb. */
 	for (size_t i = 0; i < n; i++) {
@@ -256,57 +376,64 @@ install_files(struct pending *files, size_t n, const void *const *data, const si
 	return any ? sync_dir(files[0].path, err) : 0;
 }
 
+/* compare_all - which of the files differ from what is installed */
+static int
+compare_all(struct pending *files, struct source *srcs, size_t n, const struct recipset *set,
+	    const char *defval, char *other, struct a2r_err *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		int same = i == 0 ? same_text(files[0].path, set, defval, srcs[0].buf, other)
+				  : same_file(files[i].path, srcs[i].fd, srcs[i].size, srcs[i].buf,
+					      other);
+
+		if (same < 0)
+			return err_set(err, A2R_ERR_WRITE, "read %s: %s", files[i].path,
+				       strerror(errno));
+		files[i].changed = !same;
+	}
+	return 0;
+}
+
 int
 mapfile_install(const char *output, int with_cdb, const struct recipset *set,
 		const char *defval, struct mapfile_result *res, struct a2r_err *err)
 {
-	struct strbuf text = {0};
 	struct pending files[2] = {{.path = output}, {.path = NULL}};
-	const void *data[2] = {NULL, NULL};
-	size_t len[2] = {0, 0};
-	char *cdb_path = NULL;
-	void *cdb_map = MAP_FAILED;
-	int cdb_fd = -1, rc = -1;
+	struct render r = {set, defval, strlen(defval), 0};
+	struct source srcs[2] = {{.text = &r, .fd = -1}, {.text = NULL, .fd = -1}};
+	char *bufs = malloc(3 * IOBUF), *cdb_path = NULL;
 	size_t n = 1;
+	int rc = -1;
 
 	memset(res, 0, sizeof(*res));
-	if (mapfile_render(set, defval, &text, err) < 0)
-		goto out;
-	data[0] = text.p ? text.p : "";
-	len[0] = text.len;
-	if (compare(&files[0], data[0], len[0], err) < 0)
-		goto out;
+	if (bufs == NULL)
+		return err_nomem(err);
+	srcs[0].buf = bufs;
+	srcs[1].buf = bufs + IOBUF;
 	if (with_cdb) {
 		if ((cdb_path = mapfile_cdb_path(output)) == NULL) {
 			err_nomem(err);
 			goto out;
 		}
 		files[1].path = cdb_path;
-		if (build_cdb(set, defval, &cdb_fd, &len[1], err) < 0)
-			goto out;
-		cdb_map = mmap(NULL, len[1], PROT_READ, MAP_SHARED, cdb_fd, 0);
-		if (cdb_map == MAP_FAILED) {
-			err_set(err, A2R_ERR_WRITE, "map cdb: %s", strerror(errno));
-			goto out;
-		}
-		data[1] = cdb_map;
-		if (compare(&files[1], data[1], len[1], err) < 0)
+		if (build_cdb(set, defval, &srcs[1].fd, &srcs[1].size, err) < 0)
 			goto out;
 		n = 2;
 	}
-	if (install_files(files, n, data, len, err) < 0)
+	if (compare_all(files, srcs, n, set, defval, bufs + 2 * IOBUF, err) < 0)
+		goto out;
+	r.next = 0;
+	if (install_files(files, srcs, n, err) < 0)
 		goto out;
 	res->text_changed = files[0].changed;
 	res->cdb_changed = files[1].changed;
 	rc = 0;
 out:
 	remove_temps(files, n);
-	if (cdb_map != MAP_FAILED)
-		munmap(cdb_map, len[1]);
-	if (cdb_fd >= 0)
-		close(cdb_fd);
+	if (srcs[1].fd >= 0)
+		close(srcs[1].fd);
 	free(cdb_path);
-	strbuf_free(&text);
+	free(bufs);
 	return rc;
 }
 

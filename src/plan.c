@@ -184,6 +184,271 @@ plan_diff(const struct recipset *old, const struct recipset *new, const char *de
 	}
 }
 
+/* Walking the installed map line by line against the new set. */
+struct walk {
+	const struct recipset *new;
+	const char *defval;
+	struct plan *p;
+	plan_diff_fn *fn;
+	void *ctx;
+	size_t j;        /* next key of the new set */
+	char prev[1024]; /* last key read from the file */
+	size_t prevlen;
+	int have_prev;
+};
+
+/* cmp_keys - byte order of two keys */
+static int
+cmp_keys(const char *a, size_t alen, const char *b, size_t blen)
+{
+	int c = memcmp(a, b, alen < blen ? alen : blen);
+
+	return c ? c : (alen > blen) - (alen < blen);
+}
+
+/* note - count (and report) one difference */
+static void
+note(struct walk *w, char sign, const char *key)
+{
+	size_t *count = sign == '+' ? &w->p->added : sign == '-' ? &w->p->removed : &w->p->changed;
+
+	++*count;
+	if (w->fn != NULL)
+		w->fn(w->ctx, sign, key);
+}
+
+/* same_value - is VAL (LEN bytes) the value of new key J? */
+static int
+same_value(const struct walk *w, size_t j, const char *val, size_t len)
+{
+	const char *nv = recipset_value(w->new, j);
+
+	if (nv == NULL)
+		nv = w->defval;
+	return strlen(nv) == len && memcmp(nv, val, len) == 0;
+}
+
+/* walk_line - one "key value" line; 1 if the file turns out unsorted */
+static int
+walk_line(struct walk *w, const char *line, size_t len)
+{
+	size_t klen = 0, nn = recipset_size(w->new);
+	const char *val;
+
+	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
+		len--;
+	if (len == 0 || line[0] == '#' || line[0] == ' ' || line[0] == '\t')
+		return 0;
+	while (klen < len && line[klen] != ' ' && line[klen] != '\t')
+		klen++;
+	if (klen >= sizeof(w->prev) ||
+	    (w->have_prev && cmp_keys(line, klen, w->prev, w->prevlen) <= 0))
+		return 1;
+	memcpy(w->prev, line, klen);
+	w->prev[klen] = '\0';
+	w->prevlen = klen;
+	w->have_prev = 1;
+	w->p->old_count++;
+	for (val = line + klen; val < line + len && (*val == ' ' || *val == '\t'); val++)
+		;
+	/* new keys before this one were added */
+	for (; w->j < nn; w->j++) {
+		size_t nlen;
+		const char *nk = recipset_key(w->new, w->j, &nlen);
+		int c = cmp_keys(nk, nlen, w->prev, klen);
+
+		if (c > 0)
+			break;
+		if (c == 0) {
+			if (!same_value(w, w->j, val, (size_t)(line + len - val)))
+				note(w, '~', nk);
+			w->j++;
+			return 0;
+		}
+		note(w, '+', nk);
+	}
+	note(w, '-', w->prev);
+	return 0;
+}
+
+/* walk_file - compare PATH with the new set in one pass; 0 done, 1 the
+ * file is not sorted (nothing reliable was reported), -1 read error */
+static int
+walk_file(FILE *fp, struct walk *w)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int rc = 0;
+
+	while (rc == 0 && (n = getline(&line, &cap, fp)) >= 0)
+		rc = walk_line(w, line, (size_t)(n > 0 && line[n - 1] == '\n' ? n - 1 : n));
+	free(line);
+	if (rc == 0 && ferror(fp))
+		rc = -1;
+	for (; rc == 0 && w->j < recipset_size(w->new); w->j++)
+		note(w, '+', recipset_key(w->new, w->j, NULL));
+	return rc;
+}
+
+/* slow_compare - an installed map not in our order: load it and sort it */
+static int
+slow_compare(const char *path, const struct recipset *new, const char *defval, struct plan *p,
+	     plan_diff_fn *fn, void *ctx, struct a2r_err *err)
+{
+	struct recipset *old = NULL;
+	int exists;
+
+	if (plan_read_text(path, &old, &exists, err) < 0) {
+		recipset_free(old);
+		return -1;
+	}
+	plan_diff(old, new, defval, p, fn, ctx);
+	p->have_old = exists;
+	recipset_free(old);
+	return 0;
+}
+
+int
+plan_compare_text(const char *path, const struct recipset *new, const char *defval,
+		  struct plan *p, plan_diff_fn *fn, void *ctx, struct a2r_err *err)
+{
+	struct walk w;
+	FILE *fp;
+	int rc;
+
+	for (int pass = 0; pass < 2; pass++) {
+		memset(&w, 0, sizeof(w));
+		memset(p, 0, sizeof(*p));
+		w.new = new;
+		w.defval = defval;
+		w.p = p;
+		/* Listing starts only once the file is known to be sorted. */
+		w.fn = pass ? fn : NULL;
+		w.ctx = ctx;
+		p->new_count = recipset_size(new);
+		if ((fp = fopen(path, "re")) == NULL) {
+			if (errno != ENOENT)
+				return err_set(err, A2R_ERR_WRITE, "read %s: %s", path,
+					       strerror(errno));
+			/* no installed map: every key is new */
+			w.fn = fn;
+			for (; w.j < recipset_size(new); w.j++)
+				note(&w, '+', recipset_key(new, w.j, NULL));
+			return 0;
+		}
+		p->have_old = 1;
+		rc = walk_file(fp, &w);
+		fclose(fp);
+		if (rc < 0)
+			return err_set(err, A2R_ERR_WRITE, "read %s: %s", path, strerror(errno));
+		if (rc > 0)
+			return slow_compare(path, new, defval, p, fn, ctx, err);
+		if (fn == NULL)
+			return 0;
+	}
+	return 0;
+}
+
+/* le32 - a cdb length field */
+static unsigned long
+le32(const unsigned char *b)
+{
+	return b[0] | (unsigned long)b[1] << 8 | (unsigned long)b[2] << 16 |
+	       (unsigned long)b[3] << 24;
+}
+
+/* next_line - the next "key value" line of a text map: key and value
+ * bounds inside *LINE; 0 at the end */
+static int
+next_line(FILE *fp, char **line, size_t *cap, size_t *klen, const char **val, size_t *vlen)
+{
+	ssize_t n;
+
+	while ((n = getline(line, cap, fp)) >= 0) {
+		size_t len = (size_t)n, k = 0;
+		const char *p = *line;
+
+		while (len > 0 && (p[len - 1] == '\n' || p[len - 1] == '\r' || p[len - 1] == ' ' ||
+				   p[len - 1] == '\t'))
+			len--;
+		if (len == 0 || p[0] == '#' || p[0] == ' ' || p[0] == '\t')
+			continue;
+		while (k < len && p[k] != ' ' && p[k] != '\t')
+			k++;
+		*klen = k;
+		for (*val = p + k; *val < p + len && (**val == ' ' || **val == '\t'); (*val)++)
+			;
+		*vlen = (size_t)(p + len - *val);
+		return 1;
+	}
+	return 0;
+}
+
+/* same_sequence - do the cdb's records, in file order, equal the text
+ * map's lines?  (True of a cdb written by ad2relay or postmap from that
+ * text.)  1 yes, 0 no. */
+static int
+same_sequence(FILE *text, FILE *cdb)
+{
+	unsigned char head[2048], rec[8];
+	char buf[2048], *line = NULL;
+	unsigned long pos = sizeof(head), end = 0xffffffffUL;
+	size_t cap = 0, klen, vlen;
+	const char *val;
+	int same = 1;
+
+	if (fread(head, 1, sizeof(head), cdb) != sizeof(head))
+		return 0;
+	/* the records end where the first hash table begins */
+	for (int i = 0; i < 256; i++)
+		if (le32(head + 8 * i + 4) > 0 && le32(head + 8 * i) < end)
+			end = le32(head + 8 * i);
+	while (same && next_line(text, &line, &cap, &klen, &val, &vlen)) {
+		unsigned long k, v;
+
+		same = pos < end && fread(rec, 1, 8, cdb) == 8 && (k = le32(rec)) == klen &&
+		       (v = le32(rec + 4)) == vlen && k + v <= sizeof(buf) &&
+		       fread(buf, 1, k + v, cdb) == k + v && memcmp(buf, line, k) == 0 &&
+		       memcmp(buf + k, val, v) == 0;
+		pos += 8 + klen + vlen;
+	}
+	free(line);
+	return same && pos == (end == 0xffffffffUL ? sizeof(head) : end);
+}
+
+int
+plan_cdb_agrees(const char *text_path, const char *cdb_path, const char *defval,
+		struct a2r_err *err)
+{
+	FILE *text = fopen(text_path, "re"), *cdb = fopen(cdb_path, "re");
+	struct recipset *a = NULL, *b = NULL;
+	struct plan q;
+	int ea, eb, rc;
+
+	if (text == NULL || cdb == NULL) {
+		rc = (text == NULL) == (cdb == NULL) && errno == ENOENT;
+		goto out;
+	}
+	if ((rc = same_sequence(text, cdb)) == 1)
+		goto out;
+	/* another order (a hand-made map, say): compare as sets */
+	if (plan_read_text(text_path, &a, &ea, err) < 0 || plan_read_cdb(cdb_path, &b, &eb, err) < 0) {
+		rc = -1;
+		goto out;
+	}
+	plan_diff(a, b, defval, &q, NULL, NULL);
+	rc = q.added == 0 && q.removed == 0 && q.changed == 0;
+out:
+	if (text != NULL)
+		fclose(text);
+	if (cdb != NULL)
+		fclose(cdb);
+	recipset_free(a);
+	recipset_free(b);
+	return rc;
+}
+
 int
 plan_guard(const struct a2r_config *cfg, const struct plan *p, const struct recipset *new,
 	   int force, struct a2r_err *err)

@@ -39,48 +39,53 @@ policy_reason(enum policy_verdict v)
 	return reasons[v];
 }
 
-/* scan_bytes - the byte-level checks: NUL, line breaks, controls, spaces */
-static enum policy_verdict
-scan_bytes(const unsigned char *s, size_t len)
-{
-	enum policy_verdict worst = POLICY_OK;
+/* Byte classes for the single pass of policy_check. */
+enum {
+	C_LOCAL = 0x01,  /* allowed unquoted in a dot-atom local part */
+	C_DOMAIN = 0x02, /* allowed in a domain label */
+	C_SPACE = 0x04,
+	C_BREAK = 0x08,
+	C_CTRL = 0x10,
+	C_HIGH = 0x20, /* part of a UTF-8 sequence */
+};
 
-	/* Report the most telling problem: NUL, then line break, then others. */
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '\0')
-			return POLICY_NUL;
-		if (s[i] == '\n' || s[i] == '\r')
-			worst = POLICY_LINEBREAK;
-		else if ((s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7f) {
-			if (worst == POLICY_OK || worst == POLICY_SPACE)
-				worst = POLICY_CONTROL;
-		} else if (s[i] == ' ' || s[i] == '\t') {
-			if (worst == POLICY_OK)
-				worst = POLICY_SPACE;
-		}
+static unsigned char classes[256];
+
+/* init_classes - fill the byte class table once */
+static void
+init_classes(void)
+{
+	static const char local_special[] = "!#$%&'*+-/=?^_`{|}~.";
+
+	for (int c = 0; c < 256; c++) {
+		unsigned char k = 0;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+			k = C_LOCAL | C_DOMAIN;
+		else if (c >= 0x80)
+			k = C_LOCAL | C_DOMAIN | C_HIGH;
+		else if (c == ' ' || c == '\t')
+			k = C_SPACE;
+		else if (c == '\n' || c == '\r')
+			k = C_BREAK;
+		else if (c < 0x20 || c == 0x7f)
+			k = C_CTRL;
+		else if (c != 0 && strchr(local_special, c) != NULL)
+			k = C_LOCAL | ((c == '-' || c == '_') ? C_DOMAIN : 0);
+		classes[c] = k;
 	}
-	return worst;
+	classes['.'] |= C_DOMAIN;
+	classes[0] = C_CTRL;
 }
 
-/* local_char_ok - may C appear unquoted in a dot-atom local part? */
-static int
-local_char_ok(unsigned char c)
-{
-	if (c >= 0x80)
-		return 1; /* UTF-8 (RFC 6531), already validated */
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-		return 1;
-	return strchr("!#$%&'*+-/=?^_`{|}~.", c) != NULL && c != '\0';
-}
-
-/* check_local - dot-atom syntax of the local part */
+/* check_local - dot-atom syntax of the local part (classes already known) */
 static int
 check_local(const unsigned char *s, size_t len)
 {
 	if (s[0] == '.' || s[len - 1] == '.')
 		return 0;
 	for (size_t i = 0; i < len; i++) {
-		if (!local_char_ok(s[i]))
+		if (!(classes[s[i]] & C_LOCAL))
 			return 0;
 		if (s[i] == '.' && s[i + 1] == '.')
 			return 0;
@@ -88,31 +93,65 @@ check_local(const unsigned char *s, size_t len)
 	return 1;
 }
 
-/* policy_check_domain - host-name syntax: non-empty labels of at most 63 bytes */
-int
-policy_check_domain(const char *dom, size_t len)
+/* domain_labels - non-empty labels of at most 63 bytes of domain bytes */
+static int
+domain_labels(const unsigned char *s, size_t len)
 {
-	const unsigned char *s = (const unsigned char *)dom;
 	size_t label = 0;
 
 	if (len == 0 || len > 253)
 		return 0;
 	for (size_t i = 0; i < len; i++) {
-		unsigned char c = s[i];
-
-		if (c == '.') {
+		if (s[i] == '.') {
 			if (label == 0)
 				return 0;
 			label = 0;
-			continue;
+		} else if (!(classes[s[i]] & C_DOMAIN) || ++label > 63) {
+			return 0;
 		}
-		if (!(c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '-' || c == '_'))
-			return 0;
-		if (++label > 63)
-			return 0;
 	}
-	return label > 0 && utf8_valid(s, len);
+	return label > 0;
+}
+
+/* policy_check_domain - host-name syntax: non-empty labels of at most 63 bytes */
+int
+policy_check_domain(const char *dom, size_t len)
+{
+	if (classes['a'] == 0)
+		init_classes();
+	return domain_labels((const unsigned char *)dom, len) &&
+	       utf8_valid((const unsigned char *)dom, len);
+}
+
+/* scan - one pass over the bytes: the worst byte problem, where the @
+ * signs are, whether anything is not ASCII */
+static enum policy_verdict
+scan(const unsigned char *s, size_t len, size_t *at, size_t *nat, int *high)
+{
+	enum policy_verdict worst = POLICY_OK;
+	unsigned all = 0;
+
+	*nat = 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned k = classes[s[i]];
+
+		all |= k;
+		if (s[i] == '@' && (*nat)++ == 0)
+			*at = i;
+		if (k & (C_SPACE | C_BREAK | C_CTRL)) {
+			/* Report the most telling problem: NUL, line break, others. */
+			if (s[i] == '\0')
+				return POLICY_NUL;
+			if (k & C_BREAK)
+				worst = POLICY_LINEBREAK;
+			else if ((k & C_CTRL) && worst != POLICY_LINEBREAK)
+				worst = POLICY_CONTROL;
+			else if (worst == POLICY_OK)
+				worst = POLICY_SPACE;
+		}
+	}
+	*high = (all & C_HIGH) != 0;
+	return worst;
 }
 
 /* policy_check - one well-formed address that Postfix can look up */
@@ -120,39 +159,40 @@ enum policy_verdict
 policy_check(const char *addr, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)addr;
-	const char *at;
-	size_t local, domain;
+	size_t at = 0, nat, domain;
 	enum policy_verdict v;
+	int high;
 
+	if (classes['a'] == 0)
+		init_classes();
 	if (len == 0)
 		return POLICY_EMPTY;
-	if ((v = scan_bytes(s, len)) != POLICY_OK)
+	if ((v = scan(s, len, &at, &nat, &high)) != POLICY_OK)
 		return v;
-	if (!utf8_valid(s, len))
+	if (high && !utf8_valid(s, len))
 		return POLICY_BAD_UTF8;
-	if ((at = memchr(addr, '@', len)) == NULL)
+	if (nat == 0)
 		return POLICY_NO_AT;
-	if (memchr(at + 1, '@', len - (size_t)(at - addr) - 1) != NULL)
+	if (nat > 1)
 		return POLICY_MULTI_AT;
 	/* A key "@domain" is a wildcard for the whole domain in Postfix. */
-	if (at == addr)
+	if (at == 0)
 		return POLICY_WILDCARD;
-	local = (size_t)(at - addr);
-	domain = len - local - 1;
+	domain = len - at - 1;
 	if (domain == 0)
 		return POLICY_EMPTY_DOMAIN;
-	if (local > POLICY_MAX_LOCAL)
+	if (at > POLICY_MAX_LOCAL)
 		return POLICY_LOCAL_TOO_LONG;
 	if (len > POLICY_MAX_ADDRESS)
 		return POLICY_TOO_LONG;
 	/* postmap reads a line starting with # as a comment. */
 	if (s[0] == '#')
 		return POLICY_COMMENT;
-	if (!check_local(s, local))
+	if (!check_local(s, at))
 		return POLICY_BAD_LOCAL;
 	if (s[len - 1] == '.')
 		return POLICY_TRAILING_DOT;
-	if (!policy_check_domain(at + 1, domain))
+	if (!domain_labels(s + at + 1, domain))
 		return POLICY_BAD_DOMAIN;
 	return POLICY_OK;
 }

@@ -1,8 +1,11 @@
 /* recipset.c - unique, byte-sorted recipient keys
  *
- * Keys live in a chunked arena; an open-addressing hash table of record
- * indexes finds duplicates on insert, so memory grows with unique keys
- * only.  Sorting reorders the record array and rebuilds the table.
+ * Memory is what a large directory costs, so it is kept small: keys live
+ * in 1 MiB chunks of one arena; a record is 8 bytes (arena offset, key
+ * length, value number); distinct values are kept once.  While keys are
+ * added, an open-addressing hash table of record numbers finds
+ * duplicates, so memory grows with unique keys only; sorting drops the
+ * table, and later lookups are binary searches.
  */
 #include "autoconf.h"
 
@@ -12,30 +15,36 @@
 
 #include "recipset.h"
 
-#define CHUNK_SIZE (256 * 1024)
-
-struct chunk {
-	struct chunk *next;
-	size_t used;
-	size_t size;
-	char data[];
-};
+#define CHUNK_BITS 20
+#define CHUNK_SIZE (1u << CHUNK_BITS)
+#define MAX_CHUNKS 4096 /* offsets are 32 bits: 12 of chunk, 20 within */
+#define MAX_KEY 0xffff
+#define MAX_VALUES 0xffff
 
 struct rec {
-	const char *key;
-	const char *value;
-	uint32_t len;
-	uint32_t hash;
+	uint32_t off;  /* chunk << CHUNK_BITS | offset */
+	uint16_t len;  /* key length */
+	uint16_t vnum; /* 0: the default value, else values[vnum - 1] */
 };
 
 struct recipset {
-	struct chunk *chunks;
+	char **chunks;
+	size_t nchunks;
+	size_t used; /* bytes used in the last chunk */
 	struct rec *recs;
 	size_t n, cap;
-	uint32_t *table; /* record index + 1, 0 = empty */
+	char **values;
+	size_t nvalues;
+	uint32_t *table; /* record number + 1, 0 = empty; NULL once sorted */
 	size_t tsize;    /* power of two */
-	int sorted;
 };
+
+/* key_of - the bytes of record R */
+static inline const char *
+key_of(const struct recipset *s, const struct rec *r)
+{
+	return s->chunks[r->off >> CHUNK_BITS] + (r->off & (CHUNK_SIZE - 1));
+}
 
 /* hash_bytes - FNV-1a */
 static uint32_t
@@ -50,28 +59,31 @@ hash_bytes(const char *p, size_t len)
 	return h;
 }
 
-/* arena_copy - copy LEN bytes plus a NUL into the arena */
-static char *
-arena_copy(struct recipset *s, const char *p, size_t len)
+/* arena_copy - copy LEN bytes plus a NUL into the arena; *OFF gets where */
+static int
+arena_copy(struct recipset *s, const char *p, size_t len, uint32_t *off)
 {
-	struct chunk *c = s->chunks;
 	char *dst;
 
-	if (c == NULL || c->size - c->used < len + 1) {
-		size_t size = len + 1 > CHUNK_SIZE ? len + 1 : CHUNK_SIZE;
+	if (s->nchunks == 0 || CHUNK_SIZE - s->used < len + 1) {
+		char **nc;
 
-		if ((c = malloc(sizeof(*c) + size)) == NULL)
-			return NULL;
-		c->size = size;
-		c->used = 0;
-		c->next = s->chunks;
-		s->chunks = c;
+		if (s->nchunks == MAX_CHUNKS)
+			return -1;
+		if ((nc = realloc(s->chunks, (s->nchunks + 1) * sizeof(*nc))) == NULL)
+			return -1;
+		s->chunks = nc;
+		if ((nc[s->nchunks] = malloc(CHUNK_SIZE)) == NULL)
+			return -1;
+		s->nchunks++;
+		s->used = 0;
 	}
-	dst = c->data + c->used;
+	dst = s->chunks[s->nchunks - 1] + s->used;
 	memcpy(dst, p, len);
 	dst[len] = '\0';
-	c->used += len + 1;
-	return dst;
+	*off = (uint32_t)((s->nchunks - 1) << CHUNK_BITS | s->used);
+	s->used += len + 1;
+	return 0;
 }
 
 /* table_slot - slot for KEY: either the slot holding it or an empty one */
@@ -84,14 +96,14 @@ table_slot(const struct recipset *s, const char *key, size_t len, uint32_t h)
 	while (s->table[i] != 0) {
 		const struct rec *r = &s->recs[s->table[i] - 1];
 
-		if (r->hash == h && r->len == len && memcmp(r->key, key, len) == 0)
+		if (r->len == len && memcmp(key_of(s, r), key, len) == 0)
 			break;
 		i = (i + 1) & mask;
 	}
 	return i;
 }
 
-/* rebuild_table - size the table for twice the records and refill it */
+/* rebuild_table - size the table for twice WANT records and refill it */
 static int
 rebuild_table(struct recipset *s, size_t want)
 {
@@ -107,8 +119,9 @@ rebuild_table(struct recipset *s, size_t want)
 	s->tsize = tsize;
 	for (size_t i = 0; i < s->n; i++) {
 		const struct rec *r = &s->recs[i];
+		const char *k = key_of(s, r);
 
-		s->table[table_slot(s, r->key, r->len, r->hash)] = (uint32_t)(i + 1);
+		s->table[table_slot(s, k, r->len, hash_bytes(k, r->len))] = (uint32_t)(i + 1);
 	}
 	return 0;
 }
@@ -125,6 +138,26 @@ recipset_new(void)
 	return s;
 }
 
+/* value_number - the number of VALUE, added if new; 0 for NULL, -1 on error */
+static int
+value_number(struct recipset *s, const char *value)
+{
+	char **nv;
+
+	if (value == NULL)
+		return 0;
+	for (size_t i = 0; i < s->nvalues; i++)
+		if (strcmp(s->values[i], value) == 0)
+			return (int)i + 1;
+	if (s->nvalues == MAX_VALUES ||
+	    (nv = realloc(s->values, (s->nvalues + 1) * sizeof(*nv))) == NULL)
+		return -1;
+	s->values = nv;
+	if ((nv[s->nvalues] = strdup(value)) == NULL)
+		return -1;
+	return (int)++s->nvalues;
+}
+
 /* recipset_add - insert a key unless present */
 int
 recipset_add(struct recipset *s, const char *key, size_t len, const char *value)
@@ -132,19 +165,20 @@ recipset_add(struct recipset *s, const char *key, size_t len, const char *value)
 	uint32_t h = hash_bytes(key, len);
 	size_t slot;
 	struct rec *r;
+	int vnum;
 
-	if (s->sorted || len > UINT32_MAX || s->n >= UINT32_MAX - 1)
+	if (s->table == NULL || len > MAX_KEY || s->n >= UINT32_MAX - 1)
+		return -1;
+	if ((vnum = value_number(s, value)) < 0)
 		return -1;
 	slot = table_slot(s, key, len, h);
 	if (s->table[slot] != 0) {
-		r = &s->recs[s->table[slot] - 1];
-		if (value != NULL && (r->value == NULL || strcmp(r->value, value) != 0) &&
-		    (r->value = arena_copy(s, value, strlen(value))) == NULL)
-			return -1;
+		if (value != NULL)
+			s->recs[s->table[slot] - 1].vnum = (uint16_t)vnum;
 		return 0;
 	}
 	if (s->n == s->cap) {
-		size_t ncap = s->cap ? s->cap * 2 : 4096;
+		size_t ncap = s->cap ? s->cap + s->cap / 2 : 4096;
 		struct rec *nr = realloc(s->recs, ncap * sizeof(*nr));
 
 		if (nr == NULL)
@@ -153,51 +187,71 @@ recipset_add(struct recipset *s, const char *key, size_t len, const char *value)
 		s->cap = ncap;
 	}
 	r = &s->recs[s->n];
-	if ((r->key = arena_copy(s, key, len)) == NULL)
+	if (arena_copy(s, key, len, &r->off) < 0)
 		return -1;
-	r->value = NULL;
-	if (value != NULL && (r->value = arena_copy(s, value, strlen(value))) == NULL)
-		return -1;
-	r->len = (uint32_t)len;
-	r->hash = h;
+	r->len = (uint16_t)len;
+	r->vnum = (uint16_t)vnum;
 	s->table[slot] = (uint32_t)(++s->n);
 	if (s->n * 2 > s->tsize && rebuild_table(s, s->n) < 0)
 		return -1;
 	return 1;
 }
 
+/* compare - byte order; keys hold no NUL, so the shorter prefix sorts first */
+static int
+compare(const char *a, size_t alen, const char *b, size_t blen)
+{
+	int c = memcmp(a, b, alen < blen ? alen : blen);
+
+	if (c != 0)
+		return c;
+	return (alen > blen) - (alen < blen);
+}
+
 int
 recipset_contains(const struct recipset *s, const char *key, size_t len)
 {
-	return s->table[table_slot(s, key, len, hash_bytes(key, len))] != 0;
+	size_t lo = 0, hi = s->n;
+
+	if (s->table != NULL)
+		return s->table[table_slot(s, key, len, hash_bytes(key, len))] != 0;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct rec *r = &s->recs[mid];
+		int c = compare(key_of(s, r), r->len, key, len);
+
+		if (c == 0)
+			return 1;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
 }
 
-/* cmp_rec - byte order; keys hold no NUL, so the shorter prefix sorts first */
+/* The set being sorted, for the qsort comparator. */
+static const struct recipset *sorting;
+
 static int
 cmp_rec(const void *a, const void *b)
 {
 	const struct rec *x = a, *y = b;
-	size_t n = x->len < y->len ? x->len : y->len;
-	int c = memcmp(x->key, y->key, n);
 
-	if (c != 0)
-		return c;
-	return (x->len > y->len) - (x->len < y->len);
+	return compare(key_of(sorting, x), x->len, key_of(sorting, y), y->len);
 }
 
 void
 recipset_sort(struct recipset *s)
 {
+	sorting = s;
 	if (s->n > 1)
 		qsort(s->recs, s->n, sizeof(*s->recs), cmp_rec);
-	/* Indexes moved: rebuild lookups in place (cannot fail, same size). */
-	memset(s->table, 0, s->tsize * sizeof(*s->table));
-	for (size_t i = 0; i < s->n; i++) {
-		const struct rec *r = &s->recs[i];
-
-		s->table[table_slot(s, r->key, r->len, r->hash)] = (uint32_t)(i + 1);
-	}
-	s->sorted = 1;
+	sorting = NULL;
+	/* From now on lookups are binary searches: the table is not needed. */
+	free(s->table);
+	s->table = NULL;
+	s->tsize = 0;
 }
 
 size_t
@@ -211,27 +265,42 @@ recipset_key(const struct recipset *s, size_t i, size_t *len)
 {
 	if (len != NULL)
 		*len = s->recs[i].len;
-	return s->recs[i].key;
+	return key_of(s, &s->recs[i]);
 }
 
 const char *
 recipset_value(const struct recipset *s, size_t i)
 {
-	return s->recs[i].value;
+	uint16_t v = s->recs[i].vnum;
+
+	return v ? s->values[v - 1] : NULL;
+}
+
+/* release - free keys and values */
+static void
+release(struct recipset *s)
+{
+	for (size_t i = 0; i < s->nchunks; i++)
+		free(s->chunks[i]);
+	free(s->chunks);
+	s->chunks = NULL;
+	s->nchunks = s->used = 0;
+	for (size_t i = 0; i < s->nvalues; i++)
+		free(s->values[i]);
+	free(s->values);
+	s->values = NULL;
+	s->nvalues = 0;
+	s->n = 0;
 }
 
 void
 recipset_reset(struct recipset *s)
 {
-	while (s->chunks != NULL) {
-		struct chunk *next = s->chunks->next;
-
-		free(s->chunks);
-		s->chunks = next;
-	}
-	s->n = 0;
-	s->sorted = 0;
-	memset(s->table, 0, s->tsize * sizeof(*s->table));
+	release(s);
+	if (s->table == NULL || s->tsize > 1024)
+		rebuild_table(s, 0);
+	else
+		memset(s->table, 0, s->tsize * sizeof(*s->table));
 }
 
 void
@@ -239,7 +308,7 @@ recipset_free(struct recipset *s)
 {
 	if (s == NULL)
 		return;
-	recipset_reset(s);
+	release(s);
 	free(s->recs);
 	free(s->table);
 	free(s);

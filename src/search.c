@@ -36,7 +36,7 @@ struct attempt {
 	char **attrs;
 	/* the current entry: attributes as read, as handed on, value pointers */
 	struct {
-		char *name;
+		struct berval name;
 		BerVarray vals;
 	} *pa;
 	size_t pa_cap;
@@ -127,13 +127,20 @@ read_attrs(struct attempt *a, LDAP *ld, LDAPMessage *msg, BerElement *ber, size_
 			return err_nomem(err);
 		}
 		a->pa[n].vals = vals;
-		if ((a->pa[n++].name = strndup(name.bv_val, name.bv_len)) == NULL) {
-			*nattrs = n;
-			return err_nomem(err);
-		}
+		a->pa[n++].name = name; /* points into the message */
 		vals = NULL;
 	}
 	*nattrs = n;
+	return 0;
+}
+
+/* is_ranged - does the attribute description carry ";range=" ? */
+static int
+is_ranged(const struct berval *name)
+{
+	for (size_t i = 0; i + 7 <= name->bv_len; i++)
+		if (strncasecmp(name->bv_val + i, ";range=", 7) == 0)
+			return 1;
 	return 0;
 }
 
@@ -150,12 +157,15 @@ build_entry(struct attempt *a, struct a2r_entry *e, size_t nattrs, struct a2r_er
 	    grow((void **)&a->vp, &a->vp_cap, total, sizeof(*a->vp)) < 0)
 		return err_nomem(err);
 	for (size_t i = 0; i < nattrs; i++) {
-		if (strcasestr(a->pa[i].name, ";range=") != NULL)
+		const struct berval *nm = &a->pa[i].name;
+
+		if (memchr(nm->bv_val, ';', nm->bv_len) != NULL && is_ranged(nm))
 			return err_set(err, A2R_ERR_SOURCE,
-				       "%s: attribute %s came back as a range; range retrieval is "
-				       "not supported yet",
-				       e->dn, a->pa[i].name);
-		a->ea[i].name = a->pa[i].name;
+				       "%s: attribute %.*s came back as a range; range retrieval "
+				       "is not supported yet",
+				       e->dn, (int)nm->bv_len, nm->bv_val);
+		a->ea[i].name = nm->bv_val;
+		a->ea[i].namelen = nm->bv_len;
 		a->ea[i].vals = &a->vp[k];
 		for (size_t j = 0; a->pa[i].vals != NULL && a->pa[i].vals[j].bv_val != NULL; j++)
 			a->vp[k++] = &a->pa[i].vals[j];
@@ -192,10 +202,8 @@ take_entry(struct attempt *a, LDAPMessage *msg, struct a2r_err *err)
 		rc = collect_entry(a->c, &e, err);
 	a->rep->entries += rc == 0;
 out:
-	for (size_t i = 0; i < nattrs; i++) {
-		free(a->pa[i].name);
+	for (size_t i = 0; i < nattrs; i++)
 		ber_memfree(a->pa[i].vals);
-	}
 	free(dncopy);
 	ber_free(ber, 0);
 	return rc;

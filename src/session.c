@@ -147,23 +147,28 @@ watchdog(void *arg)
 	return NULL;
 }
 
+/* session_arm - (re)start the clock.  Called for every message: moving an
+ * armed deadline later needs no wake-up (the watchdog re-reads it when its
+ * old deadline passes), so the common case costs no system call. */
 void
 session_arm(struct session *s)
 {
 	pthread_mutex_lock(&s->mu);
 	clock_gettime(CLOCK_MONOTONIC, &s->deadline);
 	s->deadline.tv_sec += s->cfg->timeout;
-	s->armed = 1;
-	pthread_cond_signal(&s->cv);
+	if (!s->armed) {
+		s->armed = 1;
+		pthread_cond_signal(&s->cv);
+	}
 	pthread_mutex_unlock(&s->mu);
 }
 
+/* session_disarm - stop the clock; the watchdog notices at its deadline */
 void
 session_disarm(struct session *s)
 {
 	pthread_mutex_lock(&s->mu);
 	s->armed = 0;
-	pthread_cond_signal(&s->cv);
 	pthread_mutex_unlock(&s->mu);
 }
 

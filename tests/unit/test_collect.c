@@ -41,6 +41,7 @@ add_attr(struct fixture *f, size_t *nb, size_t *np, const char *name, const char
 	struct a2r_attr *a = &f->attrs[f->e.nattrs++];
 
 	a->name = name;
+	a->namelen = strlen(name);
 	a->vals = &f->ptrs[*np];
 	for (; *vals != NULL; vals++) {
 		f->bv[*nb].bv_val = (char *)*vals;

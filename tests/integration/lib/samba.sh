@@ -37,7 +37,13 @@
 #                                 DIR/expected-enabled.txt, DIR/stats,
 #                                 DIR/svc.keytab, DIR/krb5.keytab
 #   samba_fixture DIR [N]         copy a cached provisioned+populated stopped
-#                                 DC into DIR (built once, under flock)
+#                                 DC into DIR (~0.1 s; only smb.conf holds
+#                                 absolute paths and is rewritten for DIR)
+#   samba_cache [N]               print the cache directory
+#                                 ($SAMBA_CACHE/<hash of samba.sh,
+#                                 samba-populate.py, exchange-schema.ldif,
+#                                 samba -V, N>), building it when missing:
+#                                 once, under flock, in a namespace of its own
 #   samba_start DIR               start samba, wait for LDAP 389/636, LDAPS
 #                                 TLS, KDC 88, DNS 53 (SAMBA_START_TIMEOUT)
 #   samba_stop DIR                stop it by PID (TERM, then KILL its process
@@ -70,6 +76,7 @@
 # LDAPSASL_NOCANON are NOT exported by samba_client_env because libldap in
 # ad2relay would read them too; pass them per command where wanted.
 
+# shellcheck disable=SC2034  # the SAMBA_* constants are for the tests
 SAMBA_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SAMBA_TOP_DIR=$(cd "$SAMBA_LIB_DIR/../../.." && pwd)
 SAMBA_DATA_DIR=$SAMBA_TOP_DIR/tests/data/samba
@@ -262,7 +269,9 @@ _samba_ns_abort() {
 	init=$(cat "/proc/$up/task/$up/children" 2>/dev/null)
 	kill -KILL "$up" 2>/dev/null
 	for ((i = 0; i < 300; i++)); do
-		[ -n "$init" ] && [ -e "/proc/${init%% *}" ] || break
+		if [ -z "$init" ] || [ ! -e "/proc/${init%% *}" ]; then
+			break
+		fi
 		sleep 0.1
 	done
 }
@@ -469,8 +478,9 @@ _samba_running() {
 _samba_group_alive() {
 	local pg=$1 f st
 	for f in /proc/[0-9]*/stat; do
-		read -r st <"$f" 2>/dev/null || continue
+		{ read -r st <"$f"; } 2>/dev/null || continue
 		# the fields after "(comm) " are: state ppid pgrp ...
+		# shellcheck disable=SC2086  # split on purpose
 		set -- ${st##*) }
 		if [ "${3-}" = "$pg" ] && [ "${1-}" != Z ]; then
 			return 0
@@ -602,7 +612,7 @@ samba_cache() {
 			echo "cache_build_ms=$(($(_samba_ms) - t0))" >>"$c.tmp/timings"
 			touch "$c.tmp/.complete"
 			mv "$c.tmp" "$c" || exit 1
-			_samba_log "fixture cache built:" $(cat "$c/timings")
+			_samba_log "fixture cache built: $(tr '\n' ' ' <"$c/timings")"
 		) 9>"$SAMBA_CACHE/.lock.$key" || {
 			_samba_log "building the Samba fixture failed"
 			return 1

@@ -1,0 +1,197 @@
+/* test_plan.c - comparing installed maps with a new set; the guards */
+#include "autoconf.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <cdb.h>
+
+#include "conf.h"
+#include "mapfile.h"
+#include "plan.h"
+#include "policy.h"
+
+static char dir[] = "/tmp/test_plan.XXXXXX";
+static char listing[1024];
+
+static void
+keep(void *ctx, char sign, const char *key)
+{
+	(void)ctx;
+	snprintf(listing + strlen(listing), sizeof(listing) - strlen(listing), "%c%s ", sign, key);
+}
+
+static struct recipset *
+set_of(const char *const *keys)
+{
+	struct recipset *s = recipset_new();
+
+	for (; *keys != NULL; keys++)
+		assert_int_equal(recipset_add(s, *keys, strlen(*keys), NULL), 1);
+	recipset_sort(s);
+	return s;
+}
+
+static char *
+write_file(const char *name, const char *text)
+{
+	char *path;
+	FILE *fp;
+
+	assert_true(asprintf(&path, "%s/%s", dir, name) > 0);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+	return path;
+}
+
+struct pcase {
+	const char *map; /* installed text, NULL = missing */
+	const char *const newkeys[6];
+	size_t old, added, removed, changed;
+	const char *listing;
+};
+
+static const struct pcase pcases[] = {
+	{NULL, {"a@x", "b@x", NULL}, 0, 2, 0, 0, "+a@x +b@x "},
+	{"a@x OK\nb@x OK\n", {"a@x", "b@x", NULL}, 2, 0, 0, 0, ""},
+	{"a@x OK\nc@x OK\n", {"a@x", "b@x", NULL}, 2, 1, 1, 0, "+b@x -c@x "},
+	{"# comment\n\na@x REJECT\nb@x   OK  \n", {"a@x", "b@x", NULL}, 2, 0, 0, 1, "~a@x "},
+	{"b@x OK\na@x OK\nd@x OK\n", {"a@x", "c@x", NULL}, 3, 1, 2, 0, "-b@x +c@x -d@x "},
+	{"a@x OK\na@x OK\n", {"a@x", NULL}, 1, 0, 0, 0, ""},
+	{"a@x OK\nb@x OK\n", {NULL}, 2, 0, 2, 0, "-a@x -b@x "},
+};
+
+static void
+test_compare_text(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(pcases) / sizeof(pcases[0]); i++) {
+		const struct pcase *t = &pcases[i];
+		struct recipset *s = set_of(t->newkeys);
+		struct a2r_err err = {0};
+		struct plan p;
+		char *path = t->map ? write_file("map", t->map) : strdup("/nonexistent/map");
+
+		listing[0] = '\0';
+		assert_int_equal(plan_compare_text(path, s, "OK", &p, keep, NULL, &err), 0);
+		if (p.old_count != t->old || p.added != t->added || p.removed != t->removed ||
+		    p.changed != t->changed || strcmp(listing, t->listing) != 0)
+			fail_msg("case %zu: old %zu +%zu -%zu ~%zu \"%s\"", i, p.old_count, p.added,
+				 p.removed, p.changed, listing);
+		assert_int_equal(p.have_old, t->map != NULL);
+		recipset_free(s);
+		free(path);
+	}
+}
+
+static void
+test_guards(void **state)
+{
+	static const char *const keys[] = {"a@x", NULL};
+	static const char *const none[] = {NULL};
+	struct a2r_config cfg;
+	struct a2r_err err = {0};
+	struct recipset *s = set_of(keys), *empty = set_of(none);
+	struct plan p = {.old_count = 100, .new_count = 89, .removed = 11};
+
+	(void)state;
+	assert_int_equal(conf_init(&cfg, &err), 0);
+	assert_int_equal(plan_guard(&cfg, &p, s, 0, &err), -1);
+	assert_int_equal(err.code, A2R_ERR_GUARD);
+	assert_non_null(strstr(err.msg, "lost 11 of 100 entries (11.0%), more than max_shrink = 10%"));
+	assert_int_equal(plan_guard(&cfg, &p, s, 1, &err), 0);
+	p.removed = 10;
+	assert_int_equal(plan_guard(&cfg, &p, s, 0, &err), 0);
+	p = (struct plan){.old_count = 5, .new_count = 0, .removed = 5};
+	assert_int_equal(plan_guard(&cfg, &p, empty, 0, &err), -1);
+	assert_non_null(strstr(err.msg, "empty map"));
+	/* a first run with no map: only the empty guard applies */
+	p = (struct plan){.old_count = 0, .new_count = 1};
+	assert_int_equal(plan_guard(&cfg, &p, s, 0, &err), 0);
+	assert_int_equal(conf_set(&cfg, "require", "A@X b@x", "test", &err), 0);
+	assert_int_equal(plan_guard(&cfg, &p, s, 1, &err), -1);
+	assert_non_null(strstr(err.msg, "required address b@x is missing"));
+	conf_free(&cfg);
+	recipset_free(s);
+	recipset_free(empty);
+}
+
+static void
+test_cdb_agrees(void **state)
+{
+	static const char *const keys[] = {"a@x", "b@x", "c@x", NULL};
+	struct recipset *s = set_of(keys);
+	struct mapfile_result res;
+	struct a2r_err err = {0};
+	struct cdb_make cm;
+	char *map, *cdb;
+	int fd;
+
+	(void)state;
+	assert_true(asprintf(&map, "%s/m", dir) > 0);
+	cdb = mapfile_cdb_path(map);
+	assert_int_equal(mapfile_install(map, 1, s, "OK", &res, &err), 0);
+	assert_int_equal(plan_cdb_agrees(map, cdb, "OK", &err), 1);
+	/* the same records in another order: still agree (compared as sets) */
+	fd = open(cdb, O_WRONLY | O_TRUNC);
+	cdb_make_start(&cm, fd);
+	cdb_make_add(&cm, "c@x", 3, "OK", 2);
+	cdb_make_add(&cm, "a@x", 3, "OK", 2);
+	cdb_make_add(&cm, "b@x", 3, "OK", 2);
+	cdb_make_finish(&cm);
+	close(fd);
+	assert_int_equal(plan_cdb_agrees(map, cdb, "OK", &err), 1);
+	/* a record missing */
+	fd = open(cdb, O_WRONLY | O_TRUNC);
+	cdb_make_start(&cm, fd);
+	cdb_make_add(&cm, "a@x", 3, "OK", 2);
+	cdb_make_finish(&cm);
+	close(fd);
+	assert_int_equal(plan_cdb_agrees(map, cdb, "OK", &err), 0);
+	unlink(cdb);
+	assert_int_equal(plan_cdb_agrees(map, cdb, "OK", &err), 0);
+	unlink(map);
+	free(map);
+	free(cdb);
+	recipset_free(s);
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	return mkdtemp(dir) == NULL;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[64];
+
+	(void)state;
+	policy_cleanup();
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd) != 0;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_compare_text),
+		cmocka_unit_test(test_guards),
+		cmocka_unit_test(test_cdb_agrees),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
