@@ -22,7 +22,7 @@ import subprocess
 import ldap
 from ldap.controls import SimplePagedResultsControl
 
-ATTRS = ["proxyAddresses", "mail", "objectClass", "userAccountControl"]
+ATTRS = ["proxyAddresses", "mail"]
 
 
 def main():

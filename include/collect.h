@@ -60,6 +60,7 @@ struct collect {
 	struct collect_stats stats;
 	collect_warn_fn *warn;
 	void *warn_ctx;
+	unsigned char *typed; /* per configured attribute: holds TYPE:value */
 	struct strbuf fold; /* scratch */
 	struct strbuf msg;  /* scratch */
 	/* optional: follow one folded address through the pipeline */

@@ -28,4 +28,9 @@ int extract_is_typed(const char *name);
 enum extract_kind extract_value(const char *name, const char *val, size_t len,
 				const char **addr, size_t *addrlen);
 
+/* extract_typed - the same, with extract_is_typed() of the attribute
+ * already known (the per-value fast path) */
+enum extract_kind extract_typed(int typed, const char *val, size_t len, const char **addr,
+				size_t *addrlen);
+
 #endif

@@ -6,7 +6,8 @@
  * collector.  Any outcome but a complete, successful search fails the
  * attempt; the collector is reset and the search starts again from the
  * beginning on the next DC (paging cookies belong to one server).
- * Continuation references are skipped and counted.  When credentials are
+ * Continuation references are skipped and counted.  When the collector
+ * watches an address (explain), the search is wide: see search_filter().  When credentials are
  * refused the run stops at once (every DC shares them).
  *
  * NOTE is called (if not NULL) once per failed DC with a one-line reason,
@@ -33,8 +34,9 @@ struct search_report {
 typedef void search_note_fn(void *ctx, const char *msg);
 
 /* search_filter - the filter for CFG in a new string (caller frees), or
- * NULL when out of memory */
-char *search_filter(const struct a2r_config *cfg);
+ * NULL when out of memory.  WIDE (explain) keeps computers and disabled
+ * accounts in, so that the collector can say why they stay out. */
+char *search_filter(const struct a2r_config *cfg, int wide);
 
 /* search_export - fill C from the first DC that delivers a complete
  * result.  Returns 0 (REP filled), or -1: A2R_ERR_AUTH (credentials

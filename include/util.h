@@ -12,6 +12,7 @@
 
 struct strlist {
 	char **v;
+	size_t *len; /* strlen of each */
 	size_t n;
 	size_t cap;
 };

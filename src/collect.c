@@ -21,8 +21,11 @@ collect_init(struct collect *c, const struct a2r_config *cfg, collect_warn_fn *w
 	c->cfg = cfg;
 	c->warn = warn;
 	c->warn_ctx = warn_ctx;
-	if ((c->set = recipset_new()) == NULL)
+	c->typed = calloc(cfg->attributes.n + 1, 1);
+	if ((c->set = recipset_new()) == NULL || c->typed == NULL)
 		return err_nomem(err);
+	for (size_t i = 0; i < cfg->attributes.n; i++)
+		c->typed[i] = (unsigned char)extract_is_typed(cfg->attributes.v[i]);
 	return 0;
 }
 
@@ -148,10 +151,10 @@ watched(const struct collect *c)
 /* fold_candidate - policy-check and fold one value into c->fold; the
  * extract kind, or -1 (rejected: *V says why) */
 static int
-fold_candidate(struct collect *c, const char *attr, const struct berval *bv,
-	       enum policy_verdict *v, const char **addr, size_t *len)
+fold_candidate(struct collect *c, int typed, const struct berval *bv, enum policy_verdict *v,
+	       const char **addr, size_t *len)
 {
-	enum extract_kind k = extract_value(attr, bv->bv_val, bv->bv_len, addr, len);
+	enum extract_kind k = extract_typed(typed, bv->bv_val, bv->bv_len, addr, len);
 
 	*v = POLICY_OK;
 	if (k != EXTRACT_ADDRESS)
@@ -178,7 +181,7 @@ watch_skipped(struct collect *c, const struct a2r_entry *e, const char *why)
 			const char *addr;
 			size_t len;
 
-			if (fold_candidate(c, attrs->v[i], a->vals[j], &v, &addr, &len) ==
+			if (fold_candidate(c, c->typed[i], a->vals[j], &v, &addr, &len) ==
 				    (int)EXTRACT_ADDRESS &&
 			    watched(c))
 				c->watch_fn(c->watch_ctx, e->dn, attrs->v[i], a->vals[j], why);
@@ -188,9 +191,10 @@ watch_skipped(struct collect *c, const struct a2r_entry *e, const char *why)
 
 /* take_value - one value of an address attribute */
 static int
-take_value(struct collect *c, const char *dn, const char *attr, const struct berval *bv,
+take_value(struct collect *c, const char *dn, size_t ai, const struct berval *bv,
 	   struct a2r_err *err)
 {
+	const char *attr = c->cfg->attributes.v[ai];
 	struct collect_stats *st = &c->stats;
 	enum policy_verdict v;
 	const char *addr;
@@ -198,7 +202,7 @@ take_value(struct collect *c, const char *dn, const char *attr, const struct ber
 	int k;
 
 	st->values++;
-	k = fold_candidate(c, attr, bv, &v, &addr, &len);
+	k = fold_candidate(c, c->typed[ai], bv, &v, &addr, &len);
 	if (k == (int)EXTRACT_OTHER) {
 		count_other(st, addr, len);
 		return 0;
@@ -262,15 +266,13 @@ collect_entry(struct collect *c, const struct a2r_entry *e, struct a2r_err *err)
 	/* An attribute may come in more than one piece (a server may return
 	 * the same type twice): walk them all. */
 	for (size_t i = 0; i < attrs->n; i++) {
-		size_t len = strlen(attrs->v[i]);
-
 		for (size_t k = 0; k < e->nattrs; k++) {
 			const struct a2r_attr *a = &e->attrs[k];
 
-			if (!attr_is(a, attrs->v[i], len))
+			if (!attr_is(a, attrs->v[i], attrs->len[i]))
 				continue;
 			for (size_t j = 0; a->vals != NULL && a->vals[j] != NULL; j++)
-				if (take_value(c, e->dn, attrs->v[i], a->vals[j], err) < 0)
+				if (take_value(c, e->dn, i, a->vals[j], err) < 0)
 					return -1;
 		}
 	}
@@ -375,6 +377,8 @@ collect_free(struct collect *c)
 {
 	recipset_free(c->set);
 	c->set = NULL;
+	free(c->typed);
+	c->typed = NULL;
 	strbuf_free(&c->fold);
 	strbuf_free(&c->msg);
 }

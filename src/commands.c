@@ -91,7 +91,7 @@ export(struct cli *o, struct a2r_config *cfg, struct run *r, struct a2r_err *err
 		snprintf(r->from, sizeof(r->from), "%s", o->from_ldif);
 	} else {
 		if (cfg->uri.n > 0 && o->verbose) {
-			char *f = search_filter(cfg);
+			char *f = search_filter(cfg, r->watch != NULL);
 
 			report_info("filter: %s", f ? f : "?");
 			free(f);

@@ -78,21 +78,6 @@ init_classes(void)
 	classes[0] = C_CTRL;
 }
 
-/* check_local - dot-atom syntax of the local part (classes already known) */
-static int
-check_local(const unsigned char *s, size_t len)
-{
-	if (s[0] == '.' || s[len - 1] == '.')
-		return 0;
-	for (size_t i = 0; i < len; i++) {
-		if (!(classes[s[i]] & C_LOCAL))
-			return 0;
-		if (s[i] == '.' && s[i + 1] == '.')
-			return 0;
-	}
-	return 1;
-}
-
 /* domain_labels - non-empty labels of at most 63 bytes of domain bytes */
 static int
 domain_labels(const unsigned char *s, size_t len)
@@ -123,35 +108,73 @@ policy_check_domain(const char *dom, size_t len)
 	       utf8_valid((const unsigned char *)dom, len);
 }
 
-/* scan - one pass over the bytes: the worst byte problem, where the @
- * signs are, whether anything is not ASCII */
+/* What one pass over an address found. */
+struct scan {
+	enum policy_verdict worst; /* NUL, line break, control, space */
+	size_t at, nat;            /* first @, number of @ */
+	int high;                  /* a byte >= 0x80 */
+	int bad_local, bad_domain; /* syntax of the parts */
+};
+
+/* worst_byte - the most telling byte problem: NUL, line break, control
+ * character, white space (only called when there is one) */
 static enum policy_verdict
-scan(const unsigned char *s, size_t len, size_t *at, size_t *nat, int *high)
+worst_byte(const unsigned char *s, size_t len)
 {
 	enum policy_verdict worst = POLICY_OK;
-	unsigned all = 0;
 
-	*nat = 0;
 	for (size_t i = 0; i < len; i++) {
 		unsigned k = classes[s[i]];
 
-		all |= k;
-		if (s[i] == '@' && (*nat)++ == 0)
-			*at = i;
-		if (k & (C_SPACE | C_BREAK | C_CTRL)) {
-			/* Report the most telling problem: NUL, line break, others. */
-			if (s[i] == '\0')
-				return POLICY_NUL;
-			if (k & C_BREAK)
-				worst = POLICY_LINEBREAK;
-			else if ((k & C_CTRL) && worst != POLICY_LINEBREAK)
-				worst = POLICY_CONTROL;
-			else if (worst == POLICY_OK)
-				worst = POLICY_SPACE;
-		}
+		if (s[i] == '\0')
+			return POLICY_NUL;
+		if (k & C_BREAK)
+			worst = POLICY_LINEBREAK;
+		else if ((k & C_CTRL) && worst != POLICY_LINEBREAK)
+			worst = POLICY_CONTROL;
+		else if ((k & C_SPACE) && worst == POLICY_OK)
+			worst = POLICY_SPACE;
 	}
-	*high = (all & C_HIGH) != 0;
 	return worst;
+}
+
+/* scan - everything policy_check needs, in one pass over the bytes; kept
+ * in local variables so the loop runs in registers */
+static void
+scan(const unsigned char *s, size_t len, struct scan *r)
+{
+	unsigned all = 0, prev = '.', bad_local = 0, bad_domain = 0;
+	size_t at = 0, nat = 0, label = 0, longest = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned c = s[i], k = classes[c];
+
+		all |= k;
+		if (c == '@') {
+			if (nat++ == 0) {
+				at = i;
+				bad_local |= prev == '.'; /* empty, or ends with a dot */
+			}
+		} else if (nat == 0) {
+			/* dot-atom: allowed characters, no leading or double dot */
+			bad_local |= (unsigned)!(k & C_LOCAL) | ((c == '.') & (prev == '.'));
+		} else if (c == '.') {
+			bad_domain |= label == 0;
+			longest = label > longest ? label : longest;
+			label = 0;
+		} else {
+			bad_domain |= (unsigned)!(k & C_DOMAIN);
+			label++;
+		}
+		prev = c;
+	}
+	longest = label > longest ? label : longest;
+	r->worst = all & (C_SPACE | C_BREAK | C_CTRL) ? worst_byte(s, len) : POLICY_OK;
+	r->at = at;
+	r->nat = nat;
+	r->high = (all & C_HIGH) != 0;
+	r->bad_local = bad_local;
+	r->bad_domain = bad_domain | (label == 0) | (longest > 63) | (len - at - 1 > 253);
 }
 
 /* policy_check - one well-formed address that Postfix can look up */
@@ -159,40 +182,38 @@ enum policy_verdict
 policy_check(const char *addr, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)addr;
-	size_t at = 0, nat, domain;
-	enum policy_verdict v;
-	int high;
+	struct scan r;
 
 	if (classes['a'] == 0)
 		init_classes();
 	if (len == 0)
 		return POLICY_EMPTY;
-	if ((v = scan(s, len, &at, &nat, &high)) != POLICY_OK)
-		return v;
-	if (high && !utf8_valid(s, len))
+	scan(s, len, &r);
+	if (r.worst != POLICY_OK)
+		return r.worst;
+	if (r.high && !utf8_valid(s, len))
 		return POLICY_BAD_UTF8;
-	if (nat == 0)
+	if (r.nat == 0)
 		return POLICY_NO_AT;
-	if (nat > 1)
+	if (r.nat > 1)
 		return POLICY_MULTI_AT;
 	/* A key "@domain" is a wildcard for the whole domain in Postfix. */
-	if (at == 0)
+	if (r.at == 0)
 		return POLICY_WILDCARD;
-	domain = len - at - 1;
-	if (domain == 0)
+	if (r.at == len - 1)
 		return POLICY_EMPTY_DOMAIN;
-	if (at > POLICY_MAX_LOCAL)
+	if (r.at > POLICY_MAX_LOCAL)
 		return POLICY_LOCAL_TOO_LONG;
 	if (len > POLICY_MAX_ADDRESS)
 		return POLICY_TOO_LONG;
 	/* postmap reads a line starting with # as a comment. */
 	if (s[0] == '#')
 		return POLICY_COMMENT;
-	if (!check_local(s, at))
+	if (r.bad_local)
 		return POLICY_BAD_LOCAL;
 	if (s[len - 1] == '.')
 		return POLICY_TRAILING_DOT;
-	if (!domain_labels(s + at + 1, domain))
+	if (r.bad_domain)
 		return POLICY_BAD_DOMAIN;
 	return POLICY_OK;
 }
@@ -202,32 +223,32 @@ int
 policy_fold(const char *addr, size_t len, struct strbuf *out)
 {
 	UErrorCode status = U_ZERO_ERROR;
-	size_t i;
+	char *dst;
 	int32_t n;
 
-	for (i = 0; i < len && (unsigned char)addr[i] < 0x80; i++)
-		;
-	if (i == len) {
-		if (strbuf_reserve(out, len) < 0)
-			return -1;
-		for (i = 0; i < len; i++) {
-			char c = addr[i];
+	if (strbuf_reserve(out, 3 * len) < 0 || len > INT32_MAX / 3)
+		return -1;
+	/* ASCII: lower-case while copying; stop at the first other byte */
+	dst = out->p + out->len;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)addr[i];
 
-			out->p[out->len++] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
-		}
-		out->p[out->len] = '\0';
-		return 0;
+		if (c >= 0x80)
+			goto icu;
+		dst[i] = (char)((unsigned)c - 'A' < 26u ? c + 32 : c);
 	}
+	out->len += len;
+	out->p[out->len] = '\0';
+	return 0;
+icu:
 	if (casemap == NULL) {
 		casemap = ucasemap_open("en_US", U_FOLD_CASE_DEFAULT, &status);
 		if (U_FAILURE(status))
 			return -1;
 	}
 	/* Full folding grows a string by at most a factor of three. */
-	if (len > INT32_MAX / 3 || strbuf_reserve(out, 3 * len) < 0)
-		return -1;
-	n = ucasemap_utf8FoldCase(casemap, out->p + out->len, (int32_t)(3 * len + 1), addr,
-				  (int32_t)len, &status);
+	n = ucasemap_utf8FoldCase(casemap, dst, (int32_t)(3 * len + 1), addr, (int32_t)len,
+				  &status);
 	if (U_FAILURE(status))
 		return -1;
 	out->len += (size_t)n;
@@ -249,7 +270,7 @@ policy_domain_match(const struct strlist *relay, const char *addr, size_t len)
 	dlen = len - (size_t)(dom - addr);
 	for (size_t i = 0; i < relay->n; i++) {
 		const char *r = relay->v[i];
-		size_t rlen = strlen(r);
+		size_t rlen = relay->len[i];
 
 		if (r[0] == '.') {
 			/* ".example.com": strict subdomains only */

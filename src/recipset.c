@@ -20,6 +20,12 @@
 #define MAX_CHUNKS 4096 /* offsets are 32 bits: 12 of chunk, 20 within */
 #define MAX_KEY 0xffff
 #define MAX_VALUES 0xffff
+/* A table slot holds 8 bits of the key's hash above the record number, so
+ * most probes that miss never touch the record or the key. */
+#define TAG_SHIFT 24
+#define SLOT_INDEX ((1u << TAG_SHIFT) - 1)
+#define MAX_RECS (SLOT_INDEX - 1)
+#define TAG(h) ((uint32_t)(h) >> TAG_SHIFT << TAG_SHIFT)
 
 struct rec {
 	uint32_t off;  /* chunk << CHUNK_BITS | offset */
@@ -35,7 +41,8 @@ struct recipset {
 	size_t n, cap;
 	char **values;
 	size_t nvalues;
-	uint32_t *table; /* record number + 1, 0 = empty; NULL once sorted */
+	uint32_t *table; /* tag << TAG_SHIFT | (record number + 1), 0 = empty;
+			  * NULL once sorted */
 	size_t tsize;    /* power of two */
 };
 
@@ -46,17 +53,23 @@ key_of(const struct recipset *s, const struct rec *r)
 	return s->chunks[r->off >> CHUNK_BITS] + (r->off & (CHUNK_SIZE - 1));
 }
 
-/* hash_bytes - FNV-1a */
+/* hash_bytes - a multiply-xorshift hash over 8-byte words: keys are
+ * hashed once on insert and again at every table growth */
 static uint32_t
 hash_bytes(const char *p, size_t len)
 {
-	uint32_t h = 2166136261u;
+	uint64_t h = (uint64_t)len * 0x9e3779b97f4a7c15u, w;
 
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)p[i];
-		h *= 16777619u;
+	for (; len >= 8; p += 8, len -= 8) {
+		memcpy(&w, p, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdu;
+		h ^= h >> 32;
 	}
-	return h;
+	w = 0;
+	memcpy(&w, p, len);
+	h = (h ^ w) * 0xc4ceb9fe1a85ec53u;
+	h ^= h >> 29;
+	return (uint32_t)h;
 }
 
 /* arena_copy - copy LEN bytes plus a NUL into the arena; *OFF gets where */
@@ -92,12 +105,16 @@ table_slot(const struct recipset *s, const char *key, size_t len, uint32_t h)
 {
 	size_t mask = s->tsize - 1;
 	size_t i = h & mask;
+	uint32_t tag = TAG(h), v;
 
-	while (s->table[i] != 0) {
-		const struct rec *r = &s->recs[s->table[i] - 1];
+	while ((v = s->table[i]) != 0) {
+		const struct rec *r;
 
-		if (r->len == len && memcmp(key_of(s, r), key, len) == 0)
-			break;
+		if ((v & ~SLOT_INDEX) == tag) {
+			r = &s->recs[(v & SLOT_INDEX) - 1];
+			if (r->len == len && memcmp(key_of(s, r), key, len) == 0)
+				break;
+		}
 		i = (i + 1) & mask;
 	}
 	return i;
@@ -120,8 +137,9 @@ rebuild_table(struct recipset *s, size_t want)
 	for (size_t i = 0; i < s->n; i++) {
 		const struct rec *r = &s->recs[i];
 		const char *k = key_of(s, r);
+		uint32_t h = hash_bytes(k, r->len);
 
-		s->table[table_slot(s, k, r->len, hash_bytes(k, r->len))] = (uint32_t)(i + 1);
+		s->table[table_slot(s, k, r->len, h)] = TAG(h) | (uint32_t)(i + 1);
 	}
 	return 0;
 }
@@ -167,14 +185,14 @@ recipset_add(struct recipset *s, const char *key, size_t len, const char *value)
 	struct rec *r;
 	int vnum;
 
-	if (s->table == NULL || len > MAX_KEY || s->n >= UINT32_MAX - 1)
+	if (s->table == NULL || len > MAX_KEY || s->n >= MAX_RECS)
 		return -1;
 	if ((vnum = value_number(s, value)) < 0)
 		return -1;
 	slot = table_slot(s, key, len, h);
 	if (s->table[slot] != 0) {
 		if (value != NULL)
-			s->recs[s->table[slot] - 1].vnum = (uint16_t)vnum;
+			s->recs[(s->table[slot] & SLOT_INDEX) - 1].vnum = (uint16_t)vnum;
 		return 0;
 	}
 	if (s->n == s->cap) {
@@ -191,7 +209,7 @@ recipset_add(struct recipset *s, const char *key, size_t len, const char *value)
 		return -1;
 	r->len = (uint16_t)len;
 	r->vnum = (uint16_t)vnum;
-	s->table[slot] = (uint32_t)(++s->n);
+	s->table[slot] = TAG(h) | (uint32_t)(++s->n);
 	if (s->n * 2 > s->tsize && rebuild_table(s, s->n) < 0)
 		return -1;
 	return 1;
@@ -230,24 +248,73 @@ recipset_contains(const struct recipset *s, const char *key, size_t len)
 	return 0;
 }
 
-/* The set being sorted, for the qsort comparator. */
-static const struct recipset *sorting;
-
-static int
-cmp_rec(const void *a, const void *b)
+/* byte_at - byte D of record R plus one, or 0 past its end: shorter keys
+ * sort before their extensions */
+static inline unsigned
+byte_at(const struct recipset *s, const struct rec *r, size_t d)
 {
-	const struct rec *x = a, *y = b;
+	return d < r->len ? (unsigned)(unsigned char)key_of(s, r)[d] + 1 : 0;
+}
 
-	return compare(key_of(sorting, x), x->len, key_of(sorting, y), y->len);
+/* insertion_sort - small ranges, keys known equal before byte D */
+static void
+insertion_sort(const struct recipset *s, struct rec *a, size_t n, size_t d)
+{
+	for (size_t i = 1; i < n; i++) {
+		struct rec r = a[i];
+		const char *k = key_of(s, &r) + d;
+		size_t j = i;
+
+		while (j > 0 && compare(key_of(s, &a[j - 1]) + d, a[j - 1].len - d, k, r.len - d) > 0) {
+			a[j] = a[j - 1];
+			j--;
+		}
+		a[j] = r;
+	}
+}
+
+/* radix_sort - MSD radix sort on byte D, out of place through TMP (as
+ * large as A): keys share long prefixes and a comparison sort would
+ * compare those again and again.  BYTES caches each record's byte D. */
+static void
+radix_sort(const struct recipset *s, struct rec *a, struct rec *tmp, uint16_t *bytes, size_t n,
+	   size_t d)
+{
+	size_t count[257] = {0}, pos[257], start = 0;
+
+	if (n <= 24) {
+		insertion_sort(s, a, n, d);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		count[bytes[i] = (uint16_t)byte_at(s, &a[i], d)]++;
+	for (unsigned b = 0; b < 257; b++) {
+		pos[b] = start;
+		start += count[b];
+	}
+	for (size_t i = 0; i < n; i++)
+		tmp[pos[bytes[i]]++] = a[i];
+	memcpy(a, tmp, n * sizeof(*a));
+	/* bucket 0 holds at most one key (they are unique); sort the rest */
+	start = count[0];
+	for (unsigned b = 1; b < 257; start += count[b], b++)
+		if (count[b] > 1)
+			radix_sort(s, a + start, tmp, bytes, count[b], d + 1);
 }
 
 void
 recipset_sort(struct recipset *s)
 {
-	sorting = s;
-	if (s->n > 1)
-		qsort(s->recs, s->n, sizeof(*s->recs), cmp_rec);
-	sorting = NULL;
+	struct rec *tmp = malloc(s->n * sizeof(*tmp) + 1);
+	uint16_t *bytes = malloc(s->n * sizeof(*bytes) + 1);
+
+	if (tmp != NULL && bytes != NULL)
+		radix_sort(s, s->recs, tmp, bytes, s->n, 0);
+	else
+		/* out of memory: the slow way needs none */
+		insertion_sort(s, s->recs, s->n, 0);
+	free(tmp);
+	free(bytes);
 	/* From now on lookups are binary searches: the table is not needed. */
 	free(s->table);
 	s->table = NULL;

@@ -24,7 +24,8 @@ static const struct {
 	{CONF_OBJ_DYNAMIC, "(objectClass=msExchDynamicDistributionList)"},
 };
 
-/* AD's LDAP_MATCHING_RULE_BIT_AND on ACCOUNTDISABLE (0x2). */
+/* AD's LDAP_MATCHING_RULE_BIT_AND on ACCOUNTDISABLE (0x2).  An entry
+ * without userAccountControl (group, contact) matches too, as in AD. */
 #define NOT_DISABLED "(!(userAccountControl:1.2.840.113556.1.4.803:=2))"
 
 /* One attempt's state while pages flow into the collector. */
@@ -47,20 +48,22 @@ struct attempt {
 };
 
 char *
-search_filter(const struct a2r_config *cfg)
+search_filter(const struct a2r_config *cfg, int wide)
 {
 	struct strbuf f = {0};
 	int ok = strbuf_addstr(&f, "(&(|") == 0;
 
 	for (size_t i = 0; i < sizeof(object_filters) / sizeof(object_filters[0]); i++)
 		if (cfg->objects & object_filters[i].bit)
-			ok = ok && strbuf_addstr(&f, object_filters[i].filter) == 0;
+			ok = ok && strbuf_addstr(&f, wide && object_filters[i].bit == CONF_OBJ_USERS
+							 ? "(objectClass=user)"
+							 : object_filters[i].filter) == 0;
 	ok = ok && strbuf_addstr(&f, ")(|") == 0;
 	for (size_t i = 0; i < cfg->attributes.n; i++)
 		ok = ok && strbuf_addc(&f, '(') == 0 && strbuf_addstr(&f, cfg->attributes.v[i]) == 0 &&
 		     strbuf_addstr(&f, "=*)") == 0;
 	ok = ok && strbuf_addc(&f, ')') == 0;
-	if (cfg->exclude_disabled)
+	if (cfg->exclude_disabled && !wide)
 		ok = ok && strbuf_addstr(&f, NOT_DISABLED) == 0;
 	if (cfg->filter != NULL)
 		ok = ok && strbuf_addstr(&f, cfg->filter) == 0;
@@ -72,9 +75,11 @@ search_filter(const struct a2r_config *cfg)
 	return f.p;
 }
 
-/* request_attrs - the address attributes plus what policy needs */
+/* request_attrs - the address attributes; the filter already keeps out
+ * computers and (with exclude_disabled) disabled accounts, so only a wide
+ * search (explain) needs objectClass and userAccountControl to say why */
 static char **
-request_attrs(const struct a2r_config *cfg)
+request_attrs(const struct a2r_config *cfg, int wide)
 {
 	static const char *const extra[] = {"objectClass", "userAccountControl"};
 	char **attrs = calloc(cfg->attributes.n + 3, sizeof(*attrs));
@@ -84,7 +89,7 @@ request_attrs(const struct a2r_config *cfg)
 		return NULL;
 	for (size_t i = 0; i < cfg->attributes.n; i++)
 		attrs[n++] = cfg->attributes.v[i];
-	for (size_t i = 0; i < 2; i++)
+	for (size_t i = 0; wide && i < 2; i++)
 		attrs[n++] = (char *)extra[i];
 	return attrs;
 }
@@ -370,8 +375,9 @@ search_export(const struct a2r_config *cfg, struct collect *c, struct search_rep
 			       "no directory to read: set uri (or use --from-ldif FILE)");
 	if (session_check_secret(cfg, err) < 0)
 		return -1;
-	rep->filter = search_filter(cfg);
-	a.attrs = request_attrs(cfg);
+	/* explain follows an address into entries the filter would drop */
+	rep->filter = search_filter(cfg, c->watch != NULL);
+	a.attrs = request_attrs(cfg, c->watch != NULL);
 	if (rep->filter == NULL || a.attrs == NULL) {
 		rc = err_nomem(err);
 		goto out;

@@ -17,16 +17,21 @@ strlist_add(struct strlist *l, const char *s, size_t len)
 	if (l->n + 1 >= l->cap) {
 		size_t ncap = l->cap ? l->cap * 2 : 8;
 		char **nv = realloc(l->v, ncap * sizeof(*nv));
+		size_t *nl;
 
 		if (nv == NULL)
 			return -1;
 		l->v = nv;
+		if ((nl = realloc(l->len, ncap * sizeof(*nl))) == NULL)
+			return -1;
+		l->len = nl;
 		l->cap = ncap;
 	}
 	if ((copy = malloc(len + 1)) == NULL)
 		return -1;
 	memcpy(copy, s, len);
 	copy[len] = '\0';
+	l->len[l->n] = len;
 	l->v[l->n++] = copy;
 	l->v[l->n] = NULL;
 	return 0;
@@ -68,7 +73,9 @@ strlist_free(struct strlist *l)
 {
 	strlist_clear(l);
 	free(l->v);
+	free(l->len);
 	l->v = NULL;
+	l->len = NULL;
 	l->cap = 0;
 }
 

@@ -123,10 +123,14 @@ check "GSSAPI as the machine account GATEWAY\$" \
 check "DIR/krb5.keytab lists GATEWAY\$ first, like adcli" \
 	test "$(klist -k "$D/krb5.keytab" | awk 'NR>3{print $2; exit}')" = "$SAMBA_MACHINE_PRINCIPAL"
 kdestroy -q 2>/dev/null
-check "samba_etc_install --keytab: /etc/krb5.conf + /etc/krb5.keytab (private /etc)" \
-	samba_etc_install "$D" --keytab
-r=$(rc_of env -u KRB5_CONFIG KRB5CCNAME=MEMORY: kinit -k "$SAMBA_MACHINE_PRINCIPAL")
-check "kinit -k with the default /etc/krb5.conf and /etc/krb5.keytab" test "$r" = 0
+if [ "$SAMBA_NS_ETC" = overlay ]; then
+	check "samba_etc_install --keytab: /etc/krb5.conf + /etc/krb5.keytab (private /etc)" \
+		samba_etc_install "$D" --keytab
+	r=$(rc_of env -u KRB5_CONFIG KRB5CCNAME=MEMORY: kinit -k "$SAMBA_MACHINE_PRINCIPAL")
+	check "kinit -k with the default /etc/krb5.conf and /etc/krb5.keytab" test "$r" = 0
+else
+	echo "ok - samba_etc_install # SKIP no /etc overlay in this namespace"
+fi
 
 # ---------------------------------------------------------------- DNS
 if command -v host >/dev/null 2>&1; then

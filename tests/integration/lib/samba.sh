@@ -51,6 +51,9 @@
 #   samba_client_env DIR          export KRB5_CONFIG=DIR/krb5.conf and
 #                                 KRB5CCNAME=FILE:DIR/krb5cc
 #   samba_kinit DIR KEYTAB PRINC  kinit -k into DIR/krb5cc
+#   samba_tool DIR SUBCMD...      samba-tool ... -s DIR/smb.conf (local sam.ldb)
+#   samba_ldapsearch DIR ARGS...  ldapsearch -LLL over LDAPS as svc-relay
+#   samba_ldapmodify DIR ARGS...  ldapmodify over LDAPS as Administrator
 #   samba_etc_install DIR [--keytab]  put DIR/krb5.conf (and DIR/krb5.keytab)
 #                                 at /etc/krb5.conf (/etc/krb5.keytab) of the
 #                                 namespace's private /etc ("domain-joined box")
@@ -67,8 +70,22 @@
 #   admin.pw                      Administrator password
 #   expected.txt expected-enabled.txt stats   what ad2relay must export
 #   samba.pid samba.log           while running / its output
+#   timings                       provision/populate/start/copy times (ms)
 # Password files hold the password without a trailing newline (ldapsearch
-# -y and bindpw_file style).
+# -y and bindpw_file style).  What the directory holds: samba-populate.py.
+#
+# The namespace: lo up, 127.0.0.2 = dc1.corp.example.com (samba listens
+# there only: 53, 88, 135, 389, 464, 636, 3268, 3269), 127.0.0.3 =
+# dc2.corp.example.com where nothing listens (a dead DC: connection
+# refused), 127.0.1.1 = gateway.corp.example.com (this "box").  resolv.conf
+# names 127.0.0.2: SRV records (_ldap._tcp.corp.example.com, ...) come from
+# Samba's internal DNS, which has no forwarder.  /etc is an overlay on a
+# tmpfs (writable, private; a test may append to /etc/hosts).  The test
+# script runs as a child of the namespace's PID 1 (this file, --ns-init):
+# SIGTERM/SIGINT/SIGHUP to the outer script reach the test as SIGTERM, its
+# traps run, and when it exits every process left in the namespace is
+# killed by the kernel.  (Being an asynchronous child, the test ignores
+# SIGINT itself: trap TERM, not INT.)
 #
 # Client-side notes: Samba demands TLS for simple binds (389 refuses with
 # strongAuthRequired) and refuses GSSAPI inside TLS: GSSAPI goes to
@@ -142,7 +159,19 @@ samba_deps_install() {
 		krb5-config krb5-config/read_conf boolean true
 	EOF
 	# shellcheck disable=SC2086
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $SAMBA_DEBS
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $SAMBA_DEBS ||
+		return 1
+	# Where a package did start a daemon (no policy-rc.d, init scripts run),
+	# stop exactly that one, by the PID in its pid file.
+	local f pid
+	for f in /run/samba/smbd.pid /run/samba/nmbd.pid /run/samba/winbindd.pid \
+		/run/samba/samba.pid; do
+		if [ ! -f "$f" ] || ! pid=$(cat "$f") || ! _samba_alive "$pid"; then
+			continue
+		fi
+		_samba_log "stopping $(cat "/proc/$pid/comm") (pid $pid) started by the package"
+		kill -TERM "$pid" || true
+	done
 }
 
 # samba_require: skip the test (exit 77) unless everything is there.
@@ -180,15 +209,16 @@ samba_in_ns() {
 _samba_ns_setup() {
 	mount --make-rprivate / || return 1
 	ip link set lo up || return 1
-	ip addr add "$SAMBA_IP/8" dev lo 2>/dev/null
-	hostname "$SAMBA_CLIENT_HOST" 2>/dev/null
+	ip addr add "$SAMBA_IP/8" dev lo 2>/dev/null || true
+	hostname "$SAMBA_CLIENT_HOST" 2>/dev/null || true
 	# A private, writable /etc: an overlay whose upper layer is a tmpfs
 	# that only this mount namespace can see (lazily unmounted from its
 	# temporary mount point, which is removed at once).  Fallback: bind
-	# private copies over /etc/hosts and /etc/resolv.conf only.
+	# private copies over /etc/hosts and /etc/resolv.conf only
+	# (SAMBA_NS_ETC_MODE=bind forces that).
 	local d
 	d=$(mktemp -d "${TMPDIR:-/tmp}/samba-etc.XXXXXX") || return 1
-	if mount -t tmpfs -o mode=0755,size=16m samba-etc "$d" &&
+	if [ "${SAMBA_NS_ETC_MODE-}" != bind ] && mount -t tmpfs -o mode=0755,size=16m samba-etc "$d" &&
 		mkdir "$d/upper" "$d/work" &&
 		mount -t overlay samba-etc -o "lowerdir=/etc,upperdir=$d/upper,workdir=$d/work" /etc; then
 		umount -l "$d"
@@ -199,12 +229,21 @@ _samba_ns_setup() {
 		rm -f /etc/krb5.conf /etc/krb5.keytab
 		SAMBA_NS_ETC=overlay
 	else
-		mountpoint -q "$d" && umount -l "$d"
+		# The files live on a tmpfs private to this namespace, lazily
+		# unmounted: the bind mounts keep it alive, and the files stay
+		# linked, so a nested namespace can bind over them again.
+		mountpoint -q "$d" || mount -t tmpfs -o mode=0755,size=1m samba-etc "$d" ||
+			true
 		_samba_hosts >"$d/hosts"
 		_samba_resolv >"$d/resolv.conf"
-		mount --bind "$d/hosts" /etc/hosts || return 1
-		mount --bind "$d/resolv.conf" /etc/resolv.conf || return 1
-		rm -rf "$d"     # the bind mounts keep the files alive
+		if ! mount --bind "$d/hosts" /etc/hosts ||
+			! mount --bind "$d/resolv.conf" /etc/resolv.conf; then
+			if mountpoint -q "$d"; then umount -l "$d"; fi
+			rm -rf "$d"
+			return 1
+		fi
+		if mountpoint -q "$d"; then umount -l "$d"; fi
+		rm -rf "$d"
 		SAMBA_NS_ETC=bind
 	fi
 	SAMBA_NS_NET=$(readlink /proc/self/ns/net)
@@ -246,7 +285,7 @@ _samba_ns_init() {
 # killing unshare makes the kernel send SIGTERM to the namespace's PID 1
 # (--kill-child=SIGTERM), which passes it on to CMD and waits for it.
 _samba_ns_run() {
-	local up rc=0 init saved
+	local up rc=0 saved
 	saved=$(trap -p INT TERM HUP)
 	unshare --net --mount --uts --pid --fork --mount-proc --kill-child=SIGTERM -- \
 		"$BASH" "$SAMBA_LIB_DIR/samba.sh" --ns-init "$@" <&0 &
@@ -267,7 +306,8 @@ _samba_ns_run() {
 _samba_ns_abort() {
 	local up=$1 init i
 	init=$(cat "/proc/$up/task/$up/children" 2>/dev/null)
-	kill -KILL "$up" 2>/dev/null
+	kill -KILL "$up" 2>/dev/null || true
+	{ wait "$up"; } 2>/dev/null || true
 	for ((i = 0; i < 300; i++)); do
 		if [ -z "$init" ] || [ ! -e "/proc/${init%% *}" ]; then
 			break
@@ -540,7 +580,7 @@ samba_stop() {
 	[ -f "$dir/samba.pid" ] || return 0
 	pid=$(cat "$dir/samba.pid")
 	if _samba_alive "$pid"; then
-		kill -TERM "$pid" 2>/dev/null
+		kill -TERM "$pid" 2>/dev/null || true
 		for ((i = 0; i < 100; i++)); do
 			_samba_alive "$pid" || break
 			sleep 0.1
@@ -551,11 +591,11 @@ samba_stop() {
 	# the PID we started) is killed.
 	for ((i = 0; i < 50; i++)); do
 		_samba_group_alive "$pid" || break
-		[ "$i" = 20 ] && kill -KILL -- "-$pid" 2>/dev/null
+		if [ "$i" = 20 ]; then kill -KILL -- "-$pid" 2>/dev/null || true; fi
 		sleep 0.1
 	done
-	_samba_alive "$pid" && kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	if _samba_alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
+	wait "$pid" 2>/dev/null || true
 	rm -f "$dir/samba.pid"
 	return 0
 }
@@ -612,6 +652,13 @@ samba_cache() {
 			echo "cache_build_ms=$(($(_samba_ms) - t0))" >>"$c.tmp/timings"
 			touch "$c.tmp/.complete"
 			mv "$c.tmp" "$c" || exit 1
+			# Drop caches of other harness versions unused for a day.
+			for o in "$SAMBA_CACHE"/*/.complete; do
+				o=${o%/.complete}
+				if [ "$o" != "$c" ] && [ -n "$(find "$o/.complete" -mmin +1440 2>/dev/null)" ]; then
+					rm -rf "$o" "$SAMBA_CACHE/.lock.${o##*/}" || true
+				fi
+			done
 			_samba_log "fixture cache built: $(tr '\n' ' ' <"$c/timings")"
 		) 9>"$SAMBA_CACHE/.lock.$key" || {
 			_samba_log "building the Samba fixture failed"
@@ -651,6 +698,32 @@ samba_client_env() {
 # samba_kinit DIR KEYTAB PRINCIPAL: get a TGT into DIR/krb5cc.
 samba_kinit() {
 	KRB5_CONFIG=$1/krb5.conf KRB5CCNAME=FILE:$1/krb5cc kinit -k -t "$2" "$3"
+}
+
+# samba_tool DIR SUBCOMMAND...: samba-tool on DIR's sam.ldb (-s DIR/smb.conf;
+# never the machine's /etc/samba/smb.conf).  Works while samba runs.
+samba_tool() {
+	local dir=$1
+	shift
+	_samba_need_ns samba_tool || return 1
+	samba-tool "$@" -s "$dir/smb.conf"
+}
+
+# samba_ldapsearch DIR ARGS...: ldapsearch over LDAPS as svc-relay.
+samba_ldapsearch() {
+	local dir=$1
+	shift
+	LDAPTLS_CACERT=$dir/ca.pem ldapsearch -x -LLL -o ldif-wrap=no -o nettimeout=10 \
+		-H "$SAMBA_LDAPS_URI" -D "$SAMBA_SVC_DN" -y "$dir/svc.pw" "$@"
+}
+
+# samba_ldapmodify DIR ARGS...: ldapmodify over LDAPS as Administrator
+# (LDIF on stdin), e.g. to change the directory between two syncs.
+samba_ldapmodify() {
+	local dir=$1
+	shift
+	LDAPTLS_CACERT=$dir/ca.pem ldapmodify -x -o nettimeout=10 \
+		-H "$SAMBA_LDAPS_URI" -D "$SAMBA_ADMIN_DN" -y "$dir/admin.pw" "$@"
 }
 
 # samba_etc_install DIR [--keytab]: make the namespace look domain-joined:
