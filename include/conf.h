@@ -39,6 +39,11 @@ struct a2r_config {
 	long page_size;
 	unsigned objects;             /* CONF_OBJ_* bits */
 	char *filter;                 /* extra filter ANDed in, or NULL */
+	char *domain;                 /* AD DNS domain: DCs from DNS SRV */
+	char *keytab;                 /* GSSAPI: credentials from this keytab */
+	char *principal;              /* GSSAPI: client principal in the keytab */
+	int sasl_nocanon;             /* do not canonicalize the DC's host name */
+	long range_size;              /* request ranged attributes (0: only if AD does) */
 	/* guards, locking, Postfix actions, reporting */
 	long max_shrink;              /* percent of entries a new map may lose */
 	struct strlist require;       /* folded canary addresses */
@@ -55,8 +60,16 @@ struct a2r_config {
 	unsigned char seen[32];       /* which keys were set, by table index */
 };
 
-enum conf_bind { CONF_BIND_DEFAULT, CONF_BIND_ANONYMOUS, CONF_BIND_SIMPLE, CONF_BIND_EXTERNAL };
-enum conf_tls { CONF_TLS_STARTTLS, CONF_TLS_NONE };
+enum conf_bind {
+	CONF_BIND_DEFAULT,
+	CONF_BIND_ANONYMOUS,
+	CONF_BIND_SIMPLE,
+	CONF_BIND_EXTERNAL,
+	CONF_BIND_GSSAPI
+};
+/* AUTO: StartTLS on ldap://, except under GSSAPI, which signs and seals
+ * itself (AD refuses GSSAPI inside TLS) */
+enum conf_tls { CONF_TLS_AUTO, CONF_TLS_STARTTLS, CONF_TLS_NONE };
 enum conf_postmap { CONF_POSTMAP_NO, CONF_POSTMAP_HASH, CONF_POSTMAP_LMDB, CONF_POSTMAP_BTREE };
 
 /* conf_postmap_name - "hash", "lmdb", ... for a conf_postmap value */
@@ -92,6 +105,11 @@ int conf_set(struct a2r_config *cfg, const char *key, const char *value, const c
  * a simple bind has binddn and bindpw_file; no password bind over an
  * unencrypted ldap:// URI unless allow_plaintext_bind. */
 int conf_finish(struct a2r_config *cfg, struct a2r_err *err);
+
+/* conf_check_plaintext - refuse a password bind over plain LDAP (tls =
+ * none on an ldap:// URI) unless allow_plaintext_bind; run again when
+ * URIs are discovered */
+int conf_check_plaintext(const struct a2r_config *cfg, struct a2r_err *err);
 
 void conf_free(struct a2r_config *cfg);
 

@@ -24,6 +24,7 @@ struct search_report {
 	char *uri;           /* DC that delivered the result (caller frees) */
 	char *base;          /* search base used (caller frees) */
 	char *filter;        /* filter used (caller frees) */
+	char *principal;     /* GSSAPI: the Kerberos principal (caller frees) */
 	const char *tls;     /* static string */
 	unsigned long pages;
 	unsigned long entries;

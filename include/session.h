@@ -9,7 +9,7 @@
  * thread shuts the socket down when a DC stops answering, because
  * libldap alone waits for ever inside a TLS handshake.
  *
- * Call order: session_check_secret() once (before trying any DC), then
+ * Call order: session_prepare() once (before trying any DC), then
  * per DC session_open(), session_ldap()/session_arm()/session_disarm()
  * while searching, session_close().  Strings returned by session_base()
  * and session_tls() live as long as the session.
@@ -28,9 +28,12 @@
 
 struct session;
 
-/* session_check_secret - bindpw_file must exist, be owner-only and hold a
- * non-empty password.  Returns 0 or -1 (A2R_ERR_CONFIG). */
-int session_check_secret(const struct a2r_config *cfg, struct a2r_err *err);
+/* session_prepare - what the bind needs, once for all DCs: a simple
+ * bind's bindpw_file must exist, be owner-only and hold a non-empty
+ * password (else A2R_ERR_CONFIG); a GSSAPI bind gets its ticket from the
+ * keytab (see kerberos.h; *WHO gets the principal, caller frees).
+ * Returns 0 or -1. */
+int session_prepare(const struct a2r_config *cfg, char **who, struct a2r_err *err);
 
 /* session_open - connect, secure, bind, find the base; NULL on failure */
 struct session *session_open(const struct a2r_config *cfg, const char *uri, struct a2r_err *err);

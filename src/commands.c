@@ -8,6 +8,7 @@
 
 #include "collect.h"
 #include "commands.h"
+#include "discover.h"
 #include "ldif_source.h"
 #include "lock.h"
 #include "mapfile.h"
@@ -23,6 +24,7 @@ struct run {
 	void *watch_ctx;
 	struct collect c;
 	struct search_report rep;
+	struct discovery disc;
 	char from[600]; /* "FILE" or "URI (base ..., ...)" */
 };
 
@@ -90,7 +92,12 @@ export(struct cli *o, struct a2r_config *cfg, struct run *r, struct a2r_err *err
 			return -1;
 		snprintf(r->from, sizeof(r->from), "%s", o->from_ldif);
 	} else {
-		if (cfg->uri.n > 0 && o->verbose) {
+		if (discover_fill(cfg, &r->disc, err) < 0)
+			return -1;
+		report_info("domain: %s (%s); DCs: %s; bind: %s", cfg->domain ? cfg->domain : "-",
+			    r->disc.domain[0] ? r->disc.domain : "not needed", r->disc.dcs,
+			    r->disc.bind);
+		if (o->verbose) {
 			char *f = search_filter(cfg, r->watch != NULL);
 
 			report_info("filter: %s", f ? f : "?");
@@ -539,9 +546,17 @@ cmd_test(struct cli *o, struct a2r_config *cfg, struct a2r_err *err)
 		goto out;
 	printf("dc:        %s%s\n", r.rep.uri,
 	       r.rep.failed_dcs ? " (after earlier DCs failed; -v says why)" : "");
+	if (cfg->domain != NULL)
+		printf("domain:    %s (%s)\n", cfg->domain, r.disc.domain);
+	printf("dcs:       %s (%s)\n", cfg->uri.n ? cfg->uri.v[0] : "-", r.disc.dcs);
+	for (size_t i = 1; i < cfg->uri.n; i++)
+		printf("           %s\n", cfg->uri.v[i]);
 	printf("tls:       %s\n", r.rep.tls);
 	if (cfg->bind == CONF_BIND_SIMPLE)
 		printf("bind:      simple as %s\n", cfg->binddn);
+	else if (cfg->bind == CONF_BIND_GSSAPI)
+		printf("bind:      gssapi as %s (%s)\n", r.rep.principal ? r.rep.principal : "?",
+		       r.disc.bind);
 	else
 		printf("bind:      %s\n", conf_bind_name(cfg->bind));
 	printf("base:      %s\n", r.rep.base);

@@ -33,6 +33,8 @@ enum key_type {
 	K_DIR,
 	K_COMMAND_PATH,
 	K_WAIT,
+	K_DOMAIN,
+	K_RANGE,
 };
 
 struct key {
@@ -58,13 +60,18 @@ static const struct key keys[] = {
 	{"bind", K_BIND, F(bind), NULL},
 	{"binddn", K_STRING, F(binddn), NULL},
 	{"bindpw_file", K_PATH, F(bindpw_file), NULL},
-	{"tls", K_TLS, F(tls), "starttls"},
+	{"tls", K_TLS, F(tls), "auto"},
 	{"tls_cacert", K_PATH, F(tls_cacert), NULL},
 	{"allow_plaintext_bind", K_BOOL, F(allow_plaintext_bind), "no"},
 	{"timeout", K_SECONDS, F(timeout), "10"},
 	{"page_size", K_PAGESIZE, F(page_size), "500"},
 	{"objects", K_OBJECTS, F(objects), "users groups contacts publicfolders dynamic"},
 	{"filter", K_FILTER, F(filter), NULL},
+	{"domain", K_DOMAIN, F(domain), NULL},
+	{"keytab", K_PATH, F(keytab), NULL},
+	{"principal", K_STRING, F(principal), NULL},
+	{"sasl_nocanon", K_BOOL, F(sasl_nocanon), "no"},
+	{"range_size", K_RANGE, F(range_size), "0"},
 	{"max_shrink", K_PERCENT, F(max_shrink), "10%"},
 	{"require", K_ADDRESSES, F(require), NULL},
 	{"postmap", K_POSTMAP, F(postmap), "no"},
@@ -89,10 +96,12 @@ static const struct word bind_words[] = {
 	{"anonymous", CONF_BIND_ANONYMOUS},
 	{"simple", CONF_BIND_SIMPLE},
 	{"external", CONF_BIND_EXTERNAL},
+	{"gssapi", CONF_BIND_GSSAPI},
 	{NULL, 0},
 };
 
 static const struct word tls_words[] = {
+	{"auto", CONF_TLS_AUTO},
 	{"starttls", CONF_TLS_STARTTLS},
 	{"none", CONF_TLS_NONE},
 	{NULL, 0},
@@ -525,6 +534,13 @@ apply(struct a2r_config *cfg, const struct key *k, const char *value, const char
 		return set_abs(field, k, value, where, err);
 	case K_WAIT:
 		return set_number(field, k, value, 0, 86400, where, err);
+	case K_RANGE:
+		return set_number(field, k, value, 0, 100000, where, err);
+	case K_DOMAIN:
+		if (!policy_check_domain(value, strlen(value)) || strchr(value, '.') == NULL)
+			return err_set(err, A2R_ERR_CONFIG, "%s: %s: \"%s\" is not a DNS domain",
+				       where, k->name, value);
+		return set_string(field, value, where, err);
 	}
 	return err_set(err, A2R_ERR_INTERNAL, "%s: %s: bad key type", where, k->name);
 }
@@ -676,11 +692,12 @@ out:
 }
 
 /* conf_check_plaintext - refuse a password over an unencrypted connection */
-static int
+int
 conf_check_plaintext(const struct a2r_config *cfg, struct a2r_err *err)
 {
 	if (cfg->bind != CONF_BIND_SIMPLE || cfg->tls != CONF_TLS_NONE || cfg->allow_plaintext_bind)
 		return 0;
+	/* (DCs found by DNS SRV are checked when they are found.) */
 	for (size_t i = 0; i < cfg->uri.n; i++)
 		if (strncasecmp(cfg->uri.v[i], "ldap://", 7) == 0)
 			return err_set(err, A2R_ERR_CONFIG,
@@ -700,8 +717,12 @@ conf_finish(struct a2r_config *cfg, struct a2r_err *err)
 			       "relay_domains is not set: list the domains this gateway "
 			       "relays for in %s or with --relay-domains",
 			       cfg->file ? cfg->file : "the config file");
-	if (cfg->bind == CONF_BIND_DEFAULT)
-		cfg->bind = cfg->binddn ? CONF_BIND_SIMPLE : CONF_BIND_ANONYMOUS;
+	/* The default bind: simple with a binddn, GSSAPI with a keytab; with
+	 * neither, discover.c may find the machine keytab (else anonymous). */
+	if (cfg->bind == CONF_BIND_DEFAULT && cfg->binddn != NULL)
+		cfg->bind = CONF_BIND_SIMPLE;
+	if (cfg->bind == CONF_BIND_DEFAULT && cfg->keytab != NULL)
+		cfg->bind = CONF_BIND_GSSAPI;
 	if (cfg->bind == CONF_BIND_SIMPLE && (cfg->binddn == NULL || cfg->bindpw_file == NULL))
 		return err_set(err, A2R_ERR_CONFIG,
 			       "bind = simple needs binddn and bindpw_file (the password is "
@@ -722,6 +743,7 @@ conf_free(struct a2r_config *cfg)
 		case K_FILTER:
 		case K_DIR:
 		case K_COMMAND_PATH:
+		case K_DOMAIN:
 			free(*(char **)field);
 			*(char **)field = NULL;
 			break;
@@ -741,6 +763,7 @@ conf_free(struct a2r_config *cfg)
 		case K_PERCENT:
 		case K_POSTMAP:
 		case K_WAIT:
+		case K_RANGE:
 			break;
 		}
 	}

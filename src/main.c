@@ -15,6 +15,7 @@
 
 #include "commands.h"
 #include "conf.h"
+#include "kerberos.h"
 #include "policy.h"
 #include "report.h"
 
@@ -308,6 +309,7 @@ main(int argc, char **argv)
 					" (ad2relay --help)\n");
 	}
 	conf_free(&cfg);
+	kerberos_logout();
 	policy_cleanup();
 	report_close();
 	free(o.ovr);

@@ -373,7 +373,7 @@ search_export(const struct a2r_config *cfg, struct collect *c, struct search_rep
 	if (cfg->uri.n == 0)
 		return err_set(err, A2R_ERR_CONFIG,
 			       "no directory to read: set uri (or use --from-ldif FILE)");
-	if (session_check_secret(cfg, err) < 0)
+	if (session_prepare(cfg, &rep->principal, err) < 0)
 		return -1;
 	/* explain follows an address into entries the filter would drop */
 	rep->filter = search_filter(cfg, c->watch != NULL);
@@ -423,5 +423,6 @@ search_report_free(struct search_report *rep)
 	free(rep->uri);
 	free(rep->base);
 	free(rep->filter);
+	free(rep->principal);
 	memset(rep, 0, sizeof(*rep));
 }

@@ -15,6 +15,7 @@
 
 #include <sasl/sasl.h>
 
+#include "kerberos.h"
 #include "session.h"
 #include "util.h"
 
@@ -103,16 +104,23 @@ read_secret(const char *path, char *buf, size_t size, size_t *len, struct a2r_er
 }
 
 int
-session_check_secret(const struct a2r_config *cfg, struct a2r_err *err)
+session_prepare(const struct a2r_config *cfg, char **who, struct a2r_err *err)
 {
-	char buf[MAX_SECRET];
+	char buf[MAX_SECRET], *keytab;
 	size_t len;
-	int rc;
+	int rc = 0;
 
-	if (cfg->bind != CONF_BIND_SIMPLE)
-		return 0;
-	rc = read_secret(cfg->bindpw_file, buf, sizeof(buf), &len, err);
-	explicit_bzero(buf, sizeof(buf));
+	*who = NULL;
+	if (cfg->bind == CONF_BIND_SIMPLE) {
+		rc = read_secret(cfg->bindpw_file, buf, sizeof(buf), &len, err);
+		explicit_bzero(buf, sizeof(buf));
+	} else if (cfg->bind == CONF_BIND_GSSAPI) {
+		keytab = cfg->keytab ? strdup(cfg->keytab) : kerberos_default_keytab();
+		if (keytab == NULL)
+			return err_set(err, A2R_ERR_CONFIG, "bind = gssapi: no keytab (set keytab)");
+		rc = kerberos_login(keytab, cfg->principal, who, err);
+		free(keytab);
+	}
 	return rc;
 }
 
@@ -289,6 +297,11 @@ secure(struct session *s, struct a2r_err *err)
 		s->tls = "none (tls = none)";
 		return 0;
 	}
+	/* AD refuses GSSAPI inside TLS; SASL signs and seals instead */
+	if (s->cfg->tls == CONF_TLS_AUTO && s->cfg->bind == CONF_BIND_GSSAPI) {
+		s->tls = "none (GSSAPI signs and seals)";
+		return 0;
+	}
 	if ((rc = ldap_start_tls_s(s->ld, NULL, NULL)) != LDAP_SUCCESS)
 		return session_ldap_error(s, rc, "StartTLS", err);
 	s->tls = "StartTLS";
@@ -337,6 +350,25 @@ bind_error(struct session *s, int rc, const char *who, struct a2r_err *err)
 	return -1;
 }
 
+/* gssapi_bind - SASL GSSAPI with the ticket kerberos_login() got; at least
+ * integrity protection (AD's LDAP signing policy), without TLS sealing too */
+static int
+gssapi_bind(struct session *s, struct a2r_err *err)
+{
+	const char *secprops = strcmp(s->tls, "ldaps") == 0 || strcmp(s->tls, "StartTLS") == 0
+				       ? "minssf=0"
+				       : "minssf=56";
+	int rc;
+
+	if (ldap_set_option(s->ld, LDAP_OPT_X_SASL_SECPROPS, secprops) != LDAP_OPT_SUCCESS ||
+	    ldap_set_option(s->ld, LDAP_OPT_X_SASL_NOCANON,
+			    s->cfg->sasl_nocanon ? LDAP_OPT_ON : LDAP_OPT_OFF) != LDAP_OPT_SUCCESS)
+		return err_set(err, A2R_ERR_INTERNAL, "cannot set SASL options");
+	rc = ldap_sasl_interactive_bind_s(s->ld, NULL, "GSSAPI", NULL, NULL, LDAP_SASL_QUIET,
+					  sasl_interact, NULL);
+	return rc == LDAP_SUCCESS ? 0 : bind_error(s, rc, "SASL GSSAPI", err);
+}
+
 /* do_bind - the configured bind; the password never leaves this function */
 static int
 do_bind(struct session *s, struct a2r_err *err)
@@ -357,6 +389,8 @@ do_bind(struct session *s, struct a2r_err *err)
 		rc = ldap_sasl_interactive_bind_s(s->ld, NULL, "EXTERNAL", NULL, NULL,
 						  LDAP_SASL_QUIET, sasl_interact, NULL);
 		return rc == LDAP_SUCCESS ? 0 : bind_error(s, rc, "SASL EXTERNAL", err);
+	case CONF_BIND_GSSAPI:
+		return gssapi_bind(s, err);
 	default:
 		cred.bv_val = NULL;
 		rc = ldap_sasl_bind_s(s->ld, NULL, LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL);

@@ -6,8 +6,8 @@
 set -eu
 
 BUILD="build-essential autoconf automake pkg-config libldap2-dev libsasl2-dev
-libcdb-dev libicu-dev"
-RUN="postfix postfix-cdb tinycdb"
+libcdb-dev libicu-dev libkrb5-dev"
+RUN="postfix postfix-cdb tinycdb libsasl2-modules-gssapi-mit"
 TEST="libcmocka-dev slapd ldap-utils openssl python3 util-linux"
 
 want="$BUILD $RUN"

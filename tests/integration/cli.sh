@@ -35,7 +35,7 @@ expect_err 'dump takes only --from-ldif and --format'
 
 run_a2r dump -c /dev/null --relay-domains example.org
 expect_rc 78
-expect_err 'no directory to read: set uri \(or use --from-ldif FILE\)'
+expect_err 'no directory to read: set uri or domain \(krb5.conf names no default_realm'
 ok "usage errors exit 64"
 
 # configuration errors: FILE:LINE, exit 78, one line
