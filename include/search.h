@@ -6,7 +6,10 @@
  * collector.  Any outcome but a complete, successful search fails the
  * attempt; the collector is reset and the search starts again from the
  * beginning on the next DC (paging cookies belong to one server).
- * Continuation references are skipped and counted.  When the collector
+ * An attribute AD cuts into ranges ("member;range=0-1499") is completed
+ * with further range requests before the entry is used (range_size also
+ * asks for ranges from the start).  Continuation references are skipped
+ * and counted.  When the collector
  * watches an address (explain), the search is wide: see search_filter().  When credentials are
  * refused the run stops at once (every DC shares them).
  *
@@ -44,6 +47,12 @@ char *search_filter(const struct a2r_config *cfg, int wide);
  * refused), A2R_ERR_CONFIG, or A2R_ERR_SOURCE listing every DC and why. */
 int search_export(const struct a2r_config *cfg, struct collect *c, struct search_report *rep,
 		  search_note_fn *note, void *note_ctx, struct a2r_err *err);
+
+/* search_parse_range - does attribute description NAME (LEN bytes) carry
+ * ";range=LOW-HIGH" (HIGH "*" = the last range, returned as -1)?  1 with
+ * *BASELEN the length of the name before the option, 0 if not ranged,
+ * -1 if malformed. */
+int search_parse_range(const char *name, size_t len, size_t *baselen, long *low, long *high);
 
 /* search_report_free - release the strings of REP */
 void search_report_free(struct search_report *rep);

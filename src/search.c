@@ -39,12 +39,16 @@ struct attempt {
 	struct {
 		struct berval name;
 		BerVarray vals;
+		struct berval **more; /* values fetched by range retrieval */
+		size_t nmore;
 	} *pa;
 	size_t pa_cap;
 	struct a2r_attr *ea;
 	size_t ea_cap;
 	struct berval **vp;
 	size_t vp_cap;
+	struct berval ***held; /* value arrays of range requests, to free */
+	size_t nheld, held_cap;
 };
 
 char *
@@ -75,6 +79,15 @@ search_filter(const struct a2r_config *cfg, int wide)
 	return f.p;
 }
 
+/* free_attrs - the attribute list; names are ours only with range_size */
+static void
+free_attrs(char **attrs, size_t n, const struct a2r_config *cfg)
+{
+	for (size_t i = 0; cfg->range_size > 0 && i < n && i < cfg->attributes.n; i++)
+		free(attrs[i]);
+	free(attrs);
+}
+
 /* request_attrs - the address attributes; the filter already keeps out
  * computers and (with exclude_disabled) disabled accounts, so only a wide
  * search (explain) needs objectClass and userAccountControl to say why */
@@ -87,8 +100,19 @@ request_attrs(const struct a2r_config *cfg, int wide)
 
 	if (attrs == NULL)
 		return NULL;
-	for (size_t i = 0; i < cfg->attributes.n; i++)
-		attrs[n++] = cfg->attributes.v[i];
+	for (size_t i = 0; i < cfg->attributes.n; i++) {
+		/* range_size: ask for ranges from the start, as AD would cut */
+		if (cfg->range_size > 0) {
+			if (asprintf(&attrs[n], "%s;range=0-%ld", cfg->attributes.v[i],
+				     cfg->range_size - 1) < 0) {
+				free_attrs(attrs, n, cfg);
+				return NULL;
+			}
+			n++;
+		} else {
+			attrs[n++] = cfg->attributes.v[i];
+		}
+	}
 	for (size_t i = 0; wide && i < 2; i++)
 		attrs[n++] = (char *)extra[i];
 	return attrs;
@@ -132,6 +156,8 @@ read_attrs(struct attempt *a, LDAP *ld, LDAPMessage *msg, BerElement *ber, size_
 			return err_nomem(err);
 		}
 		a->pa[n].vals = vals;
+		a->pa[n].more = NULL;
+		a->pa[n].nmore = 0;
 		a->pa[n++].name = name; /* points into the message */
 		vals = NULL;
 	}
@@ -139,13 +165,139 @@ read_attrs(struct attempt *a, LDAP *ld, LDAPMessage *msg, BerElement *ber, size_
 	return 0;
 }
 
-/* is_ranged - does the attribute description carry ";range=" ? */
-static int
-is_ranged(const struct berval *name)
+/* parse_num - digits from P up to END; the end of them, or NULL if none */
+static const char *
+parse_num(const char *p, const char *end, long *v)
 {
-	for (size_t i = 0; i + 7 <= name->bv_len; i++)
-		if (strncasecmp(name->bv_val + i, ";range=", 7) == 0)
-			return 1;
+	const char *start = p;
+
+	for (*v = 0; p < end && *p >= '0' && *p <= '9' && *v < 100000000; p++)
+		*v = *v * 10 + (*p - '0');
+	return p > start ? p : NULL;
+}
+
+int
+search_parse_range(const char *name, size_t len, size_t *baselen, long *low, long *high)
+{
+	const char *p = NULL, *end = name + len;
+
+	for (size_t i = 0; i + 7 <= len; i++)
+		if (name[i] == ';' && strncasecmp(name + i, ";range=", 7) == 0) {
+			p = name + i;
+			break;
+		}
+	if (p == NULL)
+		return 0;
+	*baselen = (size_t)(p - name);
+	/* LOW-HIGH or LOW-*, bounded by LEN (names need not end in a NUL) */
+	if ((p = parse_num(p + 7, end, low)) == NULL || p == end || *p++ != '-')
+		return -1;
+	if (p < end && *p == '*') {
+		*high = -1;
+		p++;
+	} else if ((p = parse_num(p, end, high)) == NULL || *high < *low) {
+		return -1;
+	}
+	/* other options may follow (";binary"), nothing else */
+	return p == end || *p == ';' ? 1 : -1;
+}
+
+/* keep_values - remember V (to free after the entry) and append its values */
+static int
+keep_values(struct attempt *a, size_t i, struct berval **v, struct a2r_err *err)
+{
+	size_t n = 0;
+	struct berval **more;
+
+	if (grow((void **)&a->held, &a->held_cap, a->nheld + 1, sizeof(*a->held)) < 0) {
+		ldap_value_free_len(v);
+		return err_nomem(err);
+	}
+	a->held[a->nheld++] = v;
+	while (v[n] != NULL)
+		n++;
+	if ((more = realloc(a->pa[i].more, (a->pa[i].nmore + n) * sizeof(*more))) == NULL)
+		return err_nomem(err);
+	memcpy(more + a->pa[i].nmore, v, n * sizeof(*more));
+	a->pa[i].more = more;
+	a->pa[i].nmore += n;
+	return 0;
+}
+
+/* fetch_range - one range request: attribute NAME of DN from value LOW on;
+ * *NEXT gets the next low value, or -1 when the server said "*" */
+static int
+fetch_range(struct attempt *a, const char *dn, size_t i, size_t baselen, long low, long *next,
+	    struct a2r_err *err)
+{
+	LDAP *ld = session_ldap(a->s);
+	struct timeval tv = {.tv_sec = a->c->cfg->timeout, .tv_usec = 0};
+	long step = a->c->cfg->range_size, rlow, rhigh;
+	char want[300], hi[32], *attrs[2] = {want, NULL}, *name;
+	LDAPMessage *res = NULL, *e;
+	BerElement *ber = NULL;
+	size_t blen;
+	int rc, found = 0;
+
+	snprintf(hi, sizeof(hi), step > 0 ? "%ld" : "*", low + step - 1);
+	snprintf(want, sizeof(want), "%.*s;range=%ld-%s", (int)baselen, a->pa[i].name.bv_val, low, hi);
+	session_arm(a->s);
+	rc = ldap_search_ext_s(ld, dn, LDAP_SCOPE_BASE, "(objectClass=*)", attrs, 0, NULL, NULL, &tv,
+			       1, &res);
+	if (rc != LDAP_SUCCESS || (e = ldap_first_entry(ld, res)) == NULL) {
+		ldap_msgfree(res);
+		return session_ldap_error(a->s, rc ? rc : LDAP_NO_SUCH_OBJECT, want, err);
+	}
+	for (name = ldap_first_attribute(ld, e, &ber); name != NULL && rc == 0 && !found;
+	     name = ldap_next_attribute(ld, e, ber)) {
+		if (search_parse_range(name, strlen(name), &blen, &rlow, &rhigh) == 1 &&
+		    blen == baselen && strncasecmp(name, want, blen) == 0 && rlow == low) {
+			struct berval **v = ldap_get_values_len(ld, e, name);
+
+			found = 1;
+			*next = rhigh < 0 ? -1 : rhigh + 1;
+			rc = v ? keep_values(a, i, v, err) : 0;
+		}
+		ldap_memfree(name);
+	}
+	if (name != NULL)
+		ldap_memfree(name);
+	ber_free(ber, 0);
+	ldap_msgfree(res);
+	if (rc == 0 && !found)
+		rc = err_set(err, A2R_ERR_SOURCE, "%s: range retrieval of %s: no such range in the answer",
+			     dn, want);
+	return rc;
+}
+
+/* complete_ranges - AD returns a large multi-valued attribute as
+ * "attr;range=0-1499": fetch the rest, range after range, before the
+ * entry is used */
+static int
+complete_ranges(struct attempt *a, const char *dn, size_t nattrs, struct a2r_err *err)
+{
+	for (size_t i = 0; i < nattrs; i++) {
+		const struct berval *nm = &a->pa[i].name;
+		size_t baselen;
+		long low, high, next;
+		int r = search_parse_range(nm->bv_val, nm->bv_len, &baselen, &low, &high);
+
+		if (r < 0)
+			return err_set(err, A2R_ERR_SOURCE, "%s: malformed ranged attribute %.*s", dn,
+				       (int)nm->bv_len, nm->bv_val);
+		for (next = r == 1 && high >= 0 ? high + 1 : -1; next >= 0;) {
+			long from = next;
+
+			if (fetch_range(a, dn, i, baselen, from, &next, err) < 0)
+				return -1;
+			if (next >= 0 && next <= from)
+				return err_set(err, A2R_ERR_SOURCE,
+					       "%s: range retrieval of %.*s does not advance", dn,
+					       (int)baselen, nm->bv_val);
+		}
+		if (r == 1)
+			a->pa[i].name.bv_len = baselen; /* the values are complete now */
+	}
 	return 0;
 }
 
@@ -155,25 +307,24 @@ build_entry(struct attempt *a, struct a2r_entry *e, size_t nattrs, struct a2r_er
 {
 	size_t total = nattrs, k = 0;
 
-	for (size_t i = 0; i < nattrs; i++)
+	for (size_t i = 0; i < nattrs; i++) {
 		for (size_t j = 0; a->pa[i].vals != NULL && a->pa[i].vals[j].bv_val != NULL; j++)
 			total++;
+		total += a->pa[i].nmore;
+	}
 	if (grow((void **)&a->ea, &a->ea_cap, nattrs, sizeof(*a->ea)) < 0 ||
 	    grow((void **)&a->vp, &a->vp_cap, total, sizeof(*a->vp)) < 0)
 		return err_nomem(err);
 	for (size_t i = 0; i < nattrs; i++) {
 		const struct berval *nm = &a->pa[i].name;
 
-		if (memchr(nm->bv_val, ';', nm->bv_len) != NULL && is_ranged(nm))
-			return err_set(err, A2R_ERR_SOURCE,
-				       "%s: attribute %.*s came back as a range; range retrieval "
-				       "is not supported yet",
-				       e->dn, (int)nm->bv_len, nm->bv_val);
 		a->ea[i].name = nm->bv_val;
 		a->ea[i].namelen = nm->bv_len;
 		a->ea[i].vals = &a->vp[k];
 		for (size_t j = 0; a->pa[i].vals != NULL && a->pa[i].vals[j].bv_val != NULL; j++)
 			a->vp[k++] = &a->pa[i].vals[j];
+		for (size_t j = 0; j < a->pa[i].nmore; j++)
+			a->vp[k++] = a->pa[i].more[j];
 		a->vp[k++] = NULL;
 	}
 	e->attrs = a->ea;
@@ -202,13 +353,20 @@ take_entry(struct attempt *a, LDAPMessage *msg, struct a2r_err *err)
 	e.dn = dncopy;
 	rc = read_attrs(a, ld, msg, ber, &nattrs, err);
 	if (rc == 0)
+		rc = complete_ranges(a, dncopy, nattrs, err);
+	if (rc == 0)
 		rc = build_entry(a, &e, nattrs, err);
 	if (rc == 0)
 		rc = collect_entry(a->c, &e, err);
 	a->rep->entries += rc == 0;
 out:
-	for (size_t i = 0; i < nattrs; i++)
+	for (size_t i = 0; i < nattrs; i++) {
 		ber_memfree(a->pa[i].vals);
+		free(a->pa[i].more);
+	}
+	for (size_t i = 0; i < a->nheld; i++)
+		ldap_value_free_len(a->held[i]);
+	a->nheld = 0;
 	free(dncopy);
 	ber_free(ber, 0);
 	return rc;
@@ -409,10 +567,12 @@ search_export(const struct a2r_config *cfg, struct collect *c, struct search_rep
 out:
 	if (rc < 0)
 		collect_reset(c); /* never hand on a partial set */
-	free(a.attrs);
+	if (a.attrs != NULL)
+		free_attrs(a.attrs, cfg->attributes.n, cfg);
 	free(a.pa);
 	free(a.ea);
 	free(a.vp);
+	free(a.held);
 	strbuf_free(&why);
 	return rc;
 }
