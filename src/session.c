@@ -343,6 +343,10 @@ bind_error(struct session *s, int rc, const char *who, struct a2r_err *err)
 
 	snprintf(what, sizeof(what), "bind as %s", who);
 	session_ldap_error(s, rc, what, err);
+	/* AD's "require strong auth": say what to change */
+	if (rc == LDAP_STRONG_AUTH_REQUIRED && strlen(err->msg) < sizeof(err->msg) - 120)
+		strcat(err->msg, "; the DC wants an encrypted or signed connection: use ldaps://, "
+				 "tls = starttls, or bind = gssapi");
 	if (!session_timed_out(s) && (rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_INAPPROPRIATE_AUTH ||
 			  rc == LDAP_STRONG_AUTH_REQUIRED || rc == LDAP_INSUFFICIENT_ACCESS ||
 			  rc == LDAP_AUTH_METHOD_NOT_SUPPORTED))

@@ -8,7 +8,8 @@ set -eu
 BUILD="build-essential autoconf automake pkg-config libldap2-dev libsasl2-dev
 libcdb-dev libicu-dev libkrb5-dev"
 RUN="postfix postfix-cdb tinycdb libsasl2-modules-gssapi-mit"
-TEST="libcmocka-dev slapd ldap-utils openssl python3 util-linux"
+TEST="libcmocka-dev slapd ldap-utils openssl python3 util-linux iproute2
+samba samba-ad-dc samba-ad-provision python3-samba krb5-user ldb-tools bind9-host"
 
 want="$BUILD $RUN"
 [ "${1-}" = "--test" ] && want="$want $TEST"
@@ -25,8 +26,26 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 echo "deps.sh: installing$missing" >&2
-echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
-echo "slapd slapd/no_configuration boolean true" | debconf-set-selections
+debconf-set-selections <<'PRESEED'
+postfix postfix/main_mailer_type select No configuration
+slapd slapd/no_configuration boolean true
+samba-common samba-common/workgroup string WORKGROUP
+samba-common samba-common/dhcp boolean false
+samba-common samba-common/do_debconf boolean true
+krb5-config krb5-config/default_realm string
+krb5-config krb5-config/kerberos_servers string
+krb5-config krb5-config/admin_server string
+krb5-config krb5-config/add_servers_realm string
+krb5-config krb5-config/add_servers boolean false
+krb5-config krb5-config/read_conf boolean true
+PRESEED
+# No service may start system-wide while packages install (the tests run
+# private instances): a temporary policy-rc.d, unless one is there.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+	chmod 755 /usr/sbin/policy-rc.d
+	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # shellcheck disable=SC2086
