@@ -1,10 +1,12 @@
 /* commands.c - sync, dump, check, explain and test */
 #include "autoconf.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "collect.h"
 #include "commands.h"
@@ -153,6 +155,36 @@ elapsed(const struct timespec *t0)
 	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+/* pending_actions - path of the marker left when post-install commands
+ * failed (beside the lock file); with CREATE, leave it.  1 if it exists. */
+static int
+pending_actions(const struct a2r_config *cfg, int create)
+{
+	char path[4200];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s.actions-pending", cfg->lock_file);
+	if (create < 0)
+		return unlink(path), 0;
+	if (create && (fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) >= 0)
+		close(fd);
+	return access(path, F_OK) == 0;
+}
+
+/* run_actions - the Postfix commands; a failure is remembered so that the
+ * next run retries them even if the map does not change again (else a
+ * stale hash map or backup MX would stay stale behind exit status 0) */
+static int
+run_actions(const struct a2r_config *cfg, struct a2r_err *err)
+{
+	if (postfix_actions(cfg, err) < 0) {
+		pending_actions(cfg, 1);
+		return -1;
+	}
+	pending_actions(cfg, -1);
+	return 0;
+}
+
 /* install - guarded install plus Postfix actions; *CHANGED tells */
 static int
 install(struct cli *o, struct a2r_config *cfg, struct run *r, struct plan *p, int *changed,
@@ -168,7 +200,9 @@ install(struct cli *o, struct a2r_config *cfg, struct run *r, struct plan *p, in
 		goto out;
 	}
 	/* A dry run shows the change, then what the guards would say. */
-	if (o->dry_run)
+	if (o->dry_run && p->changed > 0)
+		printf("+%zu -%zu ~%zu\n", p->added, p->removed, p->changed);
+	else if (o->dry_run)
 		printf("+%zu -%zu\n", p->added, p->removed);
 	if (plan_guard(cfg, p, r->c.set, o->force, err) < 0)
 		goto out;
@@ -181,7 +215,7 @@ install(struct cli *o, struct a2r_config *cfg, struct run *r, struct plan *p, in
 		goto out;
 	}
 	*changed = res.text_changed || res.cdb_changed;
-	rc = *changed ? postfix_actions(cfg, err) : 0;
+	rc = *changed || pending_actions(cfg, 0) ? run_actions(cfg, err) : 0;
 out:
 	return rc;
 }
@@ -362,7 +396,9 @@ check_report(struct cli *o, const struct plan *p, const struct diffs *d, int tex
 	     int cdb_ok, const char *output)
 {
 	if (o->json) {
-		printf("{\n  \"in_sync\": %s,\n", p->added || p->removed || p->changed || !cdb_ok ? "false" : "true");
+		printf("{\n  \"in_sync\": %s,\n",
+		       p->added || p->removed || p->changed || !cdb_ok || !text_exists ? "false"
+											: "true");
 		printf("  \"map\": ");
 		json_string(output);
 		printf(",\n  \"map_exists\": %s,\n  \"cdb_agrees\": %s,\n", text_exists ? "true" : "false",

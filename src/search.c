@@ -428,6 +428,10 @@ send_page(struct attempt *a, struct berval *cookie, int *msgid, struct a2r_err *
 	rc = ldap_search_ext(ld, a->rep->base, LDAP_SCOPE_SUBTREE, a->filter, a->attrs, 0, ctrls,
 			     NULL, NULL, LDAP_NO_LIMIT, msgid);
 	ldap_control_free(ctrl);
+	/* the same on every DC: a configuration error, not a sick DC */
+	if (rc == LDAP_FILTER_ERROR)
+		return err_set(err, A2R_ERR_CONFIG, "search filter %s: not a valid LDAP filter (check filter)",
+			       a->filter);
 	if (rc != LDAP_SUCCESS)
 		return session_ldap_error(a->s, rc, "search", err);
 	return 0;

@@ -171,6 +171,21 @@ installed_then "postfix reload fails" "^ad2relay: .*/postfix: exit status [0-9]+
 installed_then "on_change fails" "^ad2relay: $T/onchange: exit status 3: boom$" \
 	-c "$CONF" sync --objects users --max-shrink 100% --on-change "$T/onchange --push"
 [ "$(cat "$T/args")" = "--push $map $map.cdb" ] || fail "on_change arguments: $(cat "$T/args")"
+# the failed command is retried by the next run, though the map is unchanged
+printf '#!/bin/sh\necho "$@" >>"%s"\n' "$T/retried" >"$T/onchange-ok"
+chmod 755 "$T/onchange-ok"
+run_a2r -c "$CONF" sync --objects users --max-shrink 100% --on-change "$T/onchange"
+expect_rc 71
+run_a2r -v -c "$CONF" sync --objects users --max-shrink 100% --on-change "$T/onchange-ok"
+expect_rc 0
+expect_err 'is up to date'
+[ "$(cat "$T/retried" 2>/dev/null)" = "$map $map.cdb" ] || fail "failed on_change not retried"
+run_a2r -c "$CONF" sync --objects users --max-shrink 100% --on-change "$T/onchange-ok"
+expect_rc 0
+[ "$(wc -l <"$T/retried")" = 1 ] || fail "on_change ran again with nothing to retry"
+ok "a failed on_change is retried by the next run, then not again"
+reset_map
+
 printf '#!/bin/sh\nsleep 30\n' >"$T/slow"
 chmod 755 "$T/slow"
 installed_then "on_change hangs" "^ad2relay: $T/slow: killed after 1 s \(command_timeout\)$" \
