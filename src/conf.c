@@ -215,40 +215,34 @@ set_bool(int *field, const struct key *k, const char *value, const char *where,
 		       value);
 }
 
-/* set_domains - relay domains: validated, folded as Postfix folds them */
+/* A check of one list item: NULL if acceptable, else why not ("is not
+ * a domain name"), to follow the quoted item in the message. */
+typedef const char *item_check_fn(const char *item);
+
+/* set_folded - a list whose items are checked, then folded as Postfix
+ * folds keys (relay domains, required addresses) */
 static int
-set_domains(struct strlist *field, const struct key *k, const char *value, const char *where,
-	    struct a2r_err *err)
+set_folded(struct strlist *field, const struct key *k, const char *value, const char *where,
+	   item_check_fn *check, struct a2r_err *err)
 {
 	struct strlist raw = {0};
 	struct strbuf folded = {0};
+	const char *why;
 	int rc = -1;
 
+	strlist_clear(field);
 	if (strlist_split(&raw, value) < 0) {
 		err_nomem(err);
 		goto out;
 	}
-	strlist_clear(field);
 	for (size_t i = 0; i < raw.n; i++) {
-		const char *d = raw.v[i];
-		size_t skip = d[0] == '.';
-
-		/* DESIGN's "postconf" (take Postfix's own list) is not built yet:
-		 * never take it for a domain called "postconf" */
-		if (strchr(d, '.') == NULL) {
-			err_set(err, A2R_ERR_CONFIG,
-				"%s: %s: \"%s\" is not a domain name (a relay domain has a dot; "
-				"reading Postfix's relay_domains is not supported: list them)",
-				where, k->name, d);
-			goto out;
-		}
-		if (!policy_check_domain(d + skip, strlen(d + skip))) {
-			err_set(err, A2R_ERR_CONFIG, "%s: %s: \"%s\" is not a domain name", where,
-				k->name, d);
+		if ((why = check(raw.v[i])) != NULL) {
+			err_set(err, A2R_ERR_CONFIG, "%s: %s: \"%s\" %s", where, k->name, raw.v[i],
+				why);
 			goto out;
 		}
 		folded.len = 0;
-		if (policy_fold(d, strlen(d), &folded) < 0 ||
+		if (policy_fold(raw.v[i], raw.len[i], &folded) < 0 ||
 		    strlist_add(field, folded.p, folded.len) < 0) {
 			err_nomem(err);
 			goto out;
@@ -259,6 +253,31 @@ out:
 	strlist_free(&raw);
 	strbuf_free(&folded);
 	return rc;
+}
+
+/* check_relay_domain - "example.com" or ".example.com" */
+static const char *
+check_relay_domain(const char *d)
+{
+	size_t skip = d[0] == '.';
+
+	/* DESIGN's "postconf" (take Postfix's own list) is not built yet:
+	 * never take it for a domain called "postconf" */
+	if (strchr(d, '.') == NULL)
+		return "is not a domain name (a relay domain has a dot; reading Postfix's "
+		       "relay_domains is not supported: list them)";
+	if (!policy_check_domain(d + skip, strlen(d + skip)))
+		return "is not a domain name";
+	return NULL;
+}
+
+/* check_address - a full address, as policy accepts map keys */
+static const char *
+check_address(const char *a)
+{
+	enum policy_verdict v = policy_check(a, strlen(a));
+
+	return v == POLICY_OK ? NULL : policy_reason(v);
 }
 
 /* set_attrs - attribute descriptions: letters, digits and '-' */
@@ -425,42 +444,6 @@ set_percent(long *field, const struct key *k, const char *value, const char *whe
 	return set_number(field, k, tmp, 0, 100, where, err);
 }
 
-/* set_addresses - full addresses, validated and folded like map keys */
-static int
-set_addresses(struct strlist *field, const struct key *k, const char *value, const char *where,
-	      struct a2r_err *err)
-{
-	struct strlist raw = {0};
-	struct strbuf folded = {0};
-	int rc = -1;
-
-	strlist_clear(field);
-	if (strlist_split(&raw, value) < 0) {
-		err_nomem(err);
-		goto out;
-	}
-	for (size_t i = 0; i < raw.n; i++) {
-		enum policy_verdict v = policy_check(raw.v[i], strlen(raw.v[i]));
-
-		if (v != POLICY_OK) {
-			err_set(err, A2R_ERR_CONFIG, "%s: %s: \"%s\" %s", where, k->name, raw.v[i],
-				policy_reason(v));
-			goto out;
-		}
-		folded.len = 0;
-		if (policy_fold(raw.v[i], strlen(raw.v[i]), &folded) < 0 ||
-		    strlist_add(field, folded.p, folded.len) < 0) {
-			err_nomem(err);
-			goto out;
-		}
-	}
-	rc = 0;
-out:
-	strlist_free(&raw);
-	strbuf_free(&folded);
-	return rc;
-}
-
 /* set_command - a program and its arguments, split at white space (no
  * shell, no quoting); the program is named by an absolute path */
 static int
@@ -511,7 +494,7 @@ apply(struct a2r_config *cfg, const struct key *k, const char *value, const char
 	case K_BOOL:
 		return set_bool(field, k, value, where, err);
 	case K_DOMAINS:
-		return set_domains(field, k, value, where, err);
+		return set_folded(field, k, value, where, check_relay_domain, err);
 	case K_ATTRS:
 		return set_attrs(field, k, value, where, err);
 	case K_VALUE:
@@ -533,7 +516,7 @@ apply(struct a2r_config *cfg, const struct key *k, const char *value, const char
 	case K_PERCENT:
 		return set_percent(field, k, value, where, err);
 	case K_ADDRESSES:
-		return set_addresses(field, k, value, where, err);
+		return set_folded(field, k, value, where, check_address, err);
 	case K_POSTMAP:
 		return set_word(field, postmap_words, k, value, where, err);
 	case K_COMMAND:

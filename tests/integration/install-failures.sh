@@ -15,12 +15,7 @@ expect_rc 0
 snapshot "$T/out"
 
 # 1. the text map write fails part-way (file size limit: EFBIG)
-set +e
-(ulimit -f 40; exec "$AD2RELAY" --lock-file "$T/lock" sync "${opts[@]}" --no-cdb --from-ldif "$T/new.ldif") \
-	>"$T/.out" 2>"$T/.err"
-rc=$?
-set -e
-err=$(cat "$T/.err")
+A2R_FSIZE=40 run_a2r sync "${opts[@]}" --no-cdb --from-ldif "$T/new.ldif"
 expect_rc 73 "EFBIG on the text map"
 expect_one_line
 expect_err "^ad2relay: install $map: write $map\.tmp\.[A-Za-z0-9]{6}: File too large$"
@@ -28,12 +23,7 @@ unchanged "$T/out"
 ok "EFBIG on the text map: 73, old maps intact, no temp file"
 
 # 2. the cdb cannot be built (limit above the text map, below the cdb)
-set +e
-(ulimit -f 200; exec "$AD2RELAY" --lock-file "$T/lock" sync "${opts[@]}" --from-ldif "$T/new.ldif") \
-	>"$T/.out" 2>"$T/.err"
-rc=$?
-set -e
-err=$(cat "$T/.err")
+A2R_FSIZE=200 run_a2r sync "${opts[@]}" --from-ldif "$T/new.ldif"
 expect_rc 73 "EFBIG on the cdb"
 expect_one_line
 expect_err "File too large"

@@ -17,16 +17,11 @@ dc=$T/dc
 chmod 600 "$dc/svc.pw"
 mkdir -p "$T/out"
 
-conf() { # conf FILE [KEY=VALUE ...]
-	local f=$1 kv
+conf() { # conf FILE [KEY=VALUE ...]: the common lines, then these
+	local f=$1
 	shift
-	{
-		echo "relay_domains = $SAMBA_RELAY_DOMAINS"
-		echo "timeout = 10"
-		echo "output = $T/out/relay_recipients"
-		echo "lock_file = $T/lock"
-		for kv in "$@"; do echo "${kv%%=*} = ${kv#*=}"; done
-	} >"$f"
+	write_conf "$f" "relay_domains=$SAMBA_RELAY_DOMAINS" timeout=10 \
+		"output=$T/out/relay_recipients" "lock_file=$T/lock" "$@"
 }
 simple=("uri=$SAMBA_LDAPS_URI" "binddn=$SAMBA_SVC_DN" "bindpw_file=$dc/svc.pw"
 	"tls_cacert=$dc/ca.pem")

@@ -17,16 +17,11 @@ export KRB5_CONFIG=$dc/krb5.conf
 # the user's own ccache: ad2relay must neither read nor write it
 export KRB5CCNAME=FILE:$T/user-ccache
 
-conf() { # conf FILE [KEY=VALUE ...]
-	local f=$1 kv
+conf() { # conf FILE [KEY=VALUE ...]: the common lines, then these
+	local f=$1
 	shift
-	{
-		echo "relay_domains = $SAMBA_RELAY_DOMAINS"
-		echo "timeout = 10"
-		echo "output = $T/out/relay_recipients"
-		echo "lock_file = $T/lock"
-		for kv in "$@"; do echo "${kv%%=*} = ${kv#*=}"; done
-	} >"$f"
+	write_conf "$f" "relay_domains=$SAMBA_RELAY_DOMAINS" timeout=10 \
+		"output=$T/out/relay_recipients" "lock_file=$T/lock" "$@"
 }
 gss=("uri=$SAMBA_LDAP_URI" "bind=gssapi" "keytab=$dc/svc.keytab" "principal=$SAMBA_SVC_PRINCIPAL"
 	"sasl_nocanon=yes")

@@ -3,7 +3,8 @@
 # Each test gets its own directory ($T) from mktemp -d, removed on exit
 # together with anything registered with on_exit.  Helpers:
 #   fail MSG              print "FAIL: MSG" and exit 1
-#   run_a2r ARGS...       run ad2relay; sets $rc, $out (stdout), $err (stderr);
+#   run_a2r ARGS...       run ad2relay (under ulimit -f $A2R_FSIZE if set);
+#                         sets $rc, $out (stdout), $err (stderr);
 #                         the lock file is $T/ad2relay.lock unless ARGS
 #                         say otherwise (a later --lock-file wins), so tests
 #                         running in parallel never share /run/ad2relay.lock
@@ -13,6 +14,7 @@
 #   postfix_dir           prints a private Postfix config dir for postmap -c
 #   snapshot DIR / unchanged DIR   record and compare every file in DIR
 #   need PROGRAM          skip (exit 77) when a server program is missing
+#   write_conf FILE K=V.. an ad2relay config file, one "K = V" line each
 set -u
 
 : "${AD2RELAY:?AD2RELAY must name the ad2relay binary}"
@@ -49,7 +51,11 @@ need() {
 
 run_a2r() {
 	set +e
-	"$AD2RELAY" --lock-file "$T/ad2relay.lock" "$@" >"$T/.out" 2>"$T/.err"
+	(
+		# A2R_FSIZE=KB: a file size limit, to make a write fail part-way
+		[ -z "${A2R_FSIZE-}" ] || ulimit -f "$A2R_FSIZE"
+		exec "$AD2RELAY" --lock-file "$T/ad2relay.lock" "$@"
+	) >"$T/.out" 2>"$T/.err"
 	rc=$?
 	set -e
 	out=$(cat "$T/.out")
@@ -66,6 +72,14 @@ expect_err() {
 
 expect_one_line() {
 	[ "$(wc -l <"$T/.err")" -eq 1 ] || fail "stderr is not one line"
+}
+
+write_conf() {
+	local f=$1 kv
+	shift
+	for kv in "$@"; do
+		echo "${kv%%=*} = ${kv#*=}"
+	done >"$f"
 }
 
 # postfix_dir - a private config directory so postmap never reads /etc/postfix
