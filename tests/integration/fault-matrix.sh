@@ -171,5 +171,16 @@ installed_then "on_change hangs" "^ad2relay: $T/slow: killed after 1 s \(command
 	-c "$CONF" sync --objects users --max-shrink 100% --on-change "$T/slow" --command-timeout 1
 pgrep -f "^sleep 30$" -P 1 >/dev/null 2>&1 && fail "on_change's child survived the timeout"
 
+# and when they work: postmap hash: after a change, nothing when unchanged
+run_a2r -c "$CONF" sync --objects users --max-shrink 100% --postmap hash --postfix-config "$pf"
+expect_rc 0
+[ -s "$map.db" ] || fail "postmap hash: did not run"
+"$POSTMAP" -c "$pf" -q "$(head -1 "$map" | cut -d' ' -f1)" "hash:$map" >/dev/null || fail "hash map"
+touch -d '2020-01-01' "$map.db"
+run_a2r -c "$CONF" sync --objects users --max-shrink 100% --postmap hash --postfix-config "$pf"
+expect_rc 0
+[ "$(stat -c %Y "$map.db")" = "$(date -d 2020-01-01 +%s)" ] || fail "postmap ran with nothing changed"
+ok "postmap hash: runs after a change, not when nothing changed"
+
 echo "$cases fault cases"
 [ "$cases" -ge 20 ] || fail "fewer than 20 fault cases"
