@@ -33,4 +33,10 @@ enum extract_kind extract_value(const char *name, const char *val, size_t len,
 enum extract_kind extract_typed(int typed, const char *val, size_t len, const char **addr,
 				size_t *addrlen);
 
+/* extract_parse_range - does attribute description NAME (LEN bytes, no
+ * NUL needed) carry ";range=LOW-HIGH" (AD's range retrieval; HIGH "*" =
+ * the last range, returned as -1)?  1 with *BASELEN the length of the
+ * name before the option, 0 if not ranged, -1 if malformed. */
+int extract_parse_range(const char *name, size_t len, size_t *baselen, long *low, long *high);
+
 #endif

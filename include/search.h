@@ -48,12 +48,6 @@ char *search_filter(const struct a2r_config *cfg, int wide);
 int search_export(const struct a2r_config *cfg, struct collect *c, struct search_report *rep,
 		  search_note_fn *note, void *note_ctx, struct a2r_err *err);
 
-/* search_parse_range - does attribute description NAME (LEN bytes) carry
- * ";range=LOW-HIGH" (HIGH "*" = the last range, returned as -1)?  1 with
- * *BASELEN the length of the name before the option, 0 if not ranged,
- * -1 if malformed. */
-int search_parse_range(const char *name, size_t len, size_t *baselen, long *low, long *high);
-
 /* search_report_free - release the strings of REP */
 void search_report_free(struct search_report *rep);
 

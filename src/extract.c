@@ -53,3 +53,40 @@ extract_typed(int typed, const char *val, size_t len, const char **addr, size_t 
 	*addrlen = (size_t)(colon - val);
 	return EXTRACT_OTHER;
 }
+
+/* parse_num - digits from P up to END; the end of them, or NULL if none */
+static const char *
+parse_num(const char *p, const char *end, long *v)
+{
+	const char *start = p;
+
+	for (*v = 0; p < end && *p >= '0' && *p <= '9' && *v < 100000000; p++)
+		*v = *v * 10 + (*p - '0');
+	return p > start ? p : NULL;
+}
+
+int
+extract_parse_range(const char *name, size_t len, size_t *baselen, long *low, long *high)
+{
+	const char *p = NULL, *end = name + len;
+
+	for (size_t i = 0; i + 7 <= len; i++)
+		if (name[i] == ';' && strncasecmp(name + i, ";range=", 7) == 0) {
+			p = name + i;
+			break;
+		}
+	if (p == NULL)
+		return 0;
+	*baselen = (size_t)(p - name);
+	/* LOW-HIGH or LOW-*, bounded by LEN (names need not end in a NUL) */
+	if ((p = parse_num(p + 7, end, low)) == NULL || p == end || *p++ != '-')
+		return -1;
+	if (p < end && *p == '*') {
+		*high = -1;
+		p++;
+	} else if ((p = parse_num(p, end, high)) == NULL || *high < *low) {
+		return -1;
+	}
+	/* other options may follow (";binary"), nothing else */
+	return p == end || *p == ';' ? 1 : -1;
+}

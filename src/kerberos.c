@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <krb5.h>
@@ -42,6 +43,8 @@ classify(krb5_error_code code)
 		return A2R_ERR_AUTH;
 	case ENOENT:
 	case EACCES:
+	case KRB5_KT_FORMAT:
+	case KRB5_KEYTAB_BADVNO:
 		return A2R_ERR_CONFIG;
 	default:
 		return A2R_ERR_AUTH;
@@ -114,11 +117,20 @@ kerberos_login(const char *keytab, const char *principal, char **used, struct a2
 	krb5_principal princ = NULL;
 	krb5_error_code code;
 	char ktname[1100], ccname[256], *name = NULL;
+	struct stat st;
 	int rc = -1;
 
 	*used = NULL;
-	if (access(keytab, R_OK) < 0)
+	if (strncmp(keytab, "FILE:", 5) == 0)
+		keytab += 5;
+	if (stat(keytab, &st) < 0 || access(keytab, R_OK) < 0)
 		return err_set(err, A2R_ERR_CONFIG, "keytab %s: %s", keytab, strerror(errno));
+	/* a keytab is a password: owner-only, like bindpw_file */
+	if (st.st_mode & 077)
+		return err_set(err, A2R_ERR_CONFIG,
+			       "keytab %s is readable or writable by others (mode %04o): it holds "
+			       "keys, run chmod 600 %s",
+			       keytab, (unsigned)(st.st_mode & 07777), keytab);
 	if (kctx == NULL && (code = krb5_init_context(&kctx)) != 0)
 		return err_set(err, A2R_ERR_CONFIG, "Kerberos: cannot initialise (krb5.conf?)");
 	snprintf(ktname, sizeof(ktname), "FILE:%s", keytab);

@@ -10,6 +10,7 @@
 #include <ldap.h>
 #include <ldif.h>
 
+#include "extract.h"
 #include "ldif_source.h"
 
 /* libldap reports LDIF syntax errors through its log print function;
@@ -152,8 +153,21 @@ fill_entry(struct ldif_source *src, struct a2r_entry *entry, struct a2r_err *err
 		src->cap = n;
 	}
 	for (size_t i = 0; i < n; i++) {
-		src->attrs[i].name = mods[i]->mod_type;
-		src->attrs[i].namelen = strlen(mods[i]->mod_type);
+		const char *name = mods[i]->mod_type;
+		size_t baselen;
+		long low, high;
+		int r = extract_parse_range(name, strlen(name), &baselen, &low, &high);
+
+		/* an export tool that did not complete AD's ranges: values missing
+		 * (";range=0-*" is a whole set) */
+		if (r < 0 || (r == 1 && (low != 0 || high >= 0)))
+			return err_set(err, A2R_ERR_SOURCE,
+				       "%s: %s: %s holds only part of its values: the export is "
+				       "incomplete (export with range retrieval, or read the "
+				       "directory)",
+				       src->path, src->lr.lr_dn.bv_val, name);
+		src->attrs[i].name = name;
+		src->attrs[i].namelen = strlen(name);
 		src->attrs[i].vals = mods[i]->mod_bvalues;
 	}
 	entry->dn = src->lr.lr_dn.bv_val;

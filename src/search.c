@@ -8,6 +8,7 @@
 
 #include <ldap.h>
 
+#include "extract.h"
 #include "search.h"
 #include "session.h"
 #include "util.h"
@@ -165,43 +166,6 @@ read_attrs(struct attempt *a, LDAP *ld, LDAPMessage *msg, BerElement *ber, size_
 	return 0;
 }
 
-/* parse_num - digits from P up to END; the end of them, or NULL if none */
-static const char *
-parse_num(const char *p, const char *end, long *v)
-{
-	const char *start = p;
-
-	for (*v = 0; p < end && *p >= '0' && *p <= '9' && *v < 100000000; p++)
-		*v = *v * 10 + (*p - '0');
-	return p > start ? p : NULL;
-}
-
-int
-search_parse_range(const char *name, size_t len, size_t *baselen, long *low, long *high)
-{
-	const char *p = NULL, *end = name + len;
-
-	for (size_t i = 0; i + 7 <= len; i++)
-		if (name[i] == ';' && strncasecmp(name + i, ";range=", 7) == 0) {
-			p = name + i;
-			break;
-		}
-	if (p == NULL)
-		return 0;
-	*baselen = (size_t)(p - name);
-	/* LOW-HIGH or LOW-*, bounded by LEN (names need not end in a NUL) */
-	if ((p = parse_num(p + 7, end, low)) == NULL || p == end || *p++ != '-')
-		return -1;
-	if (p < end && *p == '*') {
-		*high = -1;
-		p++;
-	} else if ((p = parse_num(p, end, high)) == NULL || *high < *low) {
-		return -1;
-	}
-	/* other options may follow (";binary"), nothing else */
-	return p == end || *p == ';' ? 1 : -1;
-}
-
 /* keep_values - remember V (to free after the entry) and append its values */
 static int
 keep_values(struct attempt *a, size_t i, struct berval **v, struct a2r_err *err)
@@ -250,7 +214,7 @@ fetch_range(struct attempt *a, const char *dn, size_t i, size_t baselen, long lo
 	}
 	for (name = ldap_first_attribute(ld, e, &ber); name != NULL && rc == 0 && !found;
 	     name = ldap_next_attribute(ld, e, ber)) {
-		if (search_parse_range(name, strlen(name), &blen, &rlow, &rhigh) == 1 &&
+		if (extract_parse_range(name, strlen(name), &blen, &rlow, &rhigh) == 1 &&
 		    blen == baselen && strncasecmp(name, want, blen) == 0 && rlow == low) {
 			struct berval **v = ldap_get_values_len(ld, e, name);
 
@@ -280,7 +244,7 @@ complete_ranges(struct attempt *a, const char *dn, size_t nattrs, struct a2r_err
 		const struct berval *nm = &a->pa[i].name;
 		size_t baselen;
 		long low, high, next;
-		int r = search_parse_range(nm->bv_val, nm->bv_len, &baselen, &low, &high);
+		int r = extract_parse_range(nm->bv_val, nm->bv_len, &baselen, &low, &high);
 
 		if (r < 0)
 			return err_set(err, A2R_ERR_SOURCE, "%s: malformed ranged attribute %.*s", dn,

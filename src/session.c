@@ -359,8 +359,10 @@ bind_error(struct session *s, int rc, const char *who, struct a2r_err *err)
 static int
 gssapi_bind(struct session *s, struct a2r_err *err)
 {
+	/* Inside TLS, AD refuses a SASL layer ("Sign or Seal are not allowed
+	 * if TLS is used"): none there; without TLS, at least sealing. */
 	const char *secprops = strcmp(s->tls, "ldaps") == 0 || strcmp(s->tls, "StartTLS") == 0
-				       ? "minssf=0"
+				       ? "minssf=0,maxssf=0"
 				       : "minssf=56";
 	int rc;
 

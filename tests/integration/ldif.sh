@@ -49,6 +49,18 @@ expect_rc 69
 expect_err 'export is incomplete.*result: 4 Size limit exceeded'
 ok "a size-limited ldapsearch export is refused"
 
+# an export that did not complete AD's range retrieval is refused
+printf 'dn: cn=big\nobjectClass: group\nproxyAddresses;range=0-1: smtp:a@example.org\nproxyAddresses;range=0-1: smtp:b@example.org\n' >"$T/ranged.ldif"
+run_a2r dump "${rd[@]}" --from-ldif "$T/ranged.ldif"
+expect_rc 69
+expect_one_line
+expect_err "cn=big: proxyAddresses;range=0-1 holds only part of its values: the export is incomplete"
+sed -i 's/range=0-1/range=0-*/' "$T/ranged.ldif"
+run_a2r dump "${rd[@]}" --from-ldif "$T/ranged.ldif" --format list
+expect_rc 0
+[ "$out" = "$(printf 'a@example.org\nb@example.org')" ] || fail "range=0-* is a whole set: $out"
+ok "ranged attributes: an incomplete range refused, range=0-* read"
+
 run_a2r dump "${rd[@]}" --from-ldif "$T/none.ldif"
 expect_rc 69
 expect_err "open $T/none.ldif: No such file or directory"

@@ -37,6 +37,30 @@ diff "$dc/expected.txt" <(cut -d' ' -f1 "$T/out/relay_recipients") >&2 || fail "
 [ ! -e "$T/user-ccache" ] || fail "the user's ccache was written"
 ok "GSSAPI from a keytab on ldap://:389 with sign/seal; no kinit, user's ccache untouched"
 
+# GSSAPI inside TLS works too (no SASL layer there: AD refuses one)
+conf "$T/gs.conf" "uri=$SAMBA_LDAPS_URI" "bind=gssapi" "keytab=$dc/svc.keytab" \
+	"principal=$SAMBA_SVC_PRINCIPAL" "sasl_nocanon=yes" "tls_cacert=$dc/ca.pem"
+run_a2r -c "$T/gs.conf" dump --format list
+expect_rc 0
+cmp -s "$dc/expected.txt" "$T/.out" || fail "GSSAPI over ldaps"
+ok "GSSAPI over ldaps://"
+
+# a keytab holds keys: owner-only, like bindpw_file
+install -m 644 "$dc/svc.keytab" "$T/open.keytab"
+conf "$T/o.conf" "uri=$SAMBA_LDAP_URI" "bind=gssapi" "keytab=$T/open.keytab" \
+	"principal=$SAMBA_SVC_PRINCIPAL" "sasl_nocanon=yes"
+run_a2r -c "$T/o.conf" sync
+expect_rc 78
+expect_err "keytab $T/open.keytab is readable or writable by others \(mode 0644\)"
+: >"$T/empty.keytab"
+chmod 600 "$T/empty.keytab"
+conf "$T/e.conf" "uri=$SAMBA_LDAP_URI" "bind=gssapi" "keytab=$T/empty.keytab" \
+	"principal=$SAMBA_SVC_PRINCIPAL" "sasl_nocanon=yes"
+run_a2r -c "$T/e.conf" sync
+expect_rc 78
+expect_one_line
+ok "a keytab readable by others or empty: 78"
+
 # failures: a keytab without the principal, a disabled account, no KDC
 conf "$T/k.conf" "uri=$SAMBA_LDAP_URI" "bind=gssapi" "keytab=$dc/krb5.keytab" \
 	"principal=$SAMBA_SVC_PRINCIPAL" "sasl_nocanon=yes"

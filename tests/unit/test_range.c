@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "search.h"
+#include "extract.h"
 
 struct rcase {
 	const char *name;
@@ -44,7 +44,7 @@ test_parse(void **state)
 		const struct rcase *t = &cases[i];
 		size_t baselen = 0;
 		long low = 0, high = 0;
-		int r = search_parse_range(t->name, strlen(t->name), &baselen, &low, &high);
+		int r = extract_parse_range(t->name, strlen(t->name), &baselen, &low, &high);
 
 		if (r != t->result)
 			fail_msg("%s: %d, want %d", t->name, r, t->result);
@@ -62,7 +62,7 @@ test_not_terminated(void **state)
 	long low, high;
 
 	(void)state;
-	assert_int_equal(search_parse_range(buf, 14, &baselen, &low, &high), 1);
+	assert_int_equal(extract_parse_range(buf, 14, &baselen, &low, &high), 1);
 	assert_int_equal(high, 4);
 	assert_int_equal(baselen, 4);
 }
