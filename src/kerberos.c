@@ -82,6 +82,26 @@ machine_principal(krb5_keytab kt, krb5_principal *out)
 	return code ? code : *out ? 0 : KRB5_KT_NOTFOUND;
 }
 
+/* check_keytab - a keytab that cannot be read as one, or holds no key, is
+ * a configuration error, not a refusal by the KDC */
+static int
+check_keytab(krb5_keytab kt, const char *keytab, struct a2r_err *err)
+{
+	krb5_kt_cursor cur;
+	krb5_keytab_entry ent;
+	krb5_error_code code = krb5_kt_start_seq_get(kctx, kt, &cur);
+	int n = 0;
+
+	if (code != 0)
+		return krb_error(code, A2R_ERR_CONFIG, keytab, err);
+	if (krb5_kt_next_entry(kctx, kt, &ent, &cur) == 0) {
+		krb5_free_keytab_entry_contents(kctx, &ent);
+		n = 1;
+	}
+	krb5_kt_end_seq_get(kctx, kt, &cur);
+	return n ? 0 : err_set(err, A2R_ERR_CONFIG, "keytab %s holds no keys", keytab);
+}
+
 /* get_tgt - initial credentials for PRINC from KT into the new ccache */
 static int
 get_tgt(krb5_keytab kt, krb5_principal princ, const char *keytab, const char *name,
@@ -138,6 +158,8 @@ kerberos_login(const char *keytab, const char *principal, char **used, struct a2
 		krb_error(code, A2R_ERR_CONFIG, keytab, err);
 		goto out;
 	}
+	if (check_keytab(kt, keytab, err) < 0)
+		goto out;
 	code = principal ? krb5_parse_name(kctx, principal, &princ) : machine_principal(kt, &princ);
 	if (code != 0) {
 		krb_error(code, principal ? A2R_ERR_CONFIG : A2R_ERR_AUTH,

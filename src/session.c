@@ -345,8 +345,11 @@ bind_error(struct session *s, int rc, const char *who, struct a2r_err *err)
 	session_ldap_error(s, rc, what, err);
 	/* AD's "require strong auth": say what to change */
 	if (rc == LDAP_STRONG_AUTH_REQUIRED && strlen(err->msg) < sizeof(err->msg) - 120)
-		strcat(err->msg, "; the DC wants an encrypted or signed connection: use ldaps://, "
-				 "tls = starttls, or bind = gssapi");
+		strcat(err->msg, s->cfg->bind == CONF_BIND_GSSAPI
+					 ? "; this DC refuses GSSAPI inside TLS: use an ldap:// URI "
+					   "with tls = auto (Kerberos signs and seals)"
+					 : "; the DC wants an encrypted or signed connection: use "
+					   "ldaps://, tls = starttls, or bind = gssapi");
 	if (!session_timed_out(s) && (rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_INAPPROPRIATE_AUTH ||
 			  rc == LDAP_STRONG_AUTH_REQUIRED || rc == LDAP_INSUFFICIENT_ACCESS ||
 			  rc == LDAP_AUTH_METHOD_NOT_SUPPORTED))
