@@ -4,10 +4,12 @@
  * set's order).  mapfile_install() renders the text map and, if asked,
  * the cdb (keys and values without a trailing NUL, as postmap writes
  * them), compares each with the installed file and replaces only what
- * changed: both new files are written completely to mkstemp() files in
- * the target directory, fsync()ed and given the old file's mode and
- * owner (0644 for a new file) before the text map and then the cdb are
- * renamed into place and the directory is fsync()ed.  On any error the
+ * changed (when the text map changed, the cdb must have too and is built
+ * straight into its temp file; else it is built in an unmapped memory
+ * file and compared): both new files are written completely to mkstemp()
+ * files in the target directory with the old file's mode and owner (0644
+ * for a new file), and fsync()ed, before the text map and then the cdb
+ * are renamed into place and the directory is fsync()ed.  On any error the
  * temp files are removed and the installed files are untouched.
  * Nothing at all is written when neither file changed.
  *

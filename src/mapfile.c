@@ -23,6 +23,7 @@
 struct pending {
 	const char *path;
 	char *tmp;   /* mkstemp name while it exists, else NULL */
+	int fd;      /* open temp file, else -1 */
 	int changed; /* content differs from the installed file */
 };
 
@@ -198,19 +199,15 @@ same_file(const char *path, int fd, off_t size, char *a, char *b)
 	return same;
 }
 
-/* build_cdb - the cdb of SET in an anonymous memory file (never mapped
- * into our memory); *FD and *SIZE */
+/* cdb_into - write the cdb of SET to FD (at its start); 0 or -1 (errno) */
 static int
-build_cdb(const struct recipset *set, const char *defval, int *fd, off_t *size,
-	  struct a2r_err *err)
+cdb_into(int fd, const struct recipset *set, const char *defval)
 {
 	struct cdb_make cdbm;
 	size_t dlen = strlen(defval);
 
-	if ((*fd = memfd_create("ad2relay-cdb", MFD_CLOEXEC)) < 0)
-		return err_set(err, A2R_ERR_WRITE, "memfd_create: %s", strerror(errno));
-	if (cdb_make_start(&cdbm, *fd) < 0)
-		goto fail;
+	if (cdb_make_start(&cdbm, fd) < 0)
+		return -1;
 	for (size_t i = 0; i < recipset_size(set); i++) {
 		size_t klen;
 		const char *key = recipset_key(set, i, &klen);
@@ -218,18 +215,26 @@ build_cdb(const struct recipset *set, const char *defval, int *fd, off_t *size,
 
 		if (cdb_make_add(&cdbm, key, (unsigned)klen, val ? val : defval,
 				 (unsigned)(val ? strlen(val) : dlen)) < 0)
-			goto fail;
+			return -1;
 	}
-	if (cdb_make_finish(&cdbm) < 0)
-		goto fail;
-	if ((*size = lseek(*fd, 0, SEEK_END)) < 0)
-		goto fail;
+	return cdb_make_finish(&cdbm);
+}
+
+/* build_cdb - the cdb of SET in an anonymous memory file (never mapped
+ * into our memory), to compare with the installed one; *FD and *SIZE */
+static int
+build_cdb(const struct recipset *set, const char *defval, int *fd, off_t *size,
+	  struct a2r_err *err)
+{
+	if ((*fd = memfd_create("ad2relay-cdb", MFD_CLOEXEC)) < 0)
+		return err_set(err, A2R_ERR_WRITE, "memfd_create: %s", strerror(errno));
+	if (cdb_into(*fd, set, defval) < 0 || (*size = lseek(*fd, 0, SEEK_END)) < 0) {
+		err_set(err, A2R_ERR_WRITE, "build cdb: %s", strerror(errno));
+		close(*fd);
+		*fd = -1;
+		return -1;
+	}
 	return 0;
-fail:
-	err_set(err, A2R_ERR_WRITE, "build cdb: %s", strerror(errno));
-	close(*fd);
-	*fd = -1;
-	return -1;
 }
 
 /* write_all - write LEN bytes, retrying short writes */
@@ -250,11 +255,14 @@ write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
-/* Where a temp file's content comes from: the renderer or a file. */
+/* Where a temp file's content comes from: the renderer, a file, or (when
+ * the text map changed, so the cdb must too) the cdb built in place. */
 struct source {
 	struct render *text; /* or */
 	int fd;
 	off_t size;
+	const struct recipset *cdb_of; /* or */
+	const char *defval;
 	char *buf;
 };
 
@@ -264,6 +272,8 @@ fill(int fd, struct source *src)
 {
 	size_t n;
 
+	if (src->cdb_of != NULL)
+		return cdb_into(fd, src->cdb_of, src->defval);
 	if (src->text != NULL) {
 		while ((n = render_some(src->text, src->buf, IOBUF)) > 0)
 			if (write_all(fd, src->buf, n) < 0)
@@ -280,20 +290,20 @@ fill(int fd, struct source *src)
 	return 0;
 }
 
-/* write_temp - put SRC into a new temp file beside P->path, fsync it, and
- * give it the mode and owner of the file it will replace */
+/* write_temp - put SRC into a new temp file beside P->path with the mode
+ * and owner of the file it will replace, and start writing it out; the
+ * file stays open for finish_temp() */
 static int
 write_temp(struct pending *p, struct source *src, struct a2r_err *err)
 {
 	struct stat st;
 	mode_t mode = 0644;
-	int fd;
 
 	if (asprintf(&p->tmp, "%s.tmp.XXXXXX", p->path) < 0) {
 		p->tmp = NULL;
 		return err_nomem(err);
 	}
-	if ((fd = mkstemp(p->tmp)) < 0) {
+	if ((p->fd = mkstemp(p->tmp)) < 0) {
 		int e = errno;
 		char *dir = dirname(p->tmp);
 
@@ -305,21 +315,34 @@ write_temp(struct pending *p, struct source *src, struct a2r_err *err)
 	if (stat(p->path, &st) == 0) {
 		mode = st.st_mode & 07777;
 		/* Keep a group owner such as postfix; only root can do this. */
-		if (geteuid() == 0 && fchown(fd, st.st_uid, st.st_gid) < 0)
+		if (geteuid() == 0 && fchown(p->fd, st.st_uid, st.st_gid) < 0)
 			goto fail;
 	}
-	if (fill(fd, src) < 0 || fchmod(fd, mode) < 0 || fsync(fd) < 0)
+	if (fchmod(p->fd, mode) < 0 || fill(p->fd, src) < 0)
 		goto fail;
-	if (close(fd) < 0) {
-		fd = -1;
-		goto fail;
-	}
+	/* Let the disk work while the next file is built; fsync waits later. */
+	sync_file_range(p->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	return 0;
 fail:
-	err_set(err, A2R_ERR_WRITE, "write %s: %s", p->tmp, strerror(errno));
-	if (fd >= 0)
+	return err_set(err, A2R_ERR_WRITE, "write %s: %s", p->tmp, strerror(errno));
+}
+
+/* finish_temp - make the temp file durable and close it */
+static int
+finish_temp(struct pending *p, struct a2r_err *err)
+{
+	int fd = p->fd;
+
+	p->fd = -1;
+	if (fsync(fd) < 0) {
+		int e = errno;
+
 		close(fd);
-	return -1;
+		errno = e;
+	} else if (close(fd) == 0) {
+		return 0;
+	}
+	return err_set(err, A2R_ERR_WRITE, "write %s: %s", p->tmp, strerror(errno));
 }
 
 /* sync_dir - fsync the directory holding PATH so the renames are durable */
@@ -346,6 +369,9 @@ static void
 remove_temps(struct pending *files, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
+		if (files[i].fd >= 0)
+			close(files[i].fd);
+		files[i].fd = -1;
 		if (files[i].tmp != NULL)
 			unlink(files[i].tmp);
 		free(files[i].tmp);
@@ -362,6 +388,9 @@ install_files(struct pending *files, struct source *srcs, size_t n, struct a2r_e
 	for (size_t i = 0; i < n; i++)
 		if (files[i].changed && write_temp(&files[i], &srcs[i], err) < 0)
 			return -1;
+	for (size_t i = 0; i < n; i++)
+		if (files[i].changed && finish_temp(&files[i], err) < 0)
+			return -1;
 	/* Text map first: Postfix warns when it is newer than the cdb. */
 	for (size_t i = 0; i < n; i++) {
 		if (!files[i].changed)
@@ -376,21 +405,18 @@ install_files(struct pending *files, struct source *srcs, size_t n, struct a2r_e
 	return any ? sync_dir(files[0].path, err) : 0;
 }
 
-/* compare_all - which of the files differ from what is installed */
+/* compare - does P's new content (SRC: the text renderer, or the memory
+ * file holding the cdb) differ from the installed file?  Sets P->changed */
 static int
-compare_all(struct pending *files, struct source *srcs, size_t n, const struct recipset *set,
-	    const char *defval, char *other, struct a2r_err *err)
+compare(struct pending *p, struct source *src, const struct recipset *set, const char *defval,
+	char *other, struct a2r_err *err)
 {
-	for (size_t i = 0; i < n; i++) {
-		int same = i == 0 ? same_text(files[0].path, set, defval, srcs[0].buf, other)
-				  : same_file(files[i].path, srcs[i].fd, srcs[i].size, srcs[i].buf,
-					      other);
+	int same = src->text != NULL ? same_text(p->path, set, defval, src->buf, other)
+				     : same_file(p->path, src->fd, src->size, src->buf, other);
 
-		if (same < 0)
-			return err_set(err, A2R_ERR_WRITE, "read %s: %s", files[i].path,
-				       strerror(errno));
-		files[i].changed = !same;
-	}
+	if (same < 0)
+		return err_set(err, A2R_ERR_WRITE, "read %s: %s", p->path, strerror(errno));
+	p->changed = !same;
 	return 0;
 }
 
@@ -398,7 +424,7 @@ int
 mapfile_install(const char *output, int with_cdb, const struct recipset *set,
 		const char *defval, struct mapfile_result *res, struct a2r_err *err)
 {
-	struct pending files[2] = {{.path = output}, {.path = NULL}};
+	struct pending files[2] = {{.path = output, .fd = -1}, {.path = NULL, .fd = -1}};
 	struct render r = {set, defval, strlen(defval), 0};
 	struct source srcs[2] = {{.text = &r, .fd = -1}, {.text = NULL, .fd = -1}};
 	char *bufs = malloc(3 * IOBUF), *cdb_path = NULL;
@@ -410,18 +436,25 @@ mapfile_install(const char *output, int with_cdb, const struct recipset *set,
 		return err_nomem(err);
 	srcs[0].buf = bufs;
 	srcs[1].buf = bufs + IOBUF;
+	if (compare(&files[0], &srcs[0], set, defval, bufs + 2 * IOBUF, err) < 0)
+		goto out;
 	if (with_cdb) {
 		if ((cdb_path = mapfile_cdb_path(output)) == NULL) {
 			err_nomem(err);
 			goto out;
 		}
 		files[1].path = cdb_path;
-		if (build_cdb(set, defval, &srcs[1].fd, &srcs[1].size, err) < 0)
-			goto out;
 		n = 2;
+		if (files[0].changed) {
+			/* other records, so another cdb: build it in place */
+			files[1].changed = 1;
+			srcs[1].cdb_of = set;
+			srcs[1].defval = defval;
+		} else if (build_cdb(set, defval, &srcs[1].fd, &srcs[1].size, err) < 0 ||
+			   compare(&files[1], &srcs[1], set, defval, bufs + 2 * IOBUF, err) < 0) {
+			goto out;
+		}
 	}
-	if (compare_all(files, srcs, n, set, defval, bufs + 2 * IOBUF, err) < 0)
-		goto out;
 	r.next = 0;
 	if (install_files(files, srcs, n, err) < 0)
 		goto out;

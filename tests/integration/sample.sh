@@ -30,6 +30,18 @@ expect_rc 0
 [ "$before" = "$(stat -c '%i %Y %a' "$map" "$map.cdb" "$T/out")" ] || fail "unchanged sync touched files"
 ok "second sync touches nothing"
 
+# the text map is current but the cdb is gone or stale: only the cdb is replaced
+cp "$map.cdb" "$T/good.cdb"
+for damage in "rm $map.cdb" "truncate -s 100 $map.cdb"; do
+	$damage
+	run_a2r -q -c "$ex/sample.conf" sync --from-ldif "$ex/sample-directory.ldif" --output "$map"
+	expect_rc 0
+	cmp -s "$map.cdb" "$T/good.cdb" || fail "cdb not rebuilt after: $damage"
+	[ "$(stat -c '%i %Y' "$map")" = "$(echo "$before" | head -1 | cut -d' ' -f1,2)" ] ||
+		fail "text map touched after: $damage"
+done
+ok "a missing or damaged cdb is rebuilt; the current text map is left alone"
+
 # a change replaces the files (new inode), keeps the mode
 run_a2r -q -c "$ex/sample.conf" sync --from-ldif "$ex/sample-directory.ldif" --output "$map" \
 	--static "$ex/sample-static"
