@@ -136,42 +136,15 @@ _samba_log() { echo "samba.sh: $*" >&2; }
 
 # ------------------------------------------------------------ installation
 
-# samba_deps_install: what CI needs (Debian 12, root).  --no-install-recommends
-# keeps krb5-config (and its debconf questions and /etc/krb5.conf) out;
-# samba-ad-provision must be named (only recommended by samba-ad-dc, but
-# provisioning needs its /usr/share/samba/setup).  Docker-style images ship a
-# /usr/sbin/policy-rc.d that stops invoke-rc.d from starting smbd, nmbd,
-# winbind and samba-ad-dc; without systemd nothing is started either.  The
-# preseeds keep any prompt away (krb5-config's only apply if it is pulled in
-# by something else).
-SAMBA_DEBS="samba samba-ad-dc samba-ad-provision python3-samba krb5-user
-libsasl2-modules-gssapi-mit ldb-tools bind9-host ldap-utils util-linux iproute2"
+# samba_deps_install: what the tests need, Samba and Kerberos included, is
+# installed by tests/deps.sh --test (one list, one set of debconf preseeds;
+# a temporary policy-rc.d keeps smbd, nmbd, winbind and samba-ad-dc from
+# starting system-wide).  samba-ad-provision must be named there: it is
+# only recommended by samba-ad-dc, but provisioning needs its
+# /usr/share/samba/setup; --no-install-recommends keeps krb5-config (and
+# its /etc/krb5.conf) out.
 samba_deps_install() {
-	debconf-set-selections <<-'EOF'
-		samba-common samba-common/workgroup string WORKGROUP
-		samba-common samba-common/dhcp boolean false
-		samba-common samba-common/do_debconf boolean true
-		krb5-config krb5-config/default_realm string
-		krb5-config krb5-config/kerberos_servers string
-		krb5-config krb5-config/admin_server string
-		krb5-config krb5-config/add_servers_realm string
-		krb5-config krb5-config/add_servers boolean false
-		krb5-config krb5-config/read_conf boolean true
-	EOF
-	# shellcheck disable=SC2086
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $SAMBA_DEBS ||
-		return 1
-	# Where a package did start a daemon (no policy-rc.d, init scripts run),
-	# stop exactly that one, by the PID in its pid file.
-	local f pid
-	for f in /run/samba/smbd.pid /run/samba/nmbd.pid /run/samba/winbindd.pid \
-		/run/samba/samba.pid; do
-		if [ ! -f "$f" ] || ! pid=$(cat "$f") || ! _samba_alive "$pid"; then
-			continue
-		fi
-		_samba_log "stopping $(cat "/proc/$pid/comm") (pid $pid) started by the package"
-		kill -TERM "$pid" || true
-	done
+	sh "$SAMBA_TOP_DIR/tests/deps.sh" --test
 }
 
 # samba_require: skip the test (exit 77) unless everything is there.
@@ -189,7 +162,7 @@ samba_require() {
 		missing="$missing python3-samba"
 	[ -d /usr/share/samba/setup ] || missing="$missing samba-ad-provision"
 	if [ -n "$missing" ]; then
-		echo "SKIP: not installed:$missing (see samba_deps_install in $SAMBA_LIB_DIR/samba.sh)"
+		echo "SKIP: not installed:$missing (tests/deps.sh --test installs them)"
 		exit 77
 	fi
 	if ! unshare --net --mount true 2>/dev/null; then
