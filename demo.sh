@@ -25,9 +25,10 @@ trap 'rm -rf "$out"' EXIT
 mkdir "$out/postfix"
 printf 'compatibility_level = 3.6\n' >"$out/postfix/main.cf"
 
-echo "== ad2relay -c examples/sample.conf sync --from-ldif examples/sample-directory.ldif"
+echo "== ad2relay -v -c examples/sample.conf sync --from-ldif examples/sample-directory.ldif"
 echo "   (warnings: the sample holds a few malformed values on purpose)"
-"$bin" -c "$top/examples/sample.conf" sync --from-ldif "$top/examples/sample-directory.ldif" \
+"$bin" -v -c "$top/examples/sample.conf" --lock-file "$out/lock" \
+	sync --from-ldif "$top/examples/sample-directory.ldif" \
 	--static "$top/examples/sample-static" --output "$out/relay_recipients"
 echo
 echo "== the installed map: $out/relay_recipients (+ .cdb)"
