@@ -47,6 +47,10 @@ void strbuf_free(struct strbuf *b);
  * C escapes (\n, \x00, ...).  Used to show rejected values in warnings. */
 int escape_value(struct strbuf *b, const char *s, size_t len);
 
+/* value_problem - NULL if S is one line of printable UTF-8 (a map value),
+ * else what is wrong with it ("control character in value", ...) */
+const char *value_problem(const char *s);
+
 /* utf8_valid - 1 if LEN bytes at S are well-formed UTF-8 (no overlongs,
  * no surrogates, nothing above U+10FFFF), else 0 */
 int utf8_valid(const unsigned char *s, size_t len);

@@ -286,6 +286,7 @@ static_line(struct collect *c, char *line, const char *where, struct a2r_err *er
 	char *key = line, *value;
 	size_t klen = strcspn(line, " \t");
 	enum policy_verdict v = POLICY_OK;
+	const char *why;
 
 	value = key + klen;
 	if (*value != '\0')
@@ -301,12 +302,8 @@ static_line(struct collect *c, char *line, const char *where, struct a2r_err *er
 	} else if ((v = policy_check(key, klen)) != POLICY_OK) {
 		return err_set(err, A2R_ERR_CONFIG, "%s: \"%s\" %s", where, key, policy_reason(v));
 	}
-	for (const char *p = value; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			return err_set(err, A2R_ERR_CONFIG, "%s: control character in value",
-				       where);
-	if (!utf8_valid((const unsigned char *)value, strlen(value)))
-		return err_set(err, A2R_ERR_CONFIG, "%s: value is not valid UTF-8", where);
+	if ((why = value_problem(value)) != NULL)
+		return err_set(err, A2R_ERR_CONFIG, "%s: %s", where, why);
 	c->fold.len = 0;
 	if (policy_fold(key, klen, &c->fold) < 0)
 		return err_set(err, A2R_ERR_INTERNAL, "%s: case folding failed", where);

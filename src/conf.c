@@ -134,15 +134,6 @@ static const struct {
 };
 
 const char *
-conf_object_name(unsigned bit)
-{
-	for (size_t i = 0; object_words[i].word != NULL; i++)
-		if ((unsigned)object_words[i].value == bit)
-			return object_words[i].word;
-	return NULL;
-}
-
-const char *
 conf_postmap_name(int type)
 {
 	for (size_t i = 0; postmap_words[i].word != NULL; i++)
@@ -307,15 +298,10 @@ static int
 set_value(char **field, const struct key *k, const char *value, const char *where,
 	  struct a2r_err *err)
 {
-	if (value[0] == '\0')
-		return err_set(err, A2R_ERR_CONFIG, "%s: %s: empty value", where, k->name);
-	for (const char *p = value; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			return err_set(err, A2R_ERR_CONFIG,
-				       "%s: %s: control character in value", where, k->name);
-	if (!utf8_valid((const unsigned char *)value, strlen(value)))
-		return err_set(err, A2R_ERR_CONFIG, "%s: %s: value is not valid UTF-8", where,
-			       k->name);
+	const char *why = value[0] == '\0' ? "empty value" : value_problem(value);
+
+	if (why != NULL)
+		return err_set(err, A2R_ERR_CONFIG, "%s: %s: %s", where, k->name, why);
 	return set_string(field, value, where, err);
 }
 

@@ -44,25 +44,42 @@ map_file(const char *path, void **data, size_t *len, int *exists, struct a2r_err
 	return 0;
 }
 
-/* add_line - one "key value" line of a text map into S */
+/* split_line - the key and value of one text map line (LEN bytes, line
+ * end included or not); 0 for a line that holds no record (blank, comment,
+ * continuation) */
 static int
-add_line(struct recipset *s, const char *p, size_t len)
+split_line(const char *p, size_t len, size_t *klen, const char **val, size_t *vlen)
 {
-	size_t klen, vstart;
-	char value[1024];
+	size_t k = 0;
 
-	while (len > 0 && (p[len - 1] == '\r' || p[len - 1] == ' ' || p[len - 1] == '\t'))
+	while (len > 0 && (p[len - 1] == '\n' || p[len - 1] == '\r' || p[len - 1] == ' ' ||
+			   p[len - 1] == '\t'))
 		len--;
 	if (len == 0 || p[0] == '#' || p[0] == ' ' || p[0] == '\t')
 		return 0;
-	for (klen = 0; klen < len && p[klen] != ' ' && p[klen] != '\t'; klen++)
+	while (k < len && p[k] != ' ' && p[k] != '\t')
+		k++;
+	*klen = k;
+	for (*val = p + k; *val < p + len && (**val == ' ' || **val == '\t'); (*val)++)
 		;
-	for (vstart = klen; vstart < len && (p[vstart] == ' ' || p[vstart] == '\t'); vstart++)
-		;
-	if (len - vstart >= sizeof(value))
+	*vlen = (size_t)(p + len - *val);
+	return 1;
+}
+
+/* add_line - one line of a text map into S */
+static int
+add_line(struct recipset *s, const char *p, size_t len)
+{
+	size_t klen, vlen;
+	const char *val;
+	char value[1024];
+
+	if (!split_line(p, len, &klen, &val, &vlen))
+		return 0;
+	if (vlen >= sizeof(value))
 		return -1;
-	memcpy(value, p + vstart, len - vstart);
-	value[len - vstart] = '\0';
+	memcpy(value, val, vlen);
+	value[vlen] = '\0';
 	return recipset_add(s, p, klen, value) < 0 ? -1 : 0;
 }
 
@@ -232,15 +249,11 @@ same_value(const struct walk *w, size_t j, const char *val, size_t len)
 static int
 walk_line(struct walk *w, const char *line, size_t len)
 {
-	size_t klen = 0, nn = recipset_size(w->new);
+	size_t klen, vlen, nn = recipset_size(w->new);
 	const char *val;
 
-	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
-		len--;
-	if (len == 0 || line[0] == '#' || line[0] == ' ' || line[0] == '\t')
+	if (!split_line(line, len, &klen, &val, &vlen))
 		return 0;
-	while (klen < len && line[klen] != ' ' && line[klen] != '\t')
-		klen++;
 	if (klen >= sizeof(w->prev) ||
 	    (w->have_prev && cmp_keys(line, klen, w->prev, w->prevlen) <= 0))
 		return 1;
@@ -249,8 +262,6 @@ walk_line(struct walk *w, const char *line, size_t len)
 	w->prevlen = klen;
 	w->have_prev = 1;
 	w->p->old_count++;
-	for (val = line + klen; val < line + len && (*val == ' ' || *val == '\t'); val++)
-		;
 	/* new keys before this one were added */
 	for (; w->j < nn; w->j++) {
 		size_t nlen;
@@ -260,7 +271,7 @@ walk_line(struct walk *w, const char *line, size_t len)
 		if (c > 0)
 			break;
 		if (c == 0) {
-			if (!same_value(w, w->j, val, (size_t)(line + len - val)))
+			if (!same_value(w, w->j, val, vlen))
 				note(w, '~', nk);
 			w->j++;
 			return 0;
@@ -282,7 +293,7 @@ walk_file(FILE *fp, struct walk *w)
 	int rc = 0;
 
 	while (rc == 0 && (n = getline(&line, &cap, fp)) >= 0)
-		rc = walk_line(w, line, (size_t)(n > 0 && line[n - 1] == '\n' ? n - 1 : n));
+		rc = walk_line(w, line, (size_t)n);
 	free(line);
 	if (rc == 0 && ferror(fp))
 		rc = -1;
@@ -365,23 +376,9 @@ next_line(FILE *fp, char **line, size_t *cap, size_t *klen, const char **val, si
 {
 	ssize_t n;
 
-	while ((n = getline(line, cap, fp)) >= 0) {
-		size_t len = (size_t)n, k = 0;
-		const char *p = *line;
-
-		while (len > 0 && (p[len - 1] == '\n' || p[len - 1] == '\r' || p[len - 1] == ' ' ||
-				   p[len - 1] == '\t'))
-			len--;
-		if (len == 0 || p[0] == '#' || p[0] == ' ' || p[0] == '\t')
-			continue;
-		while (k < len && p[k] != ' ' && p[k] != '\t')
-			k++;
-		*klen = k;
-		for (*val = p + k; *val < p + len && (**val == ' ' || **val == '\t'); (*val)++)
-			;
-		*vlen = (size_t)(p + len - *val);
-		return 1;
-	}
+	while ((n = getline(line, cap, fp)) >= 0)
+		if (split_line(*line, (size_t)n, klen, val, vlen))
+			return 1;
 	return 0;
 }
 

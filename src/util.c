@@ -226,3 +226,15 @@ escape_value(struct strbuf *b, const char *s, size_t len)
 	}
 	return 0;
 }
+
+/* value_problem - is S fit to be a map value? */
+const char *
+value_problem(const char *s)
+{
+	for (const char *p = s; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return "control character in value";
+	if (!utf8_valid((const unsigned char *)s, strlen(s)))
+		return "value is not valid UTF-8";
+	return NULL;
+}
