@@ -83,9 +83,6 @@ const char *conf_postmap_name(int type);
 #define CONF_OBJ_DYNAMIC 0x10
 #define CONF_OBJ_ALL 0x1f
 
-/* conf_object_name - the "objects" word for bit BIT, or NULL */
-const char *conf_object_name(unsigned bit);
-
 /* conf_bind_name - "simple", "anonymous", ... for a conf_bind value */
 const char *conf_bind_name(int bind);
 

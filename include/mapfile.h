@@ -1,7 +1,7 @@
 /* mapfile.h - render the recipient set as Postfix maps and install them
  *
- * mapfile_render() produces the text map ("key value\n" per key, in the
- * set's order).  mapfile_install() renders the text map and, if asked,
+ * mapfile_install() renders the text map ("key value\n" per key, in the
+ * set's order) and, if asked,
  * the cdb (keys and values without a trailing NUL, as postmap writes
  * them), compares each with the installed file and replaces only what
  * changed (when the text map changed, the cdb must have too and is built
@@ -27,11 +27,6 @@ struct mapfile_result {
 	int text_changed;
 	int cdb_changed;
 };
-
-/* mapfile_render - append the text map to OUT; DEFVAL is the value of
- * keys without one of their own */
-int mapfile_render(const struct recipset *set, const char *defval, struct strbuf *out,
-		   struct a2r_err *err);
 
 /* mapfile_cdb_path - "OUTPUT.cdb" in a new string (caller frees), or NULL */
 char *mapfile_cdb_path(const char *output);

@@ -4,7 +4,7 @@
  * report_open() once at start.  report_error() is the one line of a
  * failed run (stderr and syslog).  report_warn() is a per-value warning:
  * on stderr with -v or when stderr is a terminal (never with -q), so a
- * cron run is silent; report_warnings() counts them.  report_info() is -v
+ * cron run is silent.  report_info() is -v
  * detail on stderr.  report_log() is a syslog-only line (a changed map).
  * report_progress() redraws one status line on a terminal.
  * report_metrics() writes the Prometheus textfile-collector file.
@@ -23,9 +23,6 @@ void report_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void report_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void report_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void report_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* report_warnings - warnings reported so far */
-unsigned long report_warnings(void);
 
 /* report_collect_warning - adapter for collect's warning callback */
 void report_collect_warning(void *ctx, const char *msg);

@@ -39,7 +39,6 @@ int session_prepare(const struct a2r_config *cfg, char **who, struct a2r_err *er
 struct session *session_open(const struct a2r_config *cfg, const char *uri, struct a2r_err *err);
 
 LDAP *session_ldap(struct session *s);
-const char *session_uri(const struct session *s);
 const char *session_base(const struct session *s);
 const char *session_tls(const struct session *s); /* "ldaps", "StartTLS", "none", "ldapi" */
 

@@ -78,23 +78,6 @@ text_size(const struct recipset *set, const char *defval)
 	return total;
 }
 
-int
-mapfile_render(const struct recipset *set, const char *defval, struct strbuf *out,
-	       struct a2r_err *err)
-{
-	struct render r = {set, defval, strlen(defval), 0};
-	size_t n;
-
-	do {
-		if (strbuf_reserve(out, IOBUF) < 0)
-			return err_nomem(err);
-		n = render_some(&r, out->p + out->len, IOBUF);
-		out->len += n;
-		out->p[out->len] = '\0';
-	} while (n > 0);
-	return 0;
-}
-
 char *
 mapfile_cdb_path(const char *output)
 {

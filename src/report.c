@@ -17,7 +17,6 @@
 static int verbosity;
 static int quiet;
 static int on_tty;
-static unsigned long warnings;
 static int progress_shown;
 static struct timespec progress_start, progress_last; /* CLOCK_MONOTONIC */
 
@@ -61,7 +60,6 @@ report_warn(const char *fmt, ...)
 {
 	va_list ap;
 
-	warnings++;
 	va_start(ap, fmt);
 	emit(-1, !quiet && (verbosity > 0 || on_tty), "warning: ", fmt, ap);
 	va_end(ap);
@@ -87,12 +85,6 @@ report_log(const char *fmt, ...)
 	va_start(ap, fmt);
 	emit(LOG_INFO, 0, "", fmt, ap);
 	va_end(ap);
-}
-
-unsigned long
-report_warnings(void)
-{
-	return warnings;
 }
 
 void

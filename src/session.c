@@ -511,12 +511,6 @@ session_ldap(struct session *s)
 }
 
 const char *
-session_uri(const struct session *s)
-{
-	return s->uri;
-}
-
-const char *
 session_base(const struct session *s)
 {
 	return s->base;
