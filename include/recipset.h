@@ -1,8 +1,8 @@
 /* recipset.h - the set of recipient keys that becomes the map
  *
- * Call order: recipset_new(), recipset_add() for every folded key (a
- * duplicate costs no memory), recipset_sort() once, then read entries by
- * index with recipset_key()/recipset_value() in byte order.  After a
+ * Call order: recipset_new(), recipset_add() for every folded key,
+ * recipset_sort() once (it drops duplicates), then read entries by index
+ * with recipset_key()/recipset_value() in byte order.  After a
  * failed attempt recipset_reset() empties the set for the next one.
  * recipset_free() releases everything.  Strings returned point into the
  * set and live until reset or free.
@@ -18,18 +18,20 @@ struct recipset;
 struct recipset *recipset_new(void);
 
 /* recipset_add - add KEY (LEN bytes, no NUL inside).  VALUE is the map
- * value for this key, or NULL for the configured default; a non-NULL
- * VALUE replaces the value of an existing key.  Returns 1 if the key is
- * new, 0 if it was already present, -1 when out of memory.  Not allowed
- * after recipset_sort(). */
+ * value for this key, or NULL for the configured default; of a key added
+ * more than once, the last non-NULL value counts.  Returns 0, or -1 when
+ * out of memory.  Not allowed after recipset_sort(). */
 int recipset_add(struct recipset *s, const char *key, size_t len, const char *value);
 
 /* recipset_contains - 1 if KEY is in the set (before or after sorting) */
 int recipset_contains(const struct recipset *s, const char *key, size_t len);
 
-/* recipset_sort - put the keys in byte order */
-void recipset_sort(struct recipset *s);
+/* recipset_sort - put the keys in byte order, each once; -1 when out of
+ * memory (the set is then unchanged) */
+int recipset_sort(struct recipset *s);
 
+/* recipset_size - the number of keys (before sorting: of adds, less the
+ * repeats recipset_add() caught at once) */
 size_t recipset_size(const struct recipset *s);
 
 /* recipset_key - key number I in sort order; *LEN gets its length */

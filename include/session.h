@@ -47,6 +47,14 @@ const char *session_tls(const struct session *s); /* "ldaps", "StartTLS", "none"
 void session_arm(struct session *s);
 void session_disarm(struct session *s);
 
+/* session_gather - call before waiting for the next message when about
+ * WANT more bytes are surely on their way (the rest of a search page).
+ * If nothing is buffered, sleep until that much (at most 256 KiB) has
+ * arrived or 4 ms have passed, whichever is first: the messages are then
+ * read in a few large pieces instead of one wake-up per TCP segment.
+ * Only on TCP; a no-op when WANT is under 4 KiB. */
+void session_gather(struct session *s, size_t want);
+
 /* session_timed_out - 1 if the watchdog cut the connection */
 int session_timed_out(struct session *s);
 

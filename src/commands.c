@@ -113,7 +113,8 @@ export(struct cli *o, struct a2r_config *cfg, struct run *r, struct a2r_err *err
 	report_progress_end(&r->c.stats);
 	if (collect_static(&r->c, err) < 0)
 		return -1;
-	recipset_sort(r->c.set);
+	if (recipset_sort(r->c.set) < 0)
+		return err_nomem(err);
 	summarize(r);
 	return 0;
 }

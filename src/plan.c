@@ -106,7 +106,8 @@ plan_read_text(const char *path, struct recipset **out, int *exists, struct a2r_
 	}
 	if (data != NULL)
 		munmap(data, len);
-	recipset_sort(*out);
+	if (recipset_sort(*out) < 0)
+		return err_nomem(err);
 	return 0;
 }
 
@@ -148,8 +149,8 @@ plan_read_cdb(const char *path, struct recipset **out, int *exists, struct a2r_e
 	}
 	cdb_free(&cdb);
 	close(fd);
-	if (rc == 0)
-		recipset_sort(*out);
+	if (rc == 0 && recipset_sort(*out) < 0)
+		rc = err_nomem(err);
 	return rc;
 }
 

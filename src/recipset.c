@@ -1,11 +1,13 @@
 /* recipset.c - unique, byte-sorted recipient keys
  *
  * Memory is what a large directory costs, so it is kept small: keys live
- * in 1 MiB chunks of one arena; a record is 8 bytes (arena offset, key
- * length, value number); distinct values are kept once.  While keys are
- * added, an open-addressing hash table of record numbers finds
- * duplicates, so memory grows with unique keys only; sorting drops the
- * table, and later lookups are binary searches.
+ * in 1 MiB chunks of one arena and a record is 8 bytes (arena offset, key
+ * length, value number).  Adding a key only appends it: no hash table,
+ * whose every probe is a cache miss.  A key the same entry already gave
+ * (mail is nearly always the primary SMTP address too) is caught by a
+ * look at the last few keys; any other duplicate is dropped when the set
+ * is sorted, where equal keys meet anyway.  Later lookups are binary
+ * searches.
  */
 #include "autoconf.h"
 
@@ -19,18 +21,23 @@
 #define CHUNK_SIZE (1u << CHUNK_BITS)
 #define MAX_CHUNKS 4096 /* offsets are 32 bits: 12 of chunk, 20 within */
 #define MAX_KEY 0xffff
-#define MAX_VALUES 0xffff
-/* A table slot holds 8 bits of the key's hash above the record number, so
- * most probes that miss never touch the record or the key. */
-#define TAG_SHIFT 24
-#define SLOT_INDEX ((1u << TAG_SHIFT) - 1)
-#define MAX_RECS (SLOT_INDEX - 1)
-#define TAG(h) ((uint32_t)(h) >> TAG_SHIFT << TAG_SHIFT)
+#define MAX_VALUES 0xfffe
+#define DROPPED 0xffff /* vnum of a duplicate while sorting */
+#define RECENT 8       /* recipset_add() compares with this many last keys */
+#define SMALL 16       /* ranges this short are insertion-sorted */
 
 struct rec {
-	uint32_t off;  /* chunk << CHUNK_BITS | offset */
+	uint32_t off;  /* chunk << CHUNK_BITS | offset; grows with every add */
 	uint16_t len;  /* key length */
 	uint16_t vnum; /* 0: the default value, else values[vnum - 1] */
+};
+
+/* A record while sorting, with 8 bytes of its key (big-endian, zeros past
+ * the end) from the byte position its range has reached rounded down to
+ * a multiple of 8: most comparisons never touch the arena. */
+struct item {
+	uint64_t pfx;
+	struct rec r;
 };
 
 struct recipset {
@@ -41,9 +48,7 @@ struct recipset {
 	size_t n, cap;
 	char **values;
 	size_t nvalues;
-	uint32_t *table; /* tag << TAG_SHIFT | (record number + 1), 0 = empty;
-			  * NULL once sorted */
-	size_t tsize;    /* power of two */
+	int sorted;
 };
 
 /* key_of - the bytes of record R */
@@ -51,25 +56,6 @@ static inline const char *
 key_of(const struct recipset *s, const struct rec *r)
 {
 	return s->chunks[r->off >> CHUNK_BITS] + (r->off & (CHUNK_SIZE - 1));
-}
-
-/* hash_bytes - a multiply-xorshift hash over 8-byte words: keys are
- * hashed once on insert and again at every table growth */
-static uint32_t
-hash_bytes(const char *p, size_t len)
-{
-	uint64_t h = (uint64_t)len * 0x9e3779b97f4a7c15u, w;
-
-	for (; len >= 8; p += 8, len -= 8) {
-		memcpy(&w, p, 8);
-		h = (h ^ w) * 0xff51afd7ed558ccdu;
-		h ^= h >> 32;
-	}
-	w = 0;
-	memcpy(&w, p, len);
-	h = (h ^ w) * 0xc4ceb9fe1a85ec53u;
-	h ^= h >> 29;
-	return (uint32_t)h;
 }
 
 /* arena_copy - copy LEN bytes plus a NUL into the arena; *OFF gets where */
@@ -99,61 +85,10 @@ arena_copy(struct recipset *s, const char *p, size_t len, uint32_t *off)
 	return 0;
 }
 
-/* table_slot - slot for KEY: either the slot holding it or an empty one */
-static size_t
-table_slot(const struct recipset *s, const char *key, size_t len, uint32_t h)
-{
-	size_t mask = s->tsize - 1;
-	size_t i = h & mask;
-	uint32_t tag = TAG(h), v;
-
-	while ((v = s->table[i]) != 0) {
-		const struct rec *r;
-
-		if ((v & ~SLOT_INDEX) == tag) {
-			r = &s->recs[(v & SLOT_INDEX) - 1];
-			if (r->len == len && memcmp(key_of(s, r), key, len) == 0)
-				break;
-		}
-		i = (i + 1) & mask;
-	}
-	return i;
-}
-
-/* rebuild_table - size the table for twice WANT records and refill it */
-static int
-rebuild_table(struct recipset *s, size_t want)
-{
-	size_t tsize = 1024;
-	uint32_t *t;
-
-	while (tsize < want * 2)
-		tsize *= 2;
-	if ((t = calloc(tsize, sizeof(*t))) == NULL)
-		return -1;
-	free(s->table);
-	s->table = t;
-	s->tsize = tsize;
-	for (size_t i = 0; i < s->n; i++) {
-		const struct rec *r = &s->recs[i];
-		const char *k = key_of(s, r);
-		uint32_t h = hash_bytes(k, r->len);
-
-		s->table[table_slot(s, k, r->len, h)] = TAG(h) | (uint32_t)(i + 1);
-	}
-	return 0;
-}
-
 struct recipset *
 recipset_new(void)
 {
-	struct recipset *s = calloc(1, sizeof(*s));
-
-	if (s != NULL && rebuild_table(s, 0) < 0) {
-		free(s);
-		return NULL;
-	}
-	return s;
+	return calloc(1, sizeof(struct recipset));
 }
 
 /* value_number - the number of VALUE, added if new; 0 for NULL, -1 on error */
@@ -176,24 +111,24 @@ value_number(struct recipset *s, const char *value)
 	return (int)++s->nvalues;
 }
 
-/* recipset_add - insert a key unless present */
+/* recipset_add - append a key; a repeat of a recent key is merged now */
 int
 recipset_add(struct recipset *s, const char *key, size_t len, const char *value)
 {
-	uint32_t h = hash_bytes(key, len);
-	size_t slot;
 	struct rec *r;
 	int vnum;
 
-	if (s->table == NULL || len > MAX_KEY || s->n >= MAX_RECS)
+	if (s->sorted || len > MAX_KEY || (uint64_t)s->n >= UINT32_MAX)
 		return -1;
 	if ((vnum = value_number(s, value)) < 0)
 		return -1;
-	slot = table_slot(s, key, len, h);
-	if (s->table[slot] != 0) {
-		if (value != NULL)
-			s->recs[(s->table[slot] & SLOT_INDEX) - 1].vnum = (uint16_t)vnum;
-		return 0;
+	for (size_t i = s->n; i > 0 && i + RECENT > s->n; i--) {
+		r = &s->recs[i - 1];
+		if (r->len == len && memcmp(key_of(s, r), key, len) == 0) {
+			if (vnum != 0)
+				r->vnum = (uint16_t)vnum;
+			return 0;
+		}
 	}
 	if (s->n == s->cap) {
 		size_t ncap = s->cap ? s->cap + s->cap / 2 : 4096;
@@ -209,10 +144,8 @@ recipset_add(struct recipset *s, const char *key, size_t len, const char *value)
 		return -1;
 	r->len = (uint16_t)len;
 	r->vnum = (uint16_t)vnum;
-	s->table[slot] = TAG(h) | (uint32_t)(++s->n);
-	if (s->n * 2 > s->tsize && rebuild_table(s, s->n) < 0)
-		return -1;
-	return 1;
+	s->n++;
+	return 0;
 }
 
 /* compare - byte order; keys hold no NUL, so the shorter prefix sorts first */
@@ -231,8 +164,12 @@ recipset_contains(const struct recipset *s, const char *key, size_t len)
 {
 	size_t lo = 0, hi = s->n;
 
-	if (s->table != NULL)
-		return s->table[table_slot(s, key, len, hash_bytes(key, len))] != 0;
+	if (!s->sorted) {
+		for (size_t i = 0; i < s->n; i++)
+			if (s->recs[i].len == len && memcmp(key_of(s, &s->recs[i]), key, len) == 0)
+				return 1;
+		return 0;
+	}
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		const struct rec *r = &s->recs[mid];
@@ -248,77 +185,146 @@ recipset_contains(const struct recipset *s, const char *key, size_t len)
 	return 0;
 }
 
-/* byte_at - byte D of record R plus one, or 0 past its end: shorter keys
- * sort before their extensions */
-static inline unsigned
-byte_at(const struct recipset *s, const struct rec *r, size_t d)
+/* load_pfx - IT's key bytes D .. D+7 into its prefix word */
+static inline void
+load_pfx(const struct recipset *s, struct item *it, size_t d)
 {
-	return d < r->len ? (unsigned)(unsigned char)key_of(s, r)[d] + 1 : 0;
+	const unsigned char *k = (const unsigned char *)key_of(s, &it->r);
+	uint64_t w = 0;
+
+	for (size_t i = 0; i < 8; i++)
+		w = w << 8 | (d + i < it->r.len ? k[d + i] : 0);
+	it->pfx = w;
 }
 
-/* insertion_sort - small ranges, keys known equal before byte D */
+/* item_cmp - order of two items whose keys agree before byte W, where W
+ * (a multiple of 8) is where both prefix words start */
+static int
+item_cmp(const struct recipset *s, const struct item *a, const struct item *b, size_t w)
+{
+	if (a->pfx != b->pfx)
+		return a->pfx < b->pfx ? -1 : 1;
+	if (a->r.len <= w + 8 && b->r.len <= w + 8)
+		return (a->r.len > b->r.len) - (a->r.len < b->r.len);
+	return compare(key_of(s, &a->r) + w + 8, a->r.len > w + 8 ? a->r.len - w - 8 : 0,
+		       key_of(s, &b->r) + w + 8, b->r.len > w + 8 ? b->r.len - w - 8 : 0);
+}
+
+/* drop_run - A[0..N) hold one key: keep the first, with the value the
+ * last of them to bring one set (adds are in arena order) */
 static void
-insertion_sort(const struct recipset *s, struct rec *a, size_t n, size_t d)
+drop_run(struct item *a, size_t n)
 {
 	for (size_t i = 1; i < n; i++) {
-		struct rec r = a[i];
-		const char *k = key_of(s, &r) + d;
-		size_t j = i;
-
-		while (j > 0 && compare(key_of(s, &a[j - 1]) + d, a[j - 1].len - d, k, r.len - d) > 0) {
-			a[j] = a[j - 1];
-			j--;
-		}
-		a[j] = r;
+		if (a[i].r.vnum != 0)
+			a[0].r.vnum = a[i].r.vnum;
+		a[i].r.vnum = DROPPED;
 	}
 }
 
-/* radix_sort - MSD radix sort on byte D, out of place through TMP (as
- * large as A): keys share long prefixes and a comparison sort would
- * compare those again and again.  BYTES caches each record's byte D. */
+/* insertion_sort - a short range whose keys agree before byte W; equal
+ * keys end up side by side, in the order they were added (stable) */
 static void
-radix_sort(const struct recipset *s, struct rec *a, struct rec *tmp, uint16_t *bytes, size_t n,
-	   size_t d)
+insertion_sort(const struct recipset *s, struct item *a, size_t n, size_t w)
 {
-	size_t count[257] = {0}, pos[257], start = 0;
+	size_t i, j;
 
-	if (n <= 24) {
-		insertion_sort(s, a, n, d);
+	for (i = 1; i < n; i++) {
+		struct item it = a[i];
+
+		for (j = i; j > 0 && item_cmp(s, &a[j - 1], &it, w) > 0; j--)
+			a[j] = a[j - 1];
+		a[j] = it;
+	}
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && item_cmp(s, &a[i], &a[j], w) == 0; j++)
+			;
+		if (j - i > 1)
+			drop_run(a + i, j - i);
+	}
+}
+
+/* radix_sort - stable MSD radix sort of A[0..N) on key byte D (the keys
+ * agree before it), out of place through TMP: keys share long prefixes,
+ * which a comparison sort would compare again and again */
+static void
+radix_sort(const struct recipset *s, struct item *a, struct item *tmp, size_t n, size_t d)
+{
+	size_t count[256] = {0}, pos[256], start = 0, ended = 0;
+	unsigned shift = 56 - 8 * (unsigned)(d & 7);
+
+	if (d > 0 && (d & 7) == 0)
+		for (size_t i = 0; i < n; i++)
+			load_pfx(s, &a[i], d);
+	if (n <= SMALL) {
+		insertion_sort(s, a, n, d & ~(size_t)7);
 		return;
 	}
 	for (size_t i = 0; i < n; i++)
-		count[bytes[i] = (uint16_t)byte_at(s, &a[i], d)]++;
-	for (unsigned b = 0; b < 257; b++) {
+		count[(a[i].pfx >> shift) & 0xff]++;
+	for (unsigned b = 0; b < 256; b++) {
 		pos[b] = start;
 		start += count[b];
 	}
 	for (size_t i = 0; i < n; i++)
-		tmp[pos[bytes[i]]++] = a[i];
-	memcpy(a, tmp, n * sizeof(*a));
-	/* bucket 0 holds at most one key (they are unique); sort the rest */
+		tmp[pos[(a[i].pfx >> shift) & 0xff]++] = a[i];
+	/* Byte 0: the keys that end here (all equal) come first, then any
+	 * key with a NUL byte here, which the contract rules out. */
+	for (size_t i = 0; i < count[0]; i++)
+		if (tmp[i].r.len == d)
+			a[ended++] = tmp[i];
+	start = ended;
+	for (size_t i = 0; i < count[0]; i++)
+		if (tmp[i].r.len != d)
+			a[start++] = tmp[i];
+	memcpy(a + count[0], tmp + count[0], (n - count[0]) * sizeof(*a));
+	if (ended > 1)
+		drop_run(a, ended);
+	if (count[0] - ended > 1)
+		radix_sort(s, a + ended, tmp, count[0] - ended, d + 1);
 	start = count[0];
-	for (unsigned b = 1; b < 257; start += count[b], b++)
+	for (unsigned b = 1; b < 256; start += count[b], b++)
 		if (count[b] > 1)
-			radix_sort(s, a + start, tmp, bytes, count[b], d + 1);
+			radix_sort(s, a + start, tmp, count[b], d + 1);
 }
 
-void
+int
 recipset_sort(struct recipset *s)
 {
-	struct rec *tmp = malloc(s->n * sizeof(*tmp) + 1);
-	uint16_t *bytes = malloc(s->n * sizeof(*bytes) + 1);
+	struct item *a, *tmp = NULL;
+	size_t k = 0;
 
-	if (tmp != NULL && bytes != NULL)
-		radix_sort(s, s->recs, tmp, bytes, s->n, 0);
-	else
-		/* out of memory: the slow way needs none */
-		insertion_sort(s, s->recs, s->n, 0);
+	if (s->sorted)
+		return 0;
+	if (s->n < 2) {
+		s->sorted = 1;
+		return 0;
+	}
+	if ((a = malloc(s->n * sizeof(*a))) == NULL || (tmp = malloc(s->n * sizeof(*tmp))) == NULL) {
+		free(a);
+		return -1;
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		a[i].r = s->recs[i];
+		load_pfx(s, &a[i], 0);
+	}
+	/* the records are all in A now: their array need not sit beside TMP */
+	free(s->recs);
+	s->recs = NULL;
+	s->cap = 0;
+	s->sorted = 1;
+	radix_sort(s, a, tmp, s->n, 0);
 	free(tmp);
-	free(bytes);
-	/* From now on lookups are binary searches: the table is not needed. */
-	free(s->table);
-	s->table = NULL;
-	s->tsize = 0;
+	for (size_t i = 0; i < s->n; i++)
+		if (a[i].r.vnum != DROPPED)
+			((struct rec *)a)[k++] = a[i].r;
+	s->n = k;
+	s->cap = k;
+	/* the records were packed to the front of A: give back the rest */
+	s->recs = realloc(a, k * sizeof(struct rec) + 1);
+	if (s->recs == NULL)
+		s->recs = (struct rec *)a;
+	return 0;
 }
 
 size_t
@@ -358,16 +364,13 @@ release(struct recipset *s)
 	s->values = NULL;
 	s->nvalues = 0;
 	s->n = 0;
+	s->sorted = 0;
 }
 
 void
 recipset_reset(struct recipset *s)
 {
 	release(s);
-	if (s->table == NULL || s->tsize > 1024)
-		rebuild_table(s, 0);
-	else
-		memset(s->table, 0, s->tsize * sizeof(*s->table));
 }
 
 void
@@ -377,6 +380,5 @@ recipset_free(struct recipset *s)
 		return;
 	release(s);
 	free(s->recs);
-	free(s->table);
 	free(s);
 }

@@ -29,6 +29,11 @@ static const struct {
  * without userAccountControl (group, contact) matches too, as in AD. */
 #define NOT_DISABLED "(!(userAccountControl:1.2.840.113556.1.4.803:=2))"
 
+/* The fewest bytes an entry takes on the wire (message envelope, a short
+ * DN, one short value): the rest of a page is at least this many bytes
+ * per entry still to come (session_gather). */
+#define GATHER_ENTRY_BYTES 64
+
 /* One attempt's state while pages flow into the collector. */
 struct attempt {
 	struct session *s;
@@ -50,6 +55,7 @@ struct attempt {
 	size_t vp_cap;
 	struct berval ***held; /* value arrays of range requests, to free */
 	size_t nheld, held_cap;
+	size_t page_expect; /* entries a full page holds (for session_gather) */
 };
 
 char *
@@ -409,6 +415,7 @@ run_page(struct attempt *a, struct berval *cookie, struct a2r_err *err)
 	struct timeval tv = {.tv_sec = a->c->cfg->timeout, .tv_usec = 0};
 	LDAPMessage *msg;
 	int msgid, rc = -1, type;
+	size_t left = a->page_expect; /* entries still to come, probably */
 
 	session_arm(a->s);
 	if (send_page(a, cookie, &msgid, err) < 0)
@@ -419,6 +426,7 @@ run_page(struct attempt *a, struct berval *cookie, struct a2r_err *err)
 	for (;;) {
 		/* A DC that stops answering mid-page: ldap_result times out (plain
 		 * LDAP) or the watchdog shuts the socket (TLS). */
+		session_gather(a->s, left * GATHER_ENTRY_BYTES);
 		type = ldap_result(ld, msgid, LDAP_MSG_ONE, &tv, &msg);
 		if (type <= 0) {
 			rc = session_ldap_error(a->s, type == 0 ? LDAP_TIMEOUT : LDAP_SERVER_DOWN,
@@ -430,6 +438,7 @@ run_page(struct attempt *a, struct berval *cookie, struct a2r_err *err)
 		}
 		if (type == LDAP_RES_SEARCH_ENTRY) {
 			rc = take_entry(a, msg, err);
+			left -= left > 0;
 		} else if (type == LDAP_RES_SEARCH_REFERENCE) {
 			a->rep->refs++;
 			rc = 0;
@@ -438,6 +447,9 @@ run_page(struct attempt *a, struct berval *cookie, struct a2r_err *err)
 			ldap_msgfree(msg);
 			if (rc == 0)
 				rc = cookie->bv_len > 0;
+			/* a DC whose pages are shorter than asked for: expect that */
+			if (rc > 0 && left > 0)
+				a->page_expect -= left;
 			goto out;
 		} else {
 			rc = err_set(err, A2R_ERR_SOURCE, "search: unexpected message type 0x%x", type);
@@ -473,6 +485,7 @@ one_dc(const struct a2r_config *cfg, const char *uri, struct attempt *a, struct 
 
 	collect_reset(a->c);
 	a->rep->pages = a->rep->entries = a->rep->refs = 0;
+	a->page_expect = (size_t)cfg->page_size;
 	if ((a->s = session_open(cfg, uri, err)) == NULL)
 		return -1;
 	free(a->rep->base);

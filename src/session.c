@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,11 @@
 #include "util.h"
 
 #define MAX_SECRET 4096
+
+/* session_gather(): wait for at most this many bytes, at most this long */
+#define GATHER_MIN 4096
+#define GATHER_MAX 262144
+#define GATHER_WAIT_MS 4
 
 /* LDAP_DEBUG_NONE of the private ldap_log.h: a level no Debug() call uses
  * except LDAP_DEBUG_ANY, which is every bit set. */
@@ -64,6 +70,8 @@ struct session {
 	int fired; /* the watchdog cut the connection */
 	int stop;
 	struct timespec deadline; /* CLOCK_MONOTONIC */
+	int gather_fd; /* TCP socket session_gather() may wait on, else -1 */
+	Sockbuf *sb;
 };
 
 /* read_secret - the password in PATH: owner-only, one line, not empty */
@@ -213,6 +221,8 @@ conn_del(LDAP *ld, Sockbuf *sb, struct ldap_conncb *ctx)
 	struct session *s = ctx->lc_arg;
 
 	(void)ld, (void)sb;
+	s->gather_fd = -1;
+	s->sb = NULL;
 	pthread_mutex_lock(&s->mu);
 	s->fd = -1;
 	pthread_mutex_unlock(&s->mu);
@@ -316,9 +326,40 @@ static void
 read_ahead(struct session *s)
 {
 	Sockbuf *sb = NULL;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	ber_socket_t fd = -1;
 
-	if (ldap_get_option(s->ld, LDAP_OPT_SOCKBUF, &sb) == LDAP_OPT_SUCCESS && sb != NULL)
-		ber_sockbuf_add_io(sb, &ber_sockbuf_io_readahead, LBER_SBIOD_LEVEL_PROVIDER, NULL);
+	if (ldap_get_option(s->ld, LDAP_OPT_SOCKBUF, &sb) != LDAP_OPT_SUCCESS || sb == NULL)
+		return;
+	ber_sockbuf_add_io(sb, &ber_sockbuf_io_readahead, LBER_SBIOD_LEVEL_PROVIDER, NULL);
+	s->sb = sb;
+	/* SO_RCVLOWAT holds poll() back only on TCP (a Unix socket's read
+	 * would wait for it too) */
+	if (ber_sockbuf_ctrl(sb, LBER_SB_OPT_GET_FD, &fd) == 1 && fd >= 0 &&
+	    getsockname(fd, (struct sockaddr *)&ss, &sl) == 0 &&
+	    (ss.ss_family == AF_INET || ss.ss_family == AF_INET6))
+		s->gather_fd = fd;
+}
+
+/* session_gather - see session.h.  Sets SO_RCVLOWAT for one poll() and
+ * takes it back at once: libldap's own poll and read must see every byte. */
+void
+session_gather(struct session *s, size_t want)
+{
+	struct pollfd pfd = {.fd = s->gather_fd, .events = POLLIN};
+	int lowat;
+
+	if (s->gather_fd < 0 || want < GATHER_MIN || s->sb == NULL ||
+	    ber_sockbuf_ctrl(s->sb, LBER_SB_OPT_DATA_READY, NULL))
+		return;
+	lowat = want > GATHER_MAX ? GATHER_MAX : (int)want;
+	if (setsockopt(s->gather_fd, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof(lowat)) != 0)
+		return;
+	(void)poll(&pfd, 1, GATHER_WAIT_MS);
+	lowat = 1;
+	if (setsockopt(s->gather_fd, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof(lowat)) != 0)
+		s->gather_fd = -1; /* cannot happen; never gather again if it does */
 }
 
 /* sasl_interact - EXTERNAL asks at most for an authorization id: none */
@@ -472,6 +513,7 @@ session_open(const struct a2r_config *cfg, const char *uri, struct a2r_err *err)
 	}
 	s->cfg = cfg;
 	s->tls = "none";
+	s->gather_fd = -1;
 	tls_diag[0] = '\0';
 	ber_set_option(NULL, LBER_OPT_LOG_PRINT_FN, (void *)catch_log);
 	/* The certificate checks log at the trace level (see catch_log). */

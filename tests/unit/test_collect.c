@@ -110,7 +110,7 @@ run(struct collect *c, int exclude_disabled, struct a2r_config *cfg)
 	assert_int_equal(collect_entry(c, &f.e, &err), 0);
 	make_entry(&f, "CN=PC1,DC=corp", "computer", "4096", p3, NULL);
 	assert_int_equal(collect_entry(c, &f.e, &err), 0);
-	recipset_sort(c->set);
+	assert_int_equal(recipset_sort(c->set), 0);
 }
 
 static void
@@ -180,7 +180,7 @@ test_static_file(void **state)
 	cfg.static_file = strdup(path);
 	assert_int_equal(collect_init(&c, &cfg, capture, NULL, &err), 0);
 	assert_int_equal(collect_static(&c, &err), 0);
-	recipset_sort(c.set);
+	assert_int_equal(recipset_sort(c.set), 0);
 	assert_int_equal(recipset_size(c.set), 3);
 	assert_string_equal(recipset_key(c.set, 0, NULL), "@unsynced.example.org");
 	assert_string_equal(recipset_value(c.set, 0), "OK");
