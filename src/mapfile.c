@@ -13,8 +13,7 @@
 
 #include <dirent.h>
 
-#include <cdb.h>
-
+#include "cdbmake.h"
 #include "mapfile.h"
 
 #define IOBUF (64 * 1024)
@@ -186,21 +185,7 @@ same_file(const char *path, int fd, off_t size, char *a, char *b)
 static int
 cdb_into(int fd, const struct recipset *set, const char *defval)
 {
-	struct cdb_make cdbm;
-	size_t dlen = strlen(defval);
-
-	if (cdb_make_start(&cdbm, fd) < 0)
-		return -1;
-	for (size_t i = 0; i < recipset_size(set); i++) {
-		size_t klen;
-		const char *key = recipset_key(set, i, &klen);
-		const char *val = recipset_value(set, i);
-
-		if (cdb_make_add(&cdbm, key, (unsigned)klen, val ? val : defval,
-				 (unsigned)(val ? strlen(val) : dlen)) < 0)
-			return -1;
-	}
-	return cdb_make_finish(&cdbm);
+	return cdbmake_write(fd, set, defval);
 }
 
 /* build_cdb - the cdb of SET in an anonymous memory file (never mapped

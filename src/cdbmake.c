@@ -1,0 +1,197 @@
+/* cdbmake.c - write a recipient set as a cdb file (see cdbmake.h) */
+#include "autoconf.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cdbmake.h"
+
+#define HEADER 2048
+#define OUTBUF (256 * 1024)
+
+/* a hash table slot: the key's hash and where its record starts */
+struct slot {
+	uint32_t hash;
+	uint32_t pos;
+};
+
+struct out {
+	int fd;
+	char *buf;
+	size_t used;
+	uint64_t pos; /* file offset of buf[used] */
+};
+
+/* cdb_hash - the cdb hash: h = 5381, then h = h * 33 ^ byte */
+static uint32_t
+cdb_hash(const char *p, size_t len)
+{
+	uint32_t h = 5381;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h + (h << 5)) ^ (unsigned char)p[i];
+	return h;
+}
+
+static void
+pack(char *p, uint32_t v)
+{
+	p[0] = (char)(v & 0xff);
+	p[1] = (char)(v >> 8 & 0xff);
+	p[2] = (char)(v >> 16 & 0xff);
+	p[3] = (char)(v >> 24);
+}
+
+static int
+flush(struct out *o)
+{
+	const char *p = o->buf;
+	size_t left = o->used;
+
+	while (left > 0) {
+		ssize_t n = write(o->fd, p, left);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+	o->used = 0;
+	return 0;
+}
+
+/* put - append LEN bytes; the file may not reach 4 GiB */
+static int
+put(struct out *o, const void *p, size_t len)
+{
+	if (o->pos + len > UINT32_MAX) {
+		errno = EFBIG;
+		return -1;
+	}
+	o->pos += len;
+	while (len > 0) {
+		size_t n = OUTBUF - o->used < len ? OUTBUF - o->used : len;
+
+		memcpy(o->buf + o->used, p, n);
+		o->used += n;
+		p = (const char *)p + n;
+		len -= n;
+		if (o->used == OUTBUF && flush(o) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* write_tables - the 256 hash tables from the slots grouped by table
+ * (START[t] .. START[t + 1], in record order); fills HEADER */
+static int
+write_tables(struct out *o, const struct slot *grouped, const size_t *start, char *header)
+{
+	size_t most = 0;
+	struct slot *tab;
+	char packed[8];
+	int rc = 0;
+
+	for (unsigned t = 0; t < 256; t++)
+		if (start[t + 1] - start[t] > most)
+			most = start[t + 1] - start[t];
+	if ((tab = malloc(2 * most * sizeof(*tab) + sizeof(*tab))) == NULL)
+		return -1;
+	for (unsigned t = 0; t < 256 && rc == 0; t++) {
+		size_t n = start[t + 1] - start[t], len = 2 * n;
+
+		pack(header + 8 * t, (uint32_t)o->pos);
+		pack(header + 8 * t + 4, (uint32_t)len);
+		memset(tab, 0, len * sizeof(*tab));
+		for (size_t i = start[t]; i < start[t + 1]; i++) {
+			size_t k = (grouped[i].hash >> 8) % len;
+
+			while (tab[k].pos != 0)
+				if (++k == len)
+					k = 0;
+			tab[k] = grouped[i];
+		}
+		for (size_t k = 0; k < len && rc == 0; k++) {
+			pack(packed, tab[k].hash);
+			pack(packed + 4, tab[k].pos);
+			rc = put(o, packed, 8);
+		}
+	}
+	free(tab);
+	return rc;
+}
+
+int
+cdbmake_write(int fd, const struct recipset *set, const char *defval)
+{
+	size_t n = recipset_size(set), dlen = strlen(defval);
+	size_t start[257] = {0}, next[256];
+	struct out o = {.fd = fd};
+	struct slot *grouped = NULL;
+	uint32_t *hash;
+	char header[HEADER], lens[8];
+	int rc = -1, e;
+
+	if ((hash = malloc(n * sizeof(*hash) + 1)) == NULL ||
+	    (grouped = malloc(n * sizeof(*grouped) + 1)) == NULL || (o.buf = malloc(OUTBUF)) == NULL)
+		goto out;
+	/* Pass 1: the hashes, and how many records each table gets. */
+	for (size_t i = 0; i < n; i++) {
+		size_t klen;
+		const char *key = recipset_key(set, i, &klen);
+
+		hash[i] = cdb_hash(key, klen);
+		start[(hash[i] & 0xff) + 1]++;
+	}
+	for (unsigned t = 0; t < 256; t++) {
+		start[t + 1] += start[t];
+		next[t] = start[t];
+	}
+	/* Pass 2: the records, each one's slot noted in its table's group. */
+	memset(header, 0, sizeof(header));
+	if (put(&o, header, sizeof(header)) < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		size_t klen;
+		const char *key = recipset_key(set, i, &klen);
+		const char *val = recipset_value(set, i);
+		size_t vlen = val ? strlen(val) : dlen;
+		uint32_t h = hash[i];
+
+		grouped[next[h & 0xff]++] = (struct slot){h, (uint32_t)o.pos};
+		pack(lens, (uint32_t)klen);
+		pack(lens + 4, (uint32_t)vlen);
+		if (put(&o, lens, 8) < 0 || put(&o, key, klen) < 0 ||
+		    put(&o, val ? val : defval, vlen) < 0)
+			goto out;
+	}
+	if (write_tables(&o, grouped, start, header) < 0 || flush(&o) < 0)
+		goto out;
+	/* The header last, where pass 2 left room for it. */
+	for (size_t done = 0; done < sizeof(header);) {
+		ssize_t w = pwrite(fd, header + done, sizeof(header) - done, (off_t)done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;
+			goto out;
+		}
+		done += (size_t)w;
+	}
+	rc = 0;
+out:
+	e = errno;
+	free(hash);
+	free(grouped);
+	free(o.buf);
+	errno = e;
+	return rc;
+}
