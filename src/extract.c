@@ -44,7 +44,8 @@ extract_typed(int typed, const char *val, size_t len, const char **addr, size_t 
 		*addrlen = len;
 		return EXTRACT_NOTYPE;
 	}
-	if (colon - val == 4 && strncasecmp(val, "smtp", 4) == 0) {
+	if (colon - val == 4 && (val[0] | 0x20) == 's' && (val[1] | 0x20) == 'm' &&
+	    (val[2] | 0x20) == 't' && (val[3] | 0x20) == 'p') {
 		*addr = colon + 1;
 		*addrlen = len - 5;
 		return EXTRACT_ADDRESS;

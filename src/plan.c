@@ -356,7 +356,8 @@ plan_compare_text(const char *path, const struct recipset *new, const char *defv
 			return err_set(err, A2R_ERR_WRITE, "read %s: %s", path, strerror(errno));
 		if (rc > 0)
 			return slow_compare(path, new, defval, p, fn, ctx, err);
-		if (fn == NULL)
+		/* nothing to list, or nothing different to list */
+		if (fn == NULL || (p->added == 0 && p->removed == 0 && p->changed == 0))
 			return 0;
 	}
 	return 0;

@@ -138,39 +138,40 @@ worst_byte(const unsigned char *s, size_t len)
 	return worst;
 }
 
-/* scan - everything policy_check needs, in one pass over the bytes; kept
- * in local variables so the loop runs in registers */
+/* scan - everything policy_check needs, in one pass over the bytes: the
+ * local part, then the domain.  Local variables and no branch on the
+ * data, so the loops run in registers without mispredictions.  An @ in
+ * the domain is only counted (more than one @ is the verdict then). */
 static void
 scan(const unsigned char *s, size_t len, struct scan *r)
 {
+	const unsigned char *atp = memchr(s, '@', len);
+	size_t at = atp != NULL ? (size_t)(atp - s) : len, nat = atp != NULL;
+	size_t label = 0, longest = 0;
 	unsigned all = 0, prev = '.', bad_local = 0, bad_domain = 0;
-	size_t at = 0, nat = 0, label = 0, longest = 0;
 
-	for (size_t i = 0; i < len; i++) {
+	for (size_t i = 0; i < at; i++) {
 		unsigned c = s[i], k = classes[c];
 
 		all |= k;
-		if (c == '@') {
-			if (nat++ == 0) {
-				at = i;
-				bad_local |= prev == '.'; /* empty, or ends with a dot */
-			}
-		} else if (nat == 0) {
-			/* dot-atom: allowed characters, no leading or double dot */
-			bad_local |= (unsigned)!(k & C_LOCAL) | ((c == '.') & (prev == '.'));
-		} else if (c == '.') {
-			bad_domain |= label == 0;
-			longest = label > longest ? label : longest;
-			label = 0;
-		} else {
-			bad_domain |= (unsigned)!(k & C_DOMAIN);
-			label++;
-		}
+		/* dot-atom: allowed characters, no leading or double dot */
+		bad_local |= (unsigned)!(k & C_LOCAL) | ((c == '.') & (prev == '.'));
 		prev = c;
+	}
+	bad_local |= prev == '.'; /* empty, or ends with a dot */
+	for (size_t i = at + 1; i < len; i++) {
+		unsigned c = s[i], k = classes[c], dot = c == '.';
+
+		all |= k;
+		nat += c == '@';
+		/* labels: not empty, domain characters only */
+		bad_domain |= dot ? label == 0 : !(k & C_DOMAIN);
+		longest = label > longest ? label : longest;
+		label = dot ? 0 : label + 1;
 	}
 	longest = label > longest ? label : longest;
 	r->worst = all & (C_SPACE | C_BREAK | C_CTRL) ? worst_byte(s, len) : POLICY_OK;
-	r->at = at;
+	r->at = atp != NULL ? at : 0;
 	r->nat = nat;
 	r->high = (all & C_HIGH) != 0;
 	r->bad_local = bad_local;
