@@ -131,29 +131,16 @@ int
 cdbmake_write(int fd, const struct recipset *set, const char *defval)
 {
 	size_t n = recipset_size(set), dlen = strlen(defval);
-	size_t start[257] = {0}, next[256];
+	size_t start[257] = {0};
 	struct out o = {.fd = fd};
-	struct slot *grouped = NULL;
-	uint32_t *hash;
-	char header[HEADER], lens[8];
+	struct slot *slots = NULL, *grouped = NULL;
+	char header[HEADER];
 	int rc = -1, e;
 
-	if ((hash = malloc(n * sizeof(*hash) + 1)) == NULL ||
-	    (grouped = malloc(n * sizeof(*grouped) + 1)) == NULL || (o.buf = malloc(OUTBUF)) == NULL)
+	if ((slots = malloc(n * sizeof(*slots) + 1)) == NULL || (o.buf = malloc(OUTBUF)) == NULL)
 		goto out;
-	/* Pass 1: the hashes, and how many records each table gets. */
-	for (size_t i = 0; i < n; i++) {
-		size_t klen;
-		const char *key = recipset_key(set, i, &klen);
-
-		hash[i] = cdb_hash(key, klen);
-		start[(hash[i] & 0xff) + 1]++;
-	}
-	for (unsigned t = 0; t < 256; t++) {
-		start[t + 1] += start[t];
-		next[t] = start[t];
-	}
-	/* Pass 2: the records, each one's slot noted in its table's group. */
+	/* The records, in one pass over the keys: each one's hash and
+	 * position noted, and counted for its table. */
 	memset(header, 0, sizeof(header));
 	if (put(&o, header, sizeof(header)) < 0)
 		goto out;
@@ -162,18 +149,51 @@ cdbmake_write(int fd, const struct recipset *set, const char *defval)
 		const char *key = recipset_key(set, i, &klen);
 		const char *val = recipset_value(set, i);
 		size_t vlen = val ? strlen(val) : dlen;
-		uint32_t h = hash[i];
+		uint32_t h = cdb_hash(key, klen);
+		char *p;
 
-		grouped[next[h & 0xff]++] = (struct slot){h, (uint32_t)o.pos};
-		pack(lens, (uint32_t)klen);
-		pack(lens + 4, (uint32_t)vlen);
-		if (put(&o, lens, 8) < 0 || put(&o, key, klen) < 0 ||
-		    put(&o, val ? val : defval, vlen) < 0)
+		slots[i] = (struct slot){h, (uint32_t)o.pos};
+		start[(h & 0xff) + 1]++;
+		if (o.pos + 8 + klen + vlen > UINT32_MAX) {
+			errno = EFBIG;
 			goto out;
+		}
+		if (o.used + 8 + klen + vlen > OUTBUF) {
+			char lens[8];
+
+			/* a record across two pieces (or longer than one) */
+			pack(lens, (uint32_t)klen);
+			pack(lens + 4, (uint32_t)vlen);
+			if (put(&o, lens, 8) < 0 || put(&o, key, klen) < 0 ||
+			    put(&o, val ? val : defval, vlen) < 0)
+				goto out;
+			continue;
+		}
+		p = o.buf + o.used;
+		pack(p, (uint32_t)klen);
+		pack(p + 4, (uint32_t)vlen);
+		memcpy(p + 8, key, klen);
+		memcpy(p + 8 + klen, val ? val : defval, vlen);
+		o.used += 8 + klen + vlen;
+		o.pos += 8 + klen + vlen;
 	}
+	/* The slots grouped by table, in record order within each. */
+	for (unsigned t = 0; t < 256; t++)
+		start[t + 1] += start[t];
+	if ((grouped = malloc(n * sizeof(*grouped) + 1)) == NULL)
+		goto out;
+	{
+		size_t next[256];
+
+		memcpy(next, start, sizeof(next));
+		for (size_t i = 0; i < n; i++)
+			grouped[next[slots[i].hash & 0xff]++] = slots[i];
+	}
+	free(slots);
+	slots = NULL;
 	if (write_tables(&o, grouped, start, header) < 0 || flush(&o) < 0)
 		goto out;
-	/* The header last, where pass 2 left room for it. */
+	/* The header last, where the first put() left room for it. */
 	for (size_t done = 0; done < sizeof(header);) {
 		ssize_t w = pwrite(fd, header + done, sizeof(header) - done, (off_t)done);
 
@@ -189,7 +209,7 @@ cdbmake_write(int fd, const struct recipset *set, const char *defval)
 	rc = 0;
 out:
 	e = errno;
-	free(hash);
+	free(slots);
 	free(grouped);
 	free(o.buf);
 	errno = e;

@@ -26,6 +26,8 @@
 #define GATHER_MIN 4096
 #define GATHER_MAX 262144
 #define GATHER_WAIT_MS 4
+/* the read-ahead buffer: as much as session_gather() lets gather */
+#define READAHEAD GATHER_MAX
 
 /* LDAP_DEBUG_NONE of the private ldap_log.h: a level no Debug() call uses
  * except LDAP_DEBUG_ANY, which is every bit set. */
@@ -329,10 +331,11 @@ read_ahead(struct session *s)
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	ber_socket_t fd = -1;
+	ber_len_t size = READAHEAD;
 
 	if (ldap_get_option(s->ld, LDAP_OPT_SOCKBUF, &sb) != LDAP_OPT_SUCCESS || sb == NULL)
 		return;
-	ber_sockbuf_add_io(sb, &ber_sockbuf_io_readahead, LBER_SBIOD_LEVEL_PROVIDER, NULL);
+	ber_sockbuf_add_io(sb, &ber_sockbuf_io_readahead, LBER_SBIOD_LEVEL_PROVIDER, &size);
 	s->sb = sb;
 	/* SO_RCVLOWAT holds poll() back only on TCP (a Unix socket's read
 	 * would wait for it too) */

@@ -1,6 +1,7 @@
 /* test_policy.c - extract + policy + folding, table-driven */
 #include "autoconf.h"
 
+#include <ctype.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -176,6 +177,35 @@ test_fold_case_duplicates(void **state)
 	strbuf_free(&other);
 }
 
+/* ASCII folding, eight bytes at a time and byte by byte: every byte
+ * 1..127 at every position of strings of 1 to 19 bytes, against
+ * tolower(); and a non-ASCII byte after a full word still goes to ICU. */
+static void
+test_fold_ascii_every_byte(void **state)
+{
+	struct strbuf out = {0};
+	char in[20], want[20];
+
+	(void)state;
+	for (int c = 1; c < 128; c++)
+		for (size_t len = 1; len < sizeof(in); len++)
+			for (size_t pos = 0; pos < len; pos++) {
+				for (size_t i = 0; i < len; i++)
+					in[i] = (char)('A' + (i * 7 + (size_t)c) % 58); /* A..z */
+				in[pos] = (char)c;
+				for (size_t i = 0; i < len; i++)
+					want[i] = (char)tolower((unsigned char)in[i]);
+				out.len = 0;
+				assert_int_equal(policy_fold(in, len, &out), 0);
+				assert_int_equal(out.len, len);
+				assert_memory_equal(out.p, want, len);
+			}
+	out.len = 0;
+	assert_int_equal(policy_fold("ABCDEFGHIJ\xc3\x84@X.ORG", 18, &out), 0);
+	assert_string_equal(out.p, "abcdefghij\xc3\xa4@x.org");
+	strbuf_free(&out);
+}
+
 struct dcase {
 	const char *addr;
 	int match;
@@ -229,6 +259,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_fold_case_duplicates),
+		cmocka_unit_test(test_fold_ascii_every_byte),
 		cmocka_unit_test(test_relay_domains),
 		cmocka_unit_test(test_escape),
 	};
