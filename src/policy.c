@@ -143,6 +143,15 @@ worst_byte(const unsigned char *s, size_t len)
 	return worst;
 }
 
+/* The last domain that passed: a directory's addresses share a handful of
+ * domains, so most domains are checked by one memcmp().  (ad2relay checks
+ * addresses in one thread only.) */
+static struct {
+	unsigned char name[POLICY_MAX_ADDRESS];
+	size_t len;    /* 0: none yet */
+	unsigned bits; /* classes of its bytes */
+} good_domain;
+
 /* scan - everything policy_check needs, in one pass over the bytes: the
  * local part, then the domain.  Local variables and no branch on the
  * data, so the loops run in registers without mispredictions.  An @ in
@@ -152,8 +161,8 @@ scan(const unsigned char *s, size_t len, struct scan *r)
 {
 	const unsigned char *atp = memchr(s, '@', len);
 	size_t at = atp != NULL ? (size_t)(atp - s) : len, nat = atp != NULL;
-	size_t label = 0, longest = 0;
-	unsigned all = 0, prev = '.', bad_local = 0, bad_domain = 0;
+	size_t label = 0, longest = 0, dlen = len - at - (atp != NULL);
+	unsigned all = 0, dbits = 0, prev = '.', bad_local = 0, bad_domain = 0;
 
 	for (size_t i = 0; i < at; i++) {
 		unsigned c = s[i], k = classes[c];
@@ -164,23 +173,35 @@ scan(const unsigned char *s, size_t len, struct scan *r)
 		prev = c;
 	}
 	bad_local |= prev == '.'; /* empty, or ends with a dot */
-	for (size_t i = at + 1; i < len; i++) {
-		unsigned c = s[i], k = classes[c], dot = c == '.';
+	if (dlen > 0 && dlen == good_domain.len && memcmp(s + at + 1, good_domain.name, dlen) == 0) {
+		all |= good_domain.bits;
+		label = 1; /* not empty; no label too long */
+	} else {
+		for (size_t i = at + 1; i < len; i++) {
+			unsigned c = s[i], k = classes[c], dot = c == '.';
 
-		all |= k;
-		nat += c == '@';
-		/* labels: not empty, domain characters only */
-		bad_domain |= dot ? label == 0 : !(k & C_DOMAIN);
+			dbits |= k;
+			nat += c == '@';
+			/* labels: not empty, domain characters only (the dot is one) */
+			bad_domain |= (unsigned)!(k & C_DOMAIN) | (dot & (label == 0));
+			longest = label > longest ? label : longest;
+			label = (label + 1) & ((size_t)dot - 1); /* 0 after a dot */
+		}
 		longest = label > longest ? label : longest;
-		label = dot ? 0 : label + 1;
+		all |= dbits;
+		if (!bad_domain && nat == 1 && label > 0 && longest <= 63 && dlen <= 253 &&
+		    !(dbits & (C_SPACE | C_BREAK | C_CTRL | C_HIGH))) {
+			memcpy(good_domain.name, s + at + 1, dlen);
+			good_domain.len = dlen;
+			good_domain.bits = dbits;
+		}
 	}
-	longest = label > longest ? label : longest;
 	r->worst = all & (C_SPACE | C_BREAK | C_CTRL) ? worst_byte(s, len) : POLICY_OK;
 	r->at = atp != NULL ? at : 0;
 	r->nat = nat;
 	r->high = (all & C_HIGH) != 0;
 	r->bad_local = bad_local;
-	r->bad_domain = bad_domain | (label == 0) | (longest > 63) | (len - at - 1 > 253);
+	r->bad_domain = bad_domain | (label == 0) | (longest > 63) | (dlen > 253);
 }
 
 /* policy_check - one well-formed address that Postfix can look up */

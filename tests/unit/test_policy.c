@@ -206,6 +206,59 @@ test_fold_ascii_every_byte(void **state)
 	strbuf_free(&out);
 }
 
+/* 64 bytes: one more than a DNS label may have */
+#define LONG_LABEL "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcd"
+
+/* policy_check remembers the last good domain: the verdicts must not
+ * depend on what came before (same domain, other local parts, domains
+ * that extend or shorten it, and bad addresses in between). */
+static void
+test_check_sequence(void **state)
+{
+	static const struct {
+		const char *addr;
+		enum policy_verdict v;
+	} seq[] = {
+		{"a@example.com", POLICY_OK},
+		{"b@example.com", POLICY_OK},
+		{"c.@example.com", POLICY_BAD_LOCAL},
+		{"d@example.co", POLICY_OK},
+		{"e@example.com.", POLICY_TRAILING_DOT},
+		{"f@example.com", POLICY_OK},
+		{"g@example.com@x", POLICY_MULTI_AT},
+		{"h@example..com", POLICY_BAD_DOMAIN},
+		{"h2@example..com", POLICY_BAD_DOMAIN},
+		{"@example.com", POLICY_WILDCARD},
+		{"i@exa mple.com", POLICY_SPACE},
+		{"j@example.com", POLICY_OK},
+		{"k@", POLICY_EMPTY_DOMAIN},
+		{"l@example.com", POLICY_OK},
+		{"m@xample.com", POLICY_OK},
+		{"n@example.com", POLICY_OK},
+		{"o@example.c_m", POLICY_OK},
+		{"p@example.c!m", POLICY_BAD_DOMAIN},
+		{"p2@example.c!m", POLICY_BAD_DOMAIN},
+		{"p3@b\xc3\xa4" "d.example", POLICY_OK},
+		{"p4@b\xc3\xa4" "d.example", POLICY_OK},
+		{"p5@b\xc3.example", POLICY_BAD_UTF8},
+		{"p6@b\xc3.example", POLICY_BAD_UTF8},
+		{"p7@" LONG_LABEL ".example", POLICY_BAD_DOMAIN},
+		{"p8@" LONG_LABEL ".example", POLICY_BAD_DOMAIN},
+		{"q@example.com", POLICY_OK},
+		{"rexample.com", POLICY_NO_AT},
+	};
+
+	(void)state;
+	for (int round = 0; round < 2; round++)
+		for (size_t i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
+			enum policy_verdict v = policy_check(seq[i].addr, strlen(seq[i].addr));
+
+			if (v != seq[i].v)
+				fail_msg("%s: %s, expected %s", seq[i].addr, policy_reason(v),
+					 policy_reason(seq[i].v));
+		}
+}
+
 struct dcase {
 	const char *addr;
 	int match;
@@ -260,6 +313,7 @@ main(void)
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_fold_case_duplicates),
 		cmocka_unit_test(test_fold_ascii_every_byte),
+		cmocka_unit_test(test_check_sequence),
 		cmocka_unit_test(test_relay_domains),
 		cmocka_unit_test(test_escape),
 	};
