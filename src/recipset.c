@@ -218,20 +218,29 @@ item_cmp(const struct recipset *s, const struct item *a, const struct item *b, s
 		       key_of(s, &b->r) + w + 8, b->r.len > w + 8 ? b->r.len - w - 8 : 0);
 }
 
-/* drop_run - A[0..N) hold one key: keep the first, with the value the
- * last of them to bring one set (adds are in arena order) */
+/* drop_run - A[0..N) hold one key: keep the first, with the value of
+ * the last add that brought one.  Records are in arena order, and a
+ * value merged into a recent record (recipset_add) came after every
+ * record before it. */
 static void
 drop_run(struct item *a, size_t n)
 {
-	for (size_t i = 1; i < n; i++) {
-		if (a[i].r.vnum != 0)
-			a[0].r.vnum = a[i].r.vnum;
-		a[i].r.vnum = DROPPED;
+	uint32_t last = 0;
+	uint16_t v = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (a[i].r.vnum != 0 && (v == 0 || a[i].r.off > last)) {
+			v = a[i].r.vnum;
+			last = a[i].r.off;
+		}
+		if (i > 0)
+			a[i].r.vnum = DROPPED;
 	}
+	a[0].r.vnum = v;
 }
 
 /* insertion_sort - a short range whose keys agree before byte W; equal
- * keys end up side by side, in the order they were added (stable) */
+ * keys end up side by side, and all but one are dropped */
 static void
 insertion_sort(const struct recipset *s, struct item *a, size_t n, size_t w)
 {
@@ -252,13 +261,13 @@ insertion_sort(const struct recipset *s, struct item *a, size_t n, size_t w)
 	}
 }
 
-/* radix_sort - stable MSD radix sort of A[0..N) on key byte D (the keys
- * agree before it), out of place through TMP: keys share long prefixes,
+/* radix_sort - MSD radix sort of A[0..N) on key byte D (the keys agree
+ * before it), in place (American flag sort): keys share long prefixes,
  * which a comparison sort would compare again and again */
 static void
-radix_sort(const struct recipset *s, struct item *a, struct item *tmp, size_t n, size_t d)
+radix_sort(const struct recipset *s, struct item *a, size_t n, size_t d)
 {
-	size_t count[256] = {0}, pos[256], start = 0, ended = 0;
+	size_t count[256] = {0}, next[256], end[256], start = 0, ended = 0;
 	unsigned shift = 56 - 8 * (unsigned)(d & 7);
 
 	if (d > 0 && (d & 7) == 0)
@@ -274,35 +283,48 @@ radix_sort(const struct recipset *s, struct item *a, struct item *tmp, size_t n,
 	for (size_t i = 0; i < n; i++)
 		count[(a[i].pfx >> shift) & 0xff]++;
 	for (unsigned b = 0; b < 256; b++) {
-		pos[b] = start;
+		next[b] = start;
 		start += count[b];
+		end[b] = start;
 	}
-	for (size_t i = 0; i < n; i++)
-		tmp[pos[(a[i].pfx >> shift) & 0xff]++] = a[i];
-	/* Byte 0: the keys that end here (all equal) come first, then any
+	/* each item straight to its bucket, the one it displaces onwards */
+	for (unsigned b = 0; b < 256; b++)
+		while (next[b] < end[b]) {
+			struct item it = a[next[b]];
+			unsigned c = (it.pfx >> shift) & 0xff;
+
+			while (c != b) {
+				struct item t = a[next[c]];
+
+				a[next[c]++] = it;
+				it = t;
+				c = (it.pfx >> shift) & 0xff;
+			}
+			a[next[b]++] = it;
+		}
+	/* Byte 0: the keys that end here (all equal) to the front, then any
 	 * key with a NUL byte here, which the contract rules out. */
 	for (size_t i = 0; i < count[0]; i++)
-		if (tmp[i].r.len == d)
-			a[ended++] = tmp[i];
-	start = ended;
-	for (size_t i = 0; i < count[0]; i++)
-		if (tmp[i].r.len != d)
-			a[start++] = tmp[i];
-	memcpy(a + count[0], tmp + count[0], (n - count[0]) * sizeof(*a));
+		if (a[i].r.len == d) {
+			struct item t = a[ended];
+
+			a[ended++] = a[i];
+			a[i] = t;
+		}
 	if (ended > 1)
 		drop_run(a, ended);
 	if (count[0] - ended > 1)
-		radix_sort(s, a + ended, tmp, count[0] - ended, d + 1);
+		radix_sort(s, a + ended, count[0] - ended, d + 1);
 	start = count[0];
 	for (unsigned b = 1; b < 256; start += count[b], b++)
 		if (count[b] > 1)
-			radix_sort(s, a + start, tmp, count[b], d + 1);
+			radix_sort(s, a + start, count[b], d + 1);
 }
 
 int
 recipset_sort(struct recipset *s)
 {
-	struct item *a, *tmp = NULL;
+	struct item *a;
 	size_t k = 0;
 
 	if (s->sorted)
@@ -311,21 +333,18 @@ recipset_sort(struct recipset *s)
 		s->sorted = 1;
 		return 0;
 	}
-	if ((a = malloc(s->n * sizeof(*a))) == NULL || (tmp = malloc(s->n * sizeof(*tmp))) == NULL) {
-		free(a);
+	if ((a = malloc(s->n * sizeof(*a))) == NULL)
 		return -1;
-	}
 	for (size_t i = 0; i < s->n; i++) {
 		a[i].r = s->recs[i];
 		load_pfx(s, &a[i], 0);
 	}
-	/* the records are all in A now: their array need not sit beside TMP */
+	/* the records are all in A now */
 	free(s->recs);
 	s->recs = NULL;
 	s->cap = 0;
 	s->sorted = 1;
-	radix_sort(s, a, tmp, s->n, 0);
-	free(tmp);
+	radix_sort(s, a, s->n, 0);
 	for (size_t i = 0; i < s->n; i++)
 		if (a[i].r.vnum != DROPPED)
 			((struct rec *)a)[k++] = a[i].r;

@@ -85,6 +85,31 @@ test_many_repeats(void **state)
 	recipset_free(s);
 }
 
+/* One key added 40 times with a value of its own, too far apart to be
+ * merged when added: the sort keeps the value of the last add. */
+static void
+test_last_value_wins(void **state)
+{
+	struct recipset *s = recipset_new();
+	char key[32], value[16];
+
+	(void)state;
+	for (int i = 0; i < 40; i++) {
+		snprintf(value, sizeof(value), "v%d", i);
+		assert_int_equal(recipset_add(s, "k@x", 3, i % 3 == 2 ? NULL : value), 0);
+		for (int j = 0; j < 20; j++) {
+			int n = snprintf(key, sizeof(key), "k%d.%d@x", i, j);
+
+			assert_int_equal(recipset_add(s, key, (size_t)n, NULL), 0);
+		}
+	}
+	assert_int_equal(recipset_sort(s), 0);
+	assert_int_equal(recipset_size(s), 801);
+	assert_string_equal(recipset_key(s, 800, NULL), "k@x");
+	assert_string_equal(recipset_value(s, 800), "v39");
+	recipset_free(s);
+}
+
 /* Many keys, each added twice far apart: every key is kept once. */
 static void
 test_many(void **state)
@@ -197,6 +222,7 @@ main(void)
 		cmocka_unit_test(test_unique_sorted),
 		cmocka_unit_test(test_values_and_reset),
 		cmocka_unit_test(test_many_repeats),
+		cmocka_unit_test(test_last_value_wins),
 		cmocka_unit_test(test_many),
 		cmocka_unit_test(test_against_reference),
 	};
