@@ -34,8 +34,9 @@ collect_init(struct collect *c, const struct a2r_config *cfg, collect_warn_fn *w
 static int
 attr_is(const struct a2r_attr *a, const char *name, size_t len)
 {
-	return a->namelen >= len && strncasecmp(a->name, name, len) == 0 &&
-	       (a->namelen == len || a->name[len] == ';');
+	/* the first letter's case bit aside, a cheap test that mostly fails */
+	return a->namelen >= len && len > 0 && ((a->name[0] ^ name[0]) & ~0x20) == 0 &&
+	       strncasecmp(a->name, name, len) == 0 && (a->namelen == len || a->name[len] == ';');
 }
 
 /* find_attr - the (first) attribute NAME of E, or NULL */

@@ -56,6 +56,8 @@ struct attempt {
 	struct berval ***held; /* value arrays of range requests, to free */
 	size_t nheld, held_cap;
 	size_t page_expect; /* entries a full page holds (for session_gather) */
+	char *dn;           /* the current entry's DN */
+	size_t dn_cap;
 };
 
 char *
@@ -311,19 +313,21 @@ take_entry(struct attempt *a, LDAPMessage *msg, struct a2r_err *err)
 	BerElement *ber = NULL;
 	struct berval dn;
 	size_t nattrs = 0;
-	char *dncopy = NULL;
 	int rc;
 
 	if (ldap_get_dn_ber(ld, msg, &ber, &dn) != LDAP_SUCCESS)
 		return session_ldap_error(a->s, LDAP_DECODING_ERROR, "read entry", err);
-	if ((dncopy = strndup(dn.bv_val, dn.bv_len)) == NULL) {
+	/* the DN as a string, in a buffer kept from entry to entry */
+	if (grow((void **)&a->dn, &a->dn_cap, dn.bv_len + 1, 1) < 0) {
 		rc = err_nomem(err);
 		goto out;
 	}
-	e.dn = dncopy;
+	memcpy(a->dn, dn.bv_val, dn.bv_len);
+	a->dn[dn.bv_len] = '\0';
+	e.dn = a->dn;
 	rc = read_attrs(a, ld, msg, ber, &nattrs, err);
 	if (rc == 0)
-		rc = complete_ranges(a, dncopy, nattrs, err);
+		rc = complete_ranges(a, a->dn, nattrs, err);
 	if (rc == 0)
 		rc = build_entry(a, &e, nattrs, err);
 	if (rc == 0)
@@ -337,7 +341,6 @@ out:
 	for (size_t i = 0; i < a->nheld; i++)
 		ldap_value_free_len(a->held[i]);
 	a->nheld = 0;
-	free(dncopy);
 	ber_free(ber, 0);
 	return rc;
 }
@@ -554,6 +557,7 @@ out:
 	free(a.ea);
 	free(a.vp);
 	free(a.held);
+	free(a.dn);
 	strbuf_free(&why);
 	return rc;
 }
