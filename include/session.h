@@ -47,6 +47,10 @@ const char *session_tls(const struct session *s); /* "ldaps", "StartTLS", "none"
 void session_arm(struct session *s);
 void session_disarm(struct session *s);
 
+/* session_touch - the armed operation made progress (a message came): the
+ * timeout counts from now.  Cheap enough for every message. */
+void session_touch(struct session *s);
+
 /* session_gather - call before waiting for the next message when about
  * WANT more bytes are surely on their way (the rest of a search page).
  * If nothing is buffered, sleep until that much (at most 256 KiB) has

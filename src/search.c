@@ -460,7 +460,7 @@ run_page(struct attempt *a, struct berval *cookie, struct a2r_err *err)
 		ldap_msgfree(msg);
 		if (rc < 0)
 			goto out;
-		session_arm(a->s); /* the clock runs per message, not per page */
+		session_touch(a->s); /* the clock runs per message, not per page */
 	}
 out:
 	session_disarm(a->s);

@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +74,7 @@ struct session {
 	int fired; /* the watchdog cut the connection */
 	int stop;
 	struct timespec deadline; /* CLOCK_MONOTONIC */
+	_Atomic int64_t touched;  /* session_touch(): CLOCK_MONOTONIC_COARSE, ns */
 	int gather_fd; /* TCP socket session_gather() may wait on, else -1 */
 	Sockbuf *sb;
 };
@@ -134,6 +137,13 @@ session_prepare(const struct a2r_config *cfg, char **who, struct a2r_err *err)
 	return rc;
 }
 
+/* ns_of - a CLOCK_MONOTONIC time in nanoseconds */
+static int64_t
+ns_of(const struct timespec *t)
+{
+	return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec;
+}
+
 /* watchdog - cut the connection of an operation that overran its deadline */
 static void *
 watchdog(void *arg)
@@ -150,6 +160,16 @@ watchdog(void *arg)
 		}
 		pthread_cond_timedwait(&s->cv, &s->mu, &s->deadline);
 		clock_gettime(CLOCK_MONOTONIC, &now);
+		/* messages since (session_touch) move the deadline on */
+		if (s->armed) {
+			int64_t last = atomic_load_explicit(&s->touched, memory_order_relaxed);
+			int64_t later = last + (int64_t)s->cfg->timeout * 1000000000;
+
+			if (later > ns_of(&s->deadline)) {
+				s->deadline.tv_sec = (time_t)(later / 1000000000);
+				s->deadline.tv_nsec = (long)(later % 1000000000);
+			}
+		}
 		if (s->armed && (now.tv_sec > s->deadline.tv_sec ||
 				 (now.tv_sec == s->deadline.tv_sec &&
 				  now.tv_nsec >= s->deadline.tv_nsec))) {
@@ -165,9 +185,20 @@ watchdog(void *arg)
 	return NULL;
 }
 
-/* session_arm - (re)start the clock.  Called for every message: moving an
- * armed deadline later needs no wake-up (the watchdog re-reads it when its
- * old deadline passes), so the common case costs no system call. */
+/* session_touch - see session.h: one store, no lock; the watchdog moves
+ * the deadline on when the old one passes.  CLOCK_MONOTONIC_COARSE (a few
+ * milliseconds fine) is read from memory, without a system call. */
+void
+session_touch(struct session *s)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+	atomic_store_explicit(&s->touched, ns_of(&now), memory_order_relaxed);
+}
+
+/* session_arm - (re)start the clock: moving an armed deadline later needs
+ * no wake-up (the watchdog re-reads it when its old deadline passes). */
 void
 session_arm(struct session *s)
 {
