@@ -50,6 +50,7 @@ struct recipset {
 	char **values;
 	size_t nvalues;
 	int sorted;
+	size_t first[256]; /* records by their key's first byte (0: empty key) */
 };
 
 /* key_of - the bytes of record R */
@@ -145,6 +146,7 @@ recipset_add(struct recipset *s, const char *key, size_t len, const char *value)
 		return -1;
 	r->len = (uint16_t)len;
 	r->vnum = (uint16_t)vnum;
+	s->first[len > 0 ? (unsigned char)key[0] : 0]++;
 	s->n++;
 	return 0;
 }
@@ -261,13 +263,41 @@ insertion_sort(const struct recipset *s, struct item *a, size_t n, size_t w)
 	}
 }
 
+static void radix_sort(const struct recipset *s, struct item *a, size_t n, size_t d);
+
+/* sort_buckets - A holds the buckets of byte D (COUNT[b] items with byte
+ * b, in byte order): sort each bucket on the following bytes */
+static void
+sort_buckets(const struct recipset *s, struct item *a, const size_t *count, size_t d)
+{
+	size_t start, ended = 0;
+
+	/* Byte 0: the keys that end here (all equal) to the front, then any
+	 * key with a NUL byte here, which the contract rules out. */
+	for (size_t i = 0; i < count[0]; i++)
+		if (a[i].r.len == d) {
+			struct item t = a[ended];
+
+			a[ended++] = a[i];
+			a[i] = t;
+		}
+	if (ended > 1)
+		drop_run(a, ended);
+	if (count[0] - ended > 1)
+		radix_sort(s, a + ended, count[0] - ended, d + 1);
+	start = count[0];
+	for (unsigned b = 1; b < 256; start += count[b], b++)
+		if (count[b] > 1)
+			radix_sort(s, a + start, count[b], d + 1);
+}
+
 /* radix_sort - MSD radix sort of A[0..N) on key byte D (the keys agree
  * before it), in place (American flag sort): keys share long prefixes,
  * which a comparison sort would compare again and again */
 static void
 radix_sort(const struct recipset *s, struct item *a, size_t n, size_t d)
 {
-	size_t count[256] = {0}, next[256], end[256], start = 0, ended = 0;
+	size_t count[256] = {0}, next[256], end[256], start = 0;
 	unsigned shift = 56 - 8 * (unsigned)(d & 7);
 
 	if (d > 0 && (d & 7) == 0)
@@ -302,30 +332,14 @@ radix_sort(const struct recipset *s, struct item *a, size_t n, size_t d)
 			}
 			a[next[b]++] = it;
 		}
-	/* Byte 0: the keys that end here (all equal) to the front, then any
-	 * key with a NUL byte here, which the contract rules out. */
-	for (size_t i = 0; i < count[0]; i++)
-		if (a[i].r.len == d) {
-			struct item t = a[ended];
-
-			a[ended++] = a[i];
-			a[i] = t;
-		}
-	if (ended > 1)
-		drop_run(a, ended);
-	if (count[0] - ended > 1)
-		radix_sort(s, a + ended, count[0] - ended, d + 1);
-	start = count[0];
-	for (unsigned b = 1; b < 256; start += count[b], b++)
-		if (count[b] > 1)
-			radix_sort(s, a + start, count[b], d + 1);
+	sort_buckets(s, a, count, d);
 }
 
 int
 recipset_sort(struct recipset *s)
 {
 	struct item *a;
-	size_t k = 0;
+	size_t k = 0, next[256];
 
 	if (s->sorted)
 		return 0;
@@ -335,16 +349,25 @@ recipset_sort(struct recipset *s)
 	}
 	if ((a = malloc(s->n * sizeof(*a))) == NULL)
 		return -1;
+	/* The first byte's buckets were counted while adding: each record
+	 * goes straight into its bucket. */
+	for (unsigned b = 0; b < 256; b++) {
+		next[b] = k;
+		k += s->first[b];
+	}
+	k = 0;
 	for (size_t i = 0; i < s->n; i++) {
-		a[i].r = s->recs[i];
-		load_pfx(s, &a[i], 0);
+		struct item it = {.r = s->recs[i]};
+
+		load_pfx(s, &it, 0);
+		a[next[it.pfx >> 56]++] = it;
 	}
 	/* the records are all in A now */
 	free(s->recs);
 	s->recs = NULL;
 	s->cap = 0;
 	s->sorted = 1;
-	radix_sort(s, a, s->n, 0);
+	sort_buckets(s, a, s->first, 0);
 	for (size_t i = 0; i < s->n; i++)
 		if (a[i].r.vnum != DROPPED)
 			((struct rec *)a)[k++] = a[i].r;
@@ -400,6 +423,7 @@ release(struct recipset *s)
 	s->nvalues = 0;
 	s->n = 0;
 	s->sorted = 0;
+	memset(s->first, 0, sizeof(s->first));
 }
 
 void
