@@ -95,7 +95,6 @@ write_tables(struct out *o, const struct slot *grouped, const size_t *start, cha
 {
 	size_t most = 0;
 	struct slot *tab;
-	char packed[8];
 	int rc = 0;
 
 	for (unsigned t = 0; t < 256; t++)
@@ -118,9 +117,19 @@ write_tables(struct out *o, const struct slot *grouped, const size_t *start, cha
 			tab[k] = grouped[i];
 		}
 		for (size_t k = 0; k < len && rc == 0; k++) {
-			pack(packed, tab[k].hash);
-			pack(packed + 4, tab[k].pos);
-			rc = put(o, packed, 8);
+			if (o->used + 8 > OUTBUF && flush(o) < 0) {
+				rc = -1;
+				break;
+			}
+			if (o->pos + 8 > UINT32_MAX) {
+				errno = EFBIG;
+				rc = -1;
+				break;
+			}
+			pack(o->buf + o->used, tab[k].hash);
+			pack(o->buf + o->used + 4, tab[k].pos);
+			o->used += 8;
+			o->pos += 8;
 		}
 	}
 	free(tab);

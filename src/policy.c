@@ -143,14 +143,26 @@ worst_byte(const unsigned char *s, size_t len)
 	return worst;
 }
 
-/* The last domain that passed: a directory's addresses share a handful of
- * domains, so most domains are checked by one memcmp().  (ad2relay checks
- * addresses in one thread only.) */
+/* The last few domains that passed: a directory's addresses share a
+ * handful of domains, so most domains are checked by one memcmp().
+ * (ad2relay checks addresses in one thread only.) */
+#define GOOD_DOMAINS 8
 static struct {
 	unsigned char name[POLICY_MAX_ADDRESS];
-	size_t len;    /* 0: none yet */
+	size_t len;    /* 0: an empty slot */
 	unsigned bits; /* classes of its bytes */
-} good_domain;
+} good_domain[GOOD_DOMAINS];
+static unsigned good_next; /* the slot to fill next */
+
+/* known_domain - the classes of a domain that passed before, or 0 */
+static unsigned
+known_domain(const unsigned char *d, size_t len)
+{
+	for (unsigned i = 0; i < GOOD_DOMAINS; i++)
+		if (good_domain[i].len == len && memcmp(d, good_domain[i].name, len) == 0)
+			return good_domain[i].bits;
+	return 0;
+}
 
 /* scan - everything policy_check needs, in one pass over the bytes: the
  * local part, then the domain.  Local variables and no branch on the
@@ -173,8 +185,8 @@ scan(const unsigned char *s, size_t len, struct scan *r)
 		prev = c;
 	}
 	bad_local |= prev == '.'; /* empty, or ends with a dot */
-	if (dlen > 0 && dlen == good_domain.len && memcmp(s + at + 1, good_domain.name, dlen) == 0) {
-		all |= good_domain.bits;
+	if (dlen > 0 && (dbits = known_domain(s + at + 1, dlen)) != 0) {
+		all |= dbits;
 		label = 1; /* not empty; no label too long */
 	} else {
 		for (size_t i = at + 1; i < len; i++) {
@@ -191,9 +203,10 @@ scan(const unsigned char *s, size_t len, struct scan *r)
 		all |= dbits;
 		if (!bad_domain && nat == 1 && label > 0 && longest <= 63 && dlen <= 253 &&
 		    !(dbits & (C_SPACE | C_BREAK | C_CTRL | C_HIGH))) {
-			memcpy(good_domain.name, s + at + 1, dlen);
-			good_domain.len = dlen;
-			good_domain.bits = dbits;
+			memcpy(good_domain[good_next].name, s + at + 1, dlen);
+			good_domain[good_next].len = dlen;
+			good_domain[good_next].bits = dbits;
+			good_next = (good_next + 1) % GOOD_DOMAINS;
 		}
 	}
 	r->worst = all & (C_SPACE | C_BREAK | C_CTRL) ? worst_byte(s, len) : POLICY_OK;
