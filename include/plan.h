@@ -45,6 +45,14 @@ void plan_diff(const struct recipset *old, const struct recipset *new, const cha
 int plan_compare_text(const char *path, const struct recipset *new, const char *defval,
 		      struct plan *p, plan_diff_fn *fn, void *ctx, struct a2r_err *err);
 
+/* plan_check_maps - plan_compare_text() and, unless CDB_PATH is NULL,
+ * plan_cdb_agrees() (its answer in *AGREE; 1 without CDB_PATH) in one:
+ * an installed text map in our order is read once, its cdb's records
+ * compared with its lines on the way. */
+int plan_check_maps(const char *path, const char *cdb_path, const struct recipset *new,
+		    const char *defval, struct plan *p, plan_diff_fn *fn, void *ctx, int *agree,
+		    struct a2r_err *err);
+
 /* plan_cdb_agrees - do the installed text map and cdb hold the same
  * records?  Streams both when the cdb was written in the text's order
  * (by ad2relay or postmap), else compares them as sets.  1 yes, 0 no

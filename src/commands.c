@@ -424,28 +424,13 @@ check_report(struct cli *o, const struct plan *p, const struct diffs *d, int tex
 		    p->new_count, p->old_count, output, p->added, p->removed, p->changed);
 }
 
-/* cdb_agrees - do the installed text map and cdb hold the same records? */
-static int
-cdb_agrees(const struct a2r_config *cfg, struct a2r_err *err)
-{
-	char *path;
-	int rc;
-
-	if (!cfg->cdb)
-		return 1;
-	if ((path = mapfile_cdb_path(cfg->output)) == NULL)
-		return err_nomem(err);
-	rc = plan_cdb_agrees(cfg->output, path, cfg->value, err);
-	free(path);
-	return rc;
-}
-
 int
 cmd_check(struct cli *o, struct a2r_config *cfg, struct a2r_err *err)
 {
 	struct run r = {0};
 	struct diffs d = {0};
 	struct plan p = {0};
+	char *cdb_path = NULL;
 	int agree, rc = -1;
 
 	if (only_options(o, "check", 1, err) < 0 || o->nargs > 0) {
@@ -455,8 +440,12 @@ cmd_check(struct cli *o, struct a2r_config *cfg, struct a2r_err *err)
 	}
 	if (export(o, cfg, &r, err) < 0)
 		goto out;
-	if (plan_compare_text(cfg->output, r.c.set, cfg->value, &p, keep_change, &d, err) < 0 ||
-	    (agree = cdb_agrees(cfg, err)) < 0)
+	if (cfg->cdb && (cdb_path = mapfile_cdb_path(cfg->output)) == NULL) {
+		err_nomem(err);
+		goto out;
+	}
+	if (plan_check_maps(cfg->output, cdb_path, r.c.set, cfg->value, &p, keep_change, &d, &agree,
+			    err) < 0)
 		goto out;
 	check_report(o, &p, &d, p.have_old, agree, cfg->output);
 	if (flush_stdout(err) < 0)
@@ -466,6 +455,7 @@ out:
 	strlist_free(&d.plus);
 	strlist_free(&d.minus);
 	strlist_free(&d.changed);
+	free(cdb_path);
 	run_free(&r);
 	return rc;
 }

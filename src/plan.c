@@ -57,8 +57,13 @@ split_line(const char *p, size_t len, size_t *klen, const char **val, size_t *vl
 		len--;
 	if (len == 0 || p[0] == '#' || p[0] == ' ' || p[0] == '\t')
 		return 0;
-	while (k < len && p[k] != ' ' && p[k] != '\t')
-		k++;
+	{
+		/* the key ends at the first blank: a space, or a tab before it */
+		const char *sp = memchr(p, ' ', len);
+		const char *tab = memchr(p, '\t', sp != NULL ? (size_t)(sp - p) : len);
+
+		k = tab != NULL ? (size_t)(tab - p) : sp != NULL ? (size_t)(sp - p) : len;
+	}
 	*klen = k;
 	for (*val = p + k; *val < p + len && (**val == ' ' || **val == '\t'); (*val)++)
 		;
@@ -305,6 +310,73 @@ reader_bytes(struct reader *r, size_t n)
 	return p;
 }
 
+/* le32 - a cdb length field */
+static unsigned long
+le32(const unsigned char *b)
+{
+	return b[0] | (unsigned long)b[1] << 8 | (unsigned long)b[2] << 16 |
+	       (unsigned long)b[3] << 24;
+}
+
+/* A cdb read record by record beside the text map's lines: do its
+ * records, in file order, equal them?  (True of a cdb written by ad2relay
+ * or postmap from that text.) */
+struct follow {
+	struct reader r;
+	unsigned long pos, end; /* next record; where the hash tables begin */
+	int same;
+};
+
+/* follow_open - open the cdb PATH and read its header; -1 (errno) if it
+ * cannot be opened */
+static int
+follow_open(struct follow *f, const char *path)
+{
+	const unsigned char *head;
+
+	f->pos = 2048;
+	f->end = 0xffffffffUL;
+	f->same = 0;
+	if (reader_open(&f->r, path) < 0)
+		return -1;
+	if ((head = (const unsigned char *)reader_bytes(&f->r, 2048)) == NULL)
+		return 0;
+	/* the records end where the first hash table begins */
+	for (int i = 0; i < 256; i++)
+		if (le32(head + 8 * i + 4) > 0 && le32(head + 8 * i) < f->end)
+			f->end = le32(head + 8 * i);
+	f->same = 1;
+	return 0;
+}
+
+/* follow_line - the next record must be KEY and VAL */
+static void
+follow_line(struct follow *f, const char *key, size_t klen, const char *val, size_t vlen)
+{
+	const unsigned char *rec;
+	unsigned long k, v;
+
+	if (!f->same)
+		return;
+	/* REC points into the reader's buffer only until its next read */
+	f->same = f->pos < f->end &&
+		  (rec = (const unsigned char *)reader_bytes(&f->r, 8)) != NULL &&
+		  (k = le32(rec)) == klen && (v = le32(rec + 4)) == vlen && k + v <= 2048 &&
+		  (rec = (const unsigned char *)reader_bytes(&f->r, k + v)) != NULL &&
+		  memcmp(rec, key, k) == 0 && memcmp(rec + k, val, v) == 0;
+	f->pos += 8 + klen + vlen;
+}
+
+/* follow_close - 1 if every record matched a line and none is left */
+static int
+follow_close(struct follow *f)
+{
+	int same = f->same && f->pos == (f->end == 0xffffffffUL ? 2048 : f->end);
+
+	reader_close(&f->r);
+	return same;
+}
+
 /* Walking the installed map line by line against the new set. */
 struct walk {
 	const struct recipset *new;
@@ -313,6 +385,7 @@ struct walk {
 	plan_diff_fn *fn;
 	void *ctx;
 	size_t j;        /* next key of the new set */
+	struct follow *cdb; /* or NULL: the cdb to compare line by line */
 	char prev[1024]; /* last key read from the file */
 	size_t prevlen;
 	int have_prev;
@@ -358,6 +431,8 @@ walk_line(struct walk *w, const char *line, size_t len)
 
 	if (!split_line(line, len, &klen, &val, &vlen))
 		return 0;
+	if (w->cdb != NULL)
+		follow_line(w->cdb, line, klen, val, vlen);
 	if (klen >= sizeof(w->prev) ||
 	    (w->have_prev && cmp_keys(line, klen, w->prev, w->prevlen) <= 0))
 		return 1;
@@ -423,14 +498,18 @@ slow_compare(const char *path, const struct recipset *new, const char *defval, s
 	return 0;
 }
 
-int
-plan_compare_text(const char *path, const struct recipset *new, const char *defval,
-		  struct plan *p, plan_diff_fn *fn, void *ctx, struct a2r_err *err)
+/* compare_text - plan_compare_text(), and when CDB is not NULL its
+ * records compared with the lines in the first pass; *WHOLE = 1 if that
+ * pass read the whole file */
+static int
+compare_text(const char *path, const struct recipset *new, const char *defval, struct plan *p,
+	     plan_diff_fn *fn, void *ctx, struct follow *cdb, int *whole, struct a2r_err *err)
 {
 	struct walk w;
 	struct reader r;
 	int rc;
 
+	*whole = 0;
 	for (int pass = 0; pass < 2; pass++) {
 		memset(&w, 0, sizeof(w));
 		memset(p, 0, sizeof(*p));
@@ -440,6 +519,7 @@ plan_compare_text(const char *path, const struct recipset *new, const char *defv
 		/* Listing starts only once the file is known to be sorted. */
 		w.fn = pass ? fn : NULL;
 		w.ctx = ctx;
+		w.cdb = pass ? NULL : cdb;
 		p->new_count = recipset_size(new);
 		if (reader_open(&r, path) < 0) {
 			if (errno != ENOENT)
@@ -458,6 +538,7 @@ plan_compare_text(const char *path, const struct recipset *new, const char *defv
 			return err_set(err, A2R_ERR_WRITE, "read %s: %s", path, strerror(errno));
 		if (rc > 0)
 			return slow_compare(path, new, defval, p, fn, ctx, err);
+		*whole |= pass == 0;
 		/* nothing to list, or nothing different to list */
 		if (fn == NULL || (p->added == 0 && p->removed == 0 && p->changed == 0))
 			return 0;
@@ -465,12 +546,43 @@ plan_compare_text(const char *path, const struct recipset *new, const char *defv
 	return 0;
 }
 
-/* le32 - a cdb length field */
-static unsigned long
-le32(const unsigned char *b)
+int
+plan_compare_text(const char *path, const struct recipset *new, const char *defval,
+		  struct plan *p, plan_diff_fn *fn, void *ctx, struct a2r_err *err)
 {
-	return b[0] | (unsigned long)b[1] << 8 | (unsigned long)b[2] << 16 |
-	       (unsigned long)b[3] << 24;
+	int whole;
+
+	return compare_text(path, new, defval, p, fn, ctx, NULL, &whole, err);
+}
+
+int
+plan_check_maps(const char *path, const char *cdb_path, const struct recipset *new,
+		const char *defval, struct plan *p, plan_diff_fn *fn, void *ctx, int *agree,
+		struct a2r_err *err)
+{
+	struct follow f;
+	int whole;
+
+	*agree = 1;
+	if (cdb_path == NULL)
+		return plan_compare_text(path, new, defval, p, fn, ctx, err);
+	if (follow_open(&f, cdb_path) < 0) {
+		/* no cdb (or unreadable): plan_cdb_agrees() says what that means */
+		if (plan_compare_text(path, new, defval, p, fn, ctx, err) < 0)
+			return -1;
+		return (*agree = plan_cdb_agrees(path, cdb_path, defval, err)) < 0 ? -1 : 0;
+	}
+	if (compare_text(path, new, defval, p, fn, ctx, &f, &whole, err) < 0) {
+		follow_close(&f);
+		return -1;
+	}
+	/* the lines and records in step: agreed; anything else is settled by
+	 * the thorough comparison */
+	if (whole && p->have_old && follow_close(&f))
+		return 0;
+	if (!whole || !p->have_old)
+		follow_close(&f);
+	return (*agree = plan_cdb_agrees(path, cdb_path, defval, err)) < 0 ? -1 : 0;
 }
 
 /* next_line - the next "key value" line of a text map: key and value
@@ -487,34 +599,19 @@ next_line(struct reader *r, const char **line, size_t *klen, const char **val, s
 }
 
 /* same_sequence - do the cdb's records, in file order, equal the text
- * map's lines?  (True of a cdb written by ad2relay or postmap from that
- * text.)  1 yes, 0 no. */
+ * map's lines?  1 yes, 0 no (see struct follow). */
 static int
-same_sequence(struct reader *text, struct reader *cdb)
+same_sequence(struct reader *text, const char *cdb_path)
 {
-	const unsigned char *head, *rec;
-	unsigned long pos = 2048, end = 0xffffffffUL;
+	struct follow f;
 	size_t klen, vlen;
 	const char *line, *val;
-	int same = 1;
 
-	if ((head = (const unsigned char *)reader_bytes(cdb, 2048)) == NULL)
+	if (follow_open(&f, cdb_path) < 0)
 		return 0;
-	/* the records end where the first hash table begins */
-	for (int i = 0; i < 256; i++)
-		if (le32(head + 8 * i + 4) > 0 && le32(head + 8 * i) < end)
-			end = le32(head + 8 * i);
-	while (same && next_line(text, &line, &klen, &val, &vlen)) {
-		unsigned long k, v;
-
-		/* RECORD points into cdb's buffer only until the next read */
-		same = pos < end && (rec = (const unsigned char *)reader_bytes(cdb, 8)) != NULL &&
-		       (k = le32(rec)) == klen && (v = le32(rec + 4)) == vlen && k + v <= 2048 &&
-		       (rec = (const unsigned char *)reader_bytes(cdb, k + v)) != NULL &&
-		       memcmp(rec, line, k) == 0 && memcmp(rec + k, val, v) == 0;
-		pos += 8 + klen + vlen;
-	}
-	return same && pos == (end == 0xffffffffUL ? 2048 : end);
+	while (f.same && next_line(text, &line, &klen, &val, &vlen))
+		follow_line(&f, line, klen, val, vlen);
+	return follow_close(&f);
 }
 
 int
@@ -533,7 +630,7 @@ plan_cdb_agrees(const char *text_path, const char *cdb_path, const char *defval,
 		rc = tmissing == ENOENT && cmissing == ENOENT;
 		goto out;
 	}
-	if ((rc = same_sequence(&text, &cdb)) == 1)
+	if ((rc = same_sequence(&text, cdb_path)) == 1)
 		goto out;
 	/* another order (a hand-made map, say): compare as sets */
 	if (plan_read_text(text_path, &a, &ea, err) < 0 || plan_read_cdb(cdb_path, &b, &eb, err) < 0) {

@@ -69,6 +69,9 @@ static const struct pcase pcases[] = {
 	{"b@x OK\na@x OK\nd@x OK\n", {"a@x", "c@x", NULL}, 3, 1, 2, 0, "-b@x +c@x -d@x "},
 	{"a@x OK\na@x OK\n", {"a@x", NULL}, 1, 0, 0, 0, ""},
 	{"a@x OK\nb@x OK\n", {NULL}, 2, 0, 2, 0, "-a@x -b@x "},
+	/* tabs as separators, before or among spaces; a key alone; CRLF */
+	{"a@x\tOK\nb@x\t OK\nc@x \tREJECT\r\nd@x\n", {"a@x", "b@x", "c@x", "d@x", NULL}, 4, 0, 0,
+	 2, "~c@x ~d@x "},
 };
 
 static void
@@ -166,6 +169,88 @@ test_cdb_agrees(void **state)
 	recipset_free(s);
 }
 
+/* write_cdb - a cdb at PATH holding KEYS (NULL-terminated) with value OK */
+static void
+write_cdb(const char *path, const char *const *keys)
+{
+	struct cdb_make cm;
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	assert_true(fd >= 0);
+	cdb_make_start(&cm, fd);
+	for (; *keys != NULL; keys++)
+		cdb_make_add(&cm, *keys, (unsigned)strlen(*keys), "OK", 2);
+	assert_int_equal(cdb_make_finish(&cm), 0);
+	close(fd);
+}
+
+/* check's one pass over the text map: the same answers as
+ * plan_compare_text() plus plan_cdb_agrees() */
+static void
+test_check_maps(void **state)
+{
+	static const char *const keys[] = {"a@x", "b@x", "c@x", NULL};
+	static const char *const fewer[] = {"a@x", "b@x", NULL};
+	static const char *const shuffled[] = {"c@x", "a@x", "b@x", NULL};
+	static const char *const more[] = {"a@x", "b@x", "c@x", "d@x", NULL};
+	struct recipset *s = set_of(keys), *s2 = set_of(fewer);
+	struct mapfile_result res;
+	struct a2r_err err = {0};
+	struct plan p;
+	char *map, *cdb;
+	int agree;
+
+	(void)state;
+	assert_true(asprintf(&map, "%s/cm", dir) > 0);
+	cdb = mapfile_cdb_path(map);
+	/* neither map: agree, nothing installed */
+	assert_int_equal(plan_check_maps(map, cdb, s, "OK", &p, NULL, NULL, &agree, &err), 0);
+	assert_int_equal(agree, 1);
+	assert_int_equal(p.have_old, 0);
+	assert_int_equal(p.added, 3);
+	/* installed by us: in sync */
+	assert_int_equal(mapfile_install(map, 1, s, "OK", &res, &err), 0);
+	assert_int_equal(plan_check_maps(map, cdb, s, "OK", &p, NULL, NULL, &agree, &err), 0);
+	assert_int_equal(agree, 1);
+	assert_int_equal(p.added + p.removed + p.changed, 0);
+	/* the directory lost one: text and cdb still agree */
+	assert_int_equal(plan_check_maps(map, cdb, s2, "OK", &p, NULL, NULL, &agree, &err), 0);
+	assert_int_equal(agree, 1);
+	assert_int_equal(p.removed, 1);
+	/* without a cdb path only the text counts */
+	assert_int_equal(plan_check_maps(map, NULL, s, "OK", &p, NULL, NULL, &agree, &err), 0);
+	assert_int_equal(agree, 1);
+	/* the cdb: other order (agree), a record short, one too many, none */
+	write_cdb(cdb, shuffled);
+	assert_int_equal(plan_check_maps(map, cdb, s, "OK", &p, NULL, NULL, &agree, &err), 0);
+	assert_int_equal(agree, 1);
+	write_cdb(cdb, fewer);
+	assert_int_equal(plan_check_maps(map, cdb, s, "OK", &p, NULL, NULL, &agree, &err), 0);
+	assert_int_equal(agree, 0);
+	assert_int_equal(p.added + p.removed + p.changed, 0);
+	write_cdb(cdb, more);
+	assert_int_equal(plan_check_maps(map, cdb, s, "OK", &p, NULL, NULL, &agree, &err), 0);
+	assert_int_equal(agree, 0);
+	unlink(cdb);
+	assert_int_equal(plan_check_maps(map, cdb, s, "OK", &p, NULL, NULL, &agree, &err), 0);
+	assert_int_equal(agree, 0);
+	/* a hand-made text map in another order, and its cdb */
+	free(write_file("cm", "c@x OK\na@x OK\nb@x OK\n"));
+	write_cdb(cdb, shuffled);
+	assert_int_equal(plan_check_maps(map, cdb, s, "OK", &p, NULL, NULL, &agree, &err), 0);
+	assert_int_equal(agree, 1);
+	assert_int_equal(p.added + p.removed + p.changed, 0);
+	write_cdb(cdb, fewer);
+	assert_int_equal(plan_check_maps(map, cdb, s, "OK", &p, NULL, NULL, &agree, &err), 0);
+	assert_int_equal(agree, 0);
+	unlink(cdb);
+	unlink(map);
+	free(map);
+	free(cdb);
+	recipset_free(s);
+	recipset_free(s2);
+}
+
 static int
 setup(void **state)
 {
@@ -191,6 +276,7 @@ main(void)
 		cmocka_unit_test(test_compare_text),
 		cmocka_unit_test(test_guards),
 		cmocka_unit_test(test_cdb_agrees),
+		cmocka_unit_test(test_check_maps),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
