@@ -35,6 +35,11 @@ char *mapfile_cdb_path(const char *output);
 int mapfile_install(const char *output, int with_cdb, const struct recipset *set,
 		    const char *defval, struct mapfile_result *res, struct a2r_err *err);
 
+/* mapfile_same_text - is the text map at PATH byte for byte what
+ * mapfile_install() would write for the sorted SET?  1 yes, 0 no (or no
+ * such file), -1 on a read error (errno) */
+int mapfile_same_text(const char *path, const struct recipset *set, const char *defval);
+
 /* mapfile_clean_stale - remove the temp files that a run killed during
  * install left beside OUTPUT ("OUTPUT.tmp.XXXXXX", "OUTPUT.cdb.tmp.XXXXXX").
  * Call only while holding the lock.  Returns the number removed. */

@@ -159,6 +159,21 @@ same_text(const char *path, const struct recipset *set, const char *defval, char
 	return same;
 }
 
+int
+mapfile_same_text(const char *path, const struct recipset *set, const char *defval)
+{
+	char *a = malloc(IOBUF), *b = malloc(IOBUF);
+	int rc = -1;
+
+	if (a != NULL && b != NULL)
+		rc = same_text(path, set, defval, a, b);
+	else
+		errno = ENOMEM;
+	free(a);
+	free(b);
+	return rc;
+}
+
 /* same_file - does installed PATH hold exactly the SIZE bytes of FD? */
 static int
 same_file(const char *path, int fd, off_t size, char *a, char *b)
