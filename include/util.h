@@ -59,4 +59,8 @@ int utf8_valid(const unsigned char *s, size_t len);
  * bytes), or 0 if the bytes there are not valid UTF-8 */
 size_t utf8_seqlen(const unsigned char *s, size_t len);
 
+/* write_all - write the LEN bytes at P to FD, however many calls it takes;
+ * 0, or -1 with errno set */
+int write_all(int fd, const char *p, size_t len);
+
 #endif

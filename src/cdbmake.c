@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cdbmake.h"
+#include "util.h"
 
 #define HEADER 2048
 #define OUTBUF (256 * 1024)
@@ -48,20 +49,8 @@ pack(char *p, uint32_t v)
 static int
 flush(struct out *o)
 {
-	const char *p = o->buf;
-	size_t left = o->used;
-
-	while (left > 0) {
-		ssize_t n = write(o->fd, p, left);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		left -= (size_t)n;
-	}
+	if (write_all(o->fd, o->buf, o->used) < 0)
+		return -1;
 	o->used = 0;
 	return 0;
 }

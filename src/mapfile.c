@@ -15,6 +15,7 @@
 
 #include "cdbmake.h"
 #include "mapfile.h"
+#include "util.h"
 
 #define IOBUF (64 * 1024)
 
@@ -216,24 +217,6 @@ build_cdb(const struct recipset *set, const char *defval, int *fd, off_t *size,
 		close(*fd);
 		*fd = -1;
 		return -1;
-	}
-	return 0;
-}
-
-/* write_all - write LEN bytes, retrying short writes */
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
 	}
 	return 0;
 }

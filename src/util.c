@@ -1,10 +1,11 @@
-/* util.c - string lists, byte buffers, UTF-8 checks */
+/* util.c - string lists, byte buffers, UTF-8 checks, writing it all */
 #include "autoconf.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -237,4 +238,21 @@ value_problem(const char *s)
 	if (!utf8_valid((const unsigned char *)s, strlen(s)))
 		return "value is not valid UTF-8";
 	return NULL;
+}
+
+int
+write_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
 }
