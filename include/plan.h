@@ -46,9 +46,10 @@ int plan_compare_text(const char *path, const struct recipset *new, const char *
 		      struct plan *p, plan_diff_fn *fn, void *ctx, struct a2r_err *err);
 
 /* plan_check_maps - plan_compare_text() and, unless CDB_PATH is NULL,
- * plan_cdb_agrees() (its answer in *AGREE; 1 without CDB_PATH) in one:
- * an installed text map in our order is read once, its cdb's records
- * compared with its lines on the way. */
+ * plan_cdb_agrees() (its answer in *AGREE; 1 without CDB_PATH), the
+ * common case cheaply: a text map byte for byte what mapfile_install()
+ * would write for NEW is confirmed by rendering and comparing, and its
+ * cdb record by record against NEW; anything else takes both functions. */
 int plan_check_maps(const char *path, const char *cdb_path, const struct recipset *new,
 		    const char *defval, struct plan *p, plan_diff_fn *fn, void *ctx, int *agree,
 		    struct a2r_err *err);

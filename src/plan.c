@@ -386,7 +386,6 @@ struct walk {
 	plan_diff_fn *fn;
 	void *ctx;
 	size_t j;        /* next key of the new set */
-	struct follow *cdb; /* or NULL: the cdb to compare line by line */
 	char prev[1024]; /* last key read from the file */
 	size_t prevlen;
 	int have_prev;
@@ -432,8 +431,6 @@ walk_line(struct walk *w, const char *line, size_t len)
 
 	if (!split_line(line, len, &klen, &val, &vlen))
 		return 0;
-	if (w->cdb != NULL)
-		follow_line(w->cdb, line, klen, val, vlen);
 	if (klen >= sizeof(w->prev) ||
 	    (w->have_prev && cmp_keys(line, klen, w->prev, w->prevlen) <= 0))
 		return 1;
@@ -499,18 +496,14 @@ slow_compare(const char *path, const struct recipset *new, const char *defval, s
 	return 0;
 }
 
-/* compare_text - plan_compare_text(), and when CDB is not NULL its
- * records compared with the lines in the first pass; *WHOLE = 1 if that
- * pass read the whole file */
-static int
-compare_text(const char *path, const struct recipset *new, const char *defval, struct plan *p,
-	     plan_diff_fn *fn, void *ctx, struct follow *cdb, int *whole, struct a2r_err *err)
+int
+plan_compare_text(const char *path, const struct recipset *new, const char *defval,
+		  struct plan *p, plan_diff_fn *fn, void *ctx, struct a2r_err *err)
 {
 	struct walk w;
 	struct reader r;
 	int rc;
 
-	*whole = 0;
 	for (int pass = 0; pass < 2; pass++) {
 		memset(&w, 0, sizeof(w));
 		memset(p, 0, sizeof(*p));
@@ -520,7 +513,6 @@ compare_text(const char *path, const struct recipset *new, const char *defval, s
 		/* Listing starts only once the file is known to be sorted. */
 		w.fn = pass ? fn : NULL;
 		w.ctx = ctx;
-		w.cdb = pass ? NULL : cdb;
 		p->new_count = recipset_size(new);
 		if (reader_open(&r, path) < 0) {
 			if (errno != ENOENT)
@@ -539,7 +531,6 @@ compare_text(const char *path, const struct recipset *new, const char *defval, s
 			return err_set(err, A2R_ERR_WRITE, "read %s: %s", path, strerror(errno));
 		if (rc > 0)
 			return slow_compare(path, new, defval, p, fn, ctx, err);
-		*whole |= pass == 0;
 		/* nothing to list, or nothing different to list */
 		if (fn == NULL || (p->added == 0 && p->removed == 0 && p->changed == 0))
 			return 0;
@@ -548,25 +539,17 @@ compare_text(const char *path, const struct recipset *new, const char *defval, s
 }
 
 int
-plan_compare_text(const char *path, const struct recipset *new, const char *defval,
-		  struct plan *p, plan_diff_fn *fn, void *ctx, struct a2r_err *err)
-{
-	int whole;
-
-	return compare_text(path, new, defval, p, fn, ctx, NULL, &whole, err);
-}
-
-int
 plan_check_maps(const char *path, const char *cdb_path, const struct recipset *new,
 		const char *defval, struct plan *p, plan_diff_fn *fn, void *ctx, int *agree,
 		struct a2r_err *err)
 {
 	struct follow f;
-	int whole, same;
+	int same;
 
 	*agree = 1;
 	/* The common case, a map we installed from the same data: rendering
-	 * the set and comparing bytes needs no parsing of lines. */
+	 * the set and comparing bytes needs no parsing of lines, and the cdb
+	 * is then read beside the set instead of beside the text. */
 	if ((same = mapfile_same_text(path, new, defval)) < 0)
 		return err_set(err, A2R_ERR_WRITE, "read %s: %s", path, strerror(errno));
 	if (same) {
@@ -588,26 +571,11 @@ plan_check_maps(const char *path, const char *cdb_path, const struct recipset *n
 			if (follow_close(&f))
 				return 0;
 		}
-		return (*agree = plan_cdb_agrees(path, cdb_path, defval, err)) < 0 ? -1 : 0;
-	}
-	if (cdb_path == NULL)
-		return plan_compare_text(path, new, defval, p, fn, ctx, err);
-	if (follow_open(&f, cdb_path) < 0) {
-		/* no cdb (or unreadable): plan_cdb_agrees() says what that means */
-		if (plan_compare_text(path, new, defval, p, fn, ctx, err) < 0)
-			return -1;
-		return (*agree = plan_cdb_agrees(path, cdb_path, defval, err)) < 0 ? -1 : 0;
-	}
-	if (compare_text(path, new, defval, p, fn, ctx, &f, &whole, err) < 0) {
-		follow_close(&f);
+	} else if (plan_compare_text(path, new, defval, p, fn, ctx, err) < 0) {
 		return -1;
 	}
-	/* the lines and records in step: agreed; anything else is settled by
-	 * the thorough comparison */
-	if (whole && p->have_old && follow_close(&f))
+	if (cdb_path == NULL)
 		return 0;
-	if (!whole || !p->have_old)
-		follow_close(&f);
 	return (*agree = plan_cdb_agrees(path, cdb_path, defval, err)) < 0 ? -1 : 0;
 }
 
