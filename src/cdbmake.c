@@ -55,24 +55,39 @@ flush(struct out *o)
 	return 0;
 }
 
-/* put - append LEN bytes; the file may not reach 4 GiB */
+/* reserve - room for LEN bytes (at most OUTBUF) at the end of the output,
+ * flushed first if need be; NULL with errno set on an error, EFBIG where
+ * the file would reach 4 GiB */
+static char *
+reserve(struct out *o, size_t len)
+{
+	char *p;
+
+	if (o->pos + len > UINT32_MAX) {
+		errno = EFBIG;
+		return NULL;
+	}
+	if (o->used + len > OUTBUF && flush(o) < 0)
+		return NULL;
+	p = o->buf + o->used;
+	o->used += len;
+	o->pos += len;
+	return p;
+}
+
+/* put - append LEN bytes, however many, through reserve() */
 static int
 put(struct out *o, const void *p, size_t len)
 {
-	if (o->pos + len > UINT32_MAX) {
-		errno = EFBIG;
-		return -1;
-	}
-	o->pos += len;
 	while (len > 0) {
-		size_t n = OUTBUF - o->used < len ? OUTBUF - o->used : len;
+		size_t n = len < OUTBUF ? len : OUTBUF;
+		char *dst = reserve(o, n);
 
-		memcpy(o->buf + o->used, p, n);
-		o->used += n;
+		if (dst == NULL)
+			return -1;
+		memcpy(dst, p, n);
 		p = (const char *)p + n;
 		len -= n;
-		if (o->used == OUTBUF && flush(o) < 0)
-			return -1;
 	}
 	return 0;
 }
@@ -106,19 +121,14 @@ write_tables(struct out *o, const struct slot *grouped, const size_t *start, cha
 			tab[k] = grouped[i];
 		}
 		for (size_t k = 0; k < len && rc == 0; k++) {
-			if (o->used + 8 > OUTBUF && flush(o) < 0) {
+			char *p = reserve(o, 8);
+
+			if (p == NULL) {
 				rc = -1;
 				break;
 			}
-			if (o->pos + 8 > UINT32_MAX) {
-				errno = EFBIG;
-				rc = -1;
-				break;
-			}
-			pack(o->buf + o->used, tab[k].hash);
-			pack(o->buf + o->used + 4, tab[k].pos);
-			o->used += 8;
-			o->pos += 8;
+			pack(p, tab[k].hash);
+			pack(p + 4, tab[k].pos);
 		}
 	}
 	free(tab);
@@ -152,28 +162,23 @@ cdbmake_write(int fd, const struct recipset *set, const char *defval)
 
 		slots[i] = (struct slot){h, (uint32_t)o.pos};
 		start[(h & 0xff) + 1]++;
-		if (o.pos + 8 + klen + vlen > UINT32_MAX) {
-			errno = EFBIG;
-			goto out;
-		}
-		if (o.used + 8 + klen + vlen > OUTBUF) {
+		if (8 + klen + vlen <= OUTBUF) {
+			if ((p = reserve(&o, 8 + klen + vlen)) == NULL)
+				goto out;
+			pack(p, (uint32_t)klen);
+			pack(p + 4, (uint32_t)vlen);
+			memcpy(p + 8, key, klen);
+			memcpy(p + 8 + klen, val ? val : defval, vlen);
+		} else {
+			/* a record longer than the buffer */
 			char lens[8];
 
-			/* a record across two pieces (or longer than one) */
 			pack(lens, (uint32_t)klen);
 			pack(lens + 4, (uint32_t)vlen);
 			if (put(&o, lens, 8) < 0 || put(&o, key, klen) < 0 ||
 			    put(&o, val ? val : defval, vlen) < 0)
 				goto out;
-			continue;
 		}
-		p = o.buf + o.used;
-		pack(p, (uint32_t)klen);
-		pack(p + 4, (uint32_t)vlen);
-		memcpy(p + 8, key, klen);
-		memcpy(p + 8 + klen, val ? val : defval, vlen);
-		o.used += 8 + klen + vlen;
-		o.pos += 8 + klen + vlen;
 	}
 	/* The slots grouped by table, in record order within each. */
 	for (unsigned t = 0; t < 256; t++)
