@@ -1,7 +1,7 @@
 /* recipset.c - unique, byte-sorted recipient keys
  *
  * Memory is what a large directory costs, so it is kept small: keys live
- * in 1 MiB chunks of one arena and a record is 8 bytes (arena offset, key
+ * in 2 MiB chunks of one arena and a record is 8 bytes (arena offset, key
  * length, value number).  Adding a key only appends it: no hash table,
  * whose every probe is a cache miss.  A key the same entry already gave
  * (mail is nearly always the primary SMTP address too) is caught by a
@@ -54,6 +54,22 @@ struct recipset {
 	size_t first[256]; /* records by their key's first byte (0: empty key) */
 };
 
+/* huge_pages - ask for huge pages for the 2 MiB-aligned part of the
+ * LEN bytes at P (a large array that is about to be walked at random) */
+static void
+huge_pages(void *p, size_t len)
+{
+#ifdef MADV_HUGEPAGE
+	uintptr_t a = ((uintptr_t)p + CHUNK_SIZE - 1) & ~(uintptr_t)(CHUNK_SIZE - 1);
+	uintptr_t e = ((uintptr_t)p + len) & ~(uintptr_t)(CHUNK_SIZE - 1);
+
+	if (e > a)
+		(void)madvise((void *)a, e - a, MADV_HUGEPAGE);
+#else
+	(void)p, (void)len;
+#endif
+}
+
 /* new_chunk - CHUNK_SIZE bytes aligned to their size, which lets the
  * kernel back them with one huge page (transparent huge pages, asked for
  * with madvise): keys are read in sort order, all over the arena, and
@@ -72,26 +88,8 @@ new_chunk(void)
 	if (a > (uintptr_t)p)
 		munmap(p, a - (uintptr_t)p);
 	munmap((char *)a + CHUNK_SIZE, (uintptr_t)p + 2 * (size_t)CHUNK_SIZE - a - CHUNK_SIZE);
-#ifdef MADV_HUGEPAGE
-	(void)madvise((void *)a, CHUNK_SIZE, MADV_HUGEPAGE);
-#endif
+	huge_pages((void *)a, CHUNK_SIZE);
 	return (char *)a;
-}
-
-/* huge_pages - ask for huge pages for the 2 MiB-aligned part of the
- * LEN bytes at P (a large array that is about to be walked at random) */
-static void
-huge_pages(void *p, size_t len)
-{
-#ifdef MADV_HUGEPAGE
-	uintptr_t a = ((uintptr_t)p + CHUNK_SIZE - 1) & ~(uintptr_t)(CHUNK_SIZE - 1);
-	uintptr_t e = ((uintptr_t)p + len) & ~(uintptr_t)(CHUNK_SIZE - 1);
-
-	if (e > a)
-		(void)madvise((void *)a, e - a, MADV_HUGEPAGE);
-#else
-	(void)p, (void)len;
-#endif
 }
 
 /* key_of - the bytes of record R */
@@ -449,9 +447,8 @@ recipset_value(const struct recipset *s, size_t i)
 	return v ? s->values[v - 1] : NULL;
 }
 
-/* release - free keys and values */
-static void
-release(struct recipset *s)
+void
+recipset_reset(struct recipset *s)
 {
 	for (size_t i = 0; i < s->nchunks; i++)
 		munmap(s->chunks[i], CHUNK_SIZE);
@@ -469,17 +466,11 @@ release(struct recipset *s)
 }
 
 void
-recipset_reset(struct recipset *s)
-{
-	release(s);
-}
-
-void
 recipset_free(struct recipset *s)
 {
 	if (s == NULL)
 		return;
-	release(s);
+	recipset_reset(s);
 	free(s->recs);
 	free(s);
 }
