@@ -75,7 +75,7 @@ struct session {
 	int stop;
 	struct timespec deadline; /* CLOCK_MONOTONIC */
 	_Atomic int64_t touched;  /* session_touch(): CLOCK_MONOTONIC_COARSE, ns */
-	int gather_fd; /* TCP socket session_gather() may wait on, else -1 */
+	int gather;    /* fd is TCP: session_gather() may wait on it */
 	Sockbuf *sb;
 };
 
@@ -254,7 +254,7 @@ conn_del(LDAP *ld, Sockbuf *sb, struct ldap_conncb *ctx)
 	struct session *s = ctx->lc_arg;
 
 	(void)ld, (void)sb;
-	s->gather_fd = -1;
+	s->gather = 0;
 	s->sb = NULL;
 	pthread_mutex_lock(&s->mu);
 	s->fd = -1;
@@ -361,7 +361,6 @@ read_ahead(struct session *s)
 	Sockbuf *sb = NULL;
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
-	ber_socket_t fd = -1;
 	ber_len_t size = READAHEAD;
 
 	if (ldap_get_option(s->ld, LDAP_OPT_SOCKBUF, &sb) != LDAP_OPT_SUCCESS || sb == NULL)
@@ -369,11 +368,9 @@ read_ahead(struct session *s)
 	ber_sockbuf_add_io(sb, &ber_sockbuf_io_readahead, LBER_SBIOD_LEVEL_PROVIDER, &size);
 	s->sb = sb;
 	/* SO_RCVLOWAT holds poll() back only on TCP (a Unix socket's read
-	 * would wait for it too) */
-	if (ber_sockbuf_ctrl(sb, LBER_SB_OPT_GET_FD, &fd) == 1 && fd >= 0 &&
-	    getsockname(fd, (struct sockaddr *)&ss, &sl) == 0 &&
-	    (ss.ss_family == AF_INET || ss.ss_family == AF_INET6))
-		s->gather_fd = fd;
+	 * would wait for it too); the socket is the one conn_add() noted */
+	s->gather = s->fd >= 0 && getsockname(s->fd, (struct sockaddr *)&ss, &sl) == 0 &&
+		    (ss.ss_family == AF_INET || ss.ss_family == AF_INET6);
 }
 
 /* session_gather - see session.h.  Sets SO_RCVLOWAT for one poll() and
@@ -381,19 +378,18 @@ read_ahead(struct session *s)
 void
 session_gather(struct session *s, size_t want)
 {
-	struct pollfd pfd = {.fd = s->gather_fd, .events = POLLIN};
+	struct pollfd pfd = {.fd = s->fd, .events = POLLIN};
 	int lowat;
 
-	if (s->gather_fd < 0 || want < GATHER_MIN || s->sb == NULL ||
-	    ber_sockbuf_ctrl(s->sb, LBER_SB_OPT_DATA_READY, NULL))
+	if (!s->gather || want < GATHER_MIN || ber_sockbuf_ctrl(s->sb, LBER_SB_OPT_DATA_READY, NULL))
 		return;
 	lowat = want > GATHER_MAX ? GATHER_MAX : (int)want;
-	if (setsockopt(s->gather_fd, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof(lowat)) != 0)
+	if (setsockopt(s->fd, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof(lowat)) != 0)
 		return;
 	(void)poll(&pfd, 1, GATHER_WAIT_MS);
 	lowat = 1;
-	if (setsockopt(s->gather_fd, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof(lowat)) != 0)
-		s->gather_fd = -1; /* cannot happen; never gather again if it does */
+	if (setsockopt(s->fd, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof(lowat)) != 0)
+		s->gather = 0; /* cannot happen; never gather again if it does */
 }
 
 /* sasl_interact - EXTERNAL asks at most for an authorization id: none */
@@ -547,7 +543,6 @@ session_open(const struct a2r_config *cfg, const char *uri, struct a2r_err *err)
 	}
 	s->cfg = cfg;
 	s->tls = "none";
-	s->gather_fd = -1;
 	tls_diag[0] = '\0';
 	ber_set_option(NULL, LBER_OPT_LOG_PRINT_FN, (void *)catch_log);
 	/* The certificate checks log at the trace level (see catch_log). */
