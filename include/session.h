@@ -9,7 +9,7 @@
  * of the whole run (run_timeout): a watchdog thread shuts the socket
  * down when a DC stops answering or the run is over, because libldap
  * alone waits for ever inside a TLS handshake.  A message longer than
- * 16 MiB is refused.
+ * SESSION_MAX_MESSAGE is refused: ldap_result() fails with errno ERANGE.
  *
  * Call order: session_prepare() once (before trying any DC), then
  * per DC session_open(), session_ldap()/session_arm()/session_disarm()
@@ -31,6 +31,12 @@
 #include "err.h"
 
 struct session;
+
+/* The largest LDAP message taken from a DC.  AD hands out at most 1500
+ * values of an attribute per message (range retrieval), about 2 MiB of
+ * proxyAddresses; a longer length prefix (a hostile or broken DC) is
+ * refused at once instead of being allocated and waited for. */
+#define SESSION_MAX_MESSAGE (16u << 20)
 
 /* session_prepare - what the bind needs, once for all DCs: a simple
  * bind's bindpw_file must exist, be owner-only and hold a non-empty
@@ -77,9 +83,8 @@ int session_run_timeout(const struct a2r_config *cfg, const struct timespec *unt
 			const char *what, struct a2r_err *err);
 
 /* session_ldap_error - fill ERR with "WHAT: error text (server diagnostic)"
- * for the LDAP result code RC, as A2R_ERR_SOURCE (or the timeout, the
- * run_timeout, a refused oversized message).  Call it right after the
- * failed libldap call (it looks at errno). */
+ * for the LDAP result code RC, as A2R_ERR_SOURCE (or the timeout, or the
+ * run_timeout) */
 int session_ldap_error(struct session *s, int rc, const char *what, struct a2r_err *err);
 
 void session_close(struct session *s);

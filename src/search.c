@@ -468,18 +468,20 @@ page_wait(struct attempt *a, int msgid, size_t left, LDAPMessage **msg, struct a
 	/* A DC that stops answering mid-page: ldap_result times out (plain
 	 * LDAP) or the watchdog shuts the socket (TLS, or the run is over). */
 	session_gather(a->s, left * GATHER_ENTRY_BYTES);
+	errno = 0;
 	type = ldap_result(session_ldap(a->s), msgid, LDAP_MSG_ONE, &tv, msg);
 	if (type > 0)
 		return type;
+	if (type < 0 && errno == ERANGE && !session_timed_out(a->s))
+		return err_set(err, A2R_ERR_SOURCE,
+			       "search: the server sent a message longer than %u MiB (refused)",
+			       SESSION_MAX_MESSAGE >> 20);
 	if (type < 0) {
 		/* a Notice of Disconnection leaves the server's result code */
-		int saved = errno;
-
 		code = LDAP_SERVER_DOWN;
 		ldap_get_option(session_ldap(a->s), LDAP_OPT_RESULT_CODE, &code);
 		if (code == LDAP_SUCCESS)
 			code = LDAP_SERVER_DOWN;
-		errno = saved;
 	}
 	session_ldap_error(a->s, type == 0 ? LDAP_TIMEOUT : code, "search", err);
 	if (type == 0 && !session_timed_out(a->s))

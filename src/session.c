@@ -30,11 +30,6 @@
 #define GATHER_WAIT_MS 4
 /* the read-ahead buffer: as much as session_gather() lets gather */
 #define READAHEAD GATHER_MAX
-/* The largest LDAP message taken from a DC.  AD hands out at most 1500
- * values of an attribute per message (range retrieval), about 2 MiB of
- * proxyAddresses; a length prefix beyond this is refused at once
- * instead of being allocated and waited for. */
-#define MAX_MESSAGE (16 << 20)
 
 /* Why the watchdog cut the connection (session.fired). */
 enum { FIRED_NO, FIRED_TIMEOUT, FIRED_RUN_TIMEOUT };
@@ -302,11 +297,6 @@ session_ldap_error(struct session *s, int rc, const char *what, struct a2r_err *
 	if (fired == FIRED_TIMEOUT)
 		return err_set(err, A2R_ERR_SOURCE, "%s: no answer within %ld s (timeout)", what,
 			       s->cfg->timeout);
-	/* liblber refused a length prefix over MAX_MESSAGE (see read_ahead) */
-	if (rc == LDAP_SERVER_DOWN && errno == ERANGE)
-		return err_set(err, A2R_ERR_SOURCE,
-			       "%s: the server sent a message longer than %d MiB (refused)", what,
-			       MAX_MESSAGE >> 20);
 	ldap_get_option(s->ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
 	/* GnuTLS failures reach us as "(unknown error code)": say what the
 	 * TLS layer logged instead. */
@@ -401,14 +391,14 @@ secure(struct session *s, struct a2r_err *err)
  * poll per entry: liblber's read-ahead layer (libldap uses it only for
  * UDP) goes right above the TCP provider, below any TLS layer.  Data it
  * holds counts as ready for ldap_result().  Also bounds the size of a
- * message (MAX_MESSAGE). */
+ * message (SESSION_MAX_MESSAGE). */
 static void
 read_ahead(struct session *s)
 {
 	Sockbuf *sb = NULL;
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
-	ber_len_t size = READAHEAD, max = MAX_MESSAGE;
+	ber_len_t size = READAHEAD, max = SESSION_MAX_MESSAGE;
 
 	if (ldap_get_option(s->ld, LDAP_OPT_SOCKBUF, &sb) != LDAP_OPT_SUCCESS || sb == NULL)
 		return;
