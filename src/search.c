@@ -254,7 +254,11 @@ fetch_range(struct attempt *a, const char *dn, size_t i, size_t baselen, long lo
 
 			found = 1;
 			*next = rhigh < 0 ? -1 : rhigh + 1;
-			rc = v ? keep_values(a, i, v, err) : 0;
+			/* an attribute in an entry has values: none is a
+			 * decoding error, never an empty range */
+			rc = v ? keep_values(a, i, v, err)
+			       : err_set(err, A2R_ERR_SOURCE,
+					 "%s: %s: the values cannot be decoded", dn, what);
 		}
 		ldap_memfree(name);
 	}
@@ -437,18 +441,20 @@ send_page(struct attempt *a, struct berval *cookie, int *msgid, struct a2r_err *
 }
 
 /* page_progress - a page that changes nothing is a DC going round in
- * circles: the cookie it sent with the page again, or page after page
- * without an entry.  (A new entry on every page for ever is caught by
- * the run's deadline instead.)  COOKIE is the next page's cookie. */
+ * circles: no entry, and the cookie it was asked with back again; or page
+ * after page without an entry.  (Samba hands out the same cookie for
+ * every page of a search: a repeated cookie alone is no sign.  A new
+ * entry on every page for ever is caught by the run's deadline.)  COOKIE
+ * is the next page's cookie. */
 static int
 page_progress(struct attempt *a, const struct berval *cookie, struct a2r_err *err)
 {
 	a->empty_pages = a->page_entries == 0 ? a->empty_pages + 1 : 0;
-	if (cookie->bv_len > 0 && cookie->bv_len == a->prev.bv_len &&
+	if (a->page_entries == 0 && cookie->bv_len > 0 && cookie->bv_len == a->prev.bv_len &&
 	    memcmp(cookie->bv_val, a->prev.bv_val, cookie->bv_len) == 0)
 		return err_set(err, A2R_ERR_SOURCE,
-			       "search: page %lu came back with the cookie it was asked with "
-			       "(no progress)",
+			       "search: page %lu was empty and came back with the cookie it was "
+			       "asked with (no progress)",
 			       a->rep->pages);
 	if (cookie->bv_len > 0 && a->empty_pages >= MAX_EMPTY_PAGES)
 		return err_set(err, A2R_ERR_SOURCE,

@@ -105,12 +105,13 @@ case_() {
 undecodable='search: entry CN=User 50,OU=Staff,dc=corp,dc=example,dc=com: its attributes cannot be decoded'
 case_ junk-attrs 69 "$undecodable"
 case_ junk-between 69 "$undecodable"
-case_ same-cookie 69 'search: page 2 came back with the cookie it was asked with \(no progress\)$'
+case_ same-cookie 69 'search: page 2 was empty and came back with the cookie it was asked with \(no progress\)$'
 case_ empty-pages 69 'search: 10 pages in a row without an entry \(no progress\)$'
 case_ new-per-page 69 "search: not complete within $RUN_TIMEOUT s \(run_timeout\)$"
 # one entry every 1.5 s never trips timeout = 2: run_timeout ends it
 case_ slow 69 "search: not complete within $RUN_TIMEOUT s \(run_timeout\)$" timeout=2
 case_ range-forever 69 "range retrieval of proxyAddresses;range=[0-9]+-\\*: not complete within $RUN_TIMEOUT s \(run_timeout\)$"
+case_ range-junk 69 "CN=User 1,OU=Staff,dc=corp,dc=example,dc=com: range retrieval of proxyAddresses;range=2-\\*: the values cannot be decoded"
 case_ truncated 69 "search: Can't contact LDAP server$"
 case_ wrong-msgid 69 'search: no answer within 1 s \(timeout\)$'
 case_ huge-length 69 'search: the server sent a message longer than 16 MiB \(refused\)$'

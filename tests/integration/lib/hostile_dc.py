@@ -27,6 +27,8 @@ Scenarios (--scenario):
   slow          one entry every 1.5 s (--delay), never finishing
   range-forever proxyAddresses comes as ";range=0-1"; every range request
                 is answered with the next two values, never with "*"
+  range-junk    proxyAddresses comes as ";range=0-1"; the range request is
+                answered with ";range=2-*" whose value set cannot be decoded
   truncated     half of the first entry, then the connection is closed
   wrong-msgid   the search is answered under another message ID
   huge-length   a message whose length prefix says 2 GiB, then silence
@@ -314,12 +316,21 @@ class Connection(threading.Thread):
             return seq(attr(*a[0]), attr("proxyAddresses;range=0-1", a[1][1]))
         return self.page(msgid, controls, ranged)
 
+    sc_range_junk = sc_range_forever
+
     def range(self, msgid, base, attrs):
         want = attrs[0] if attrs else ""
         if ";range=" not in want:
             self.send(result(msgid, 0x65, 32))
             return None
         low = int(want.split(";range=")[1].split("-")[0])
+        if self.o.scenario == "range-junk":
+            # a value claims 127 bytes and holds 4
+            bad = tlv(0x30, octets("proxyAddresses;range=%d-*" % low) +
+                      tlv(0x31, b"\x04\x7f" + b"junk"))
+            self.send(entry(msgid, base, seq(bad)))
+            self.send(result(msgid, 0x65))
+            return None
         self.ranges += 1
         vals = ["smtp:r%d-%d@example.org" % (low + k, self.ranges) for k in range(2)]
         self.send(entry(msgid, base, seq(attr("proxyAddresses;range=%d-%d" % (low, low + 1),
@@ -366,7 +377,7 @@ class Connection(threading.Thread):
 
 
 SCENARIOS = ("good", "junk-attrs", "junk-between", "same-cookie", "empty-pages",
-             "new-per-page", "slow", "range-forever", "truncated", "wrong-msgid",
+             "new-per-page", "slow", "range-forever", "range-junk", "truncated", "wrong-msgid",
              "huge-length", "huge-dn", "duplicates", "disconnect")
 
 
