@@ -24,6 +24,8 @@ hostile_start() {
 	local name=$1 i
 	shift
 	rm -f "$T/$name.port"
+	# (its own messages go to --log; stderr catches a Python traceback)
+	# shellcheck disable=SC2094
 	"$PYTHON3" "$HOSTILE" --scenario "$@" --port-file "$T/$name.port" \
 		--log "$T/$name.log" </dev/null >/dev/null 2>>"$T/$name.log" &
 	echo $! >"$T/$name.pid"
