@@ -36,6 +36,7 @@ struct a2r_config {
 	char *tls_cacert;
 	int allow_plaintext_bind;
 	long timeout;                 /* seconds, connect and each operation */
+	long run_timeout;             /* seconds, connect to complete result (0: unset) */
 	long page_size;
 	unsigned objects;             /* CONF_OBJ_* bits */
 	char *filter;                 /* extra filter ANDed in, or NULL */

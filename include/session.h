@@ -5,9 +5,11 @@
  * configured and finds the search base (configured, else the rootDSE's
  * defaultNamingContext, else its first namingContexts).  Every step, and
  * every later operation the caller brackets with session_arm() /
- * session_disarm(), is bounded by the configured timeout: a watchdog
- * thread shuts the socket down when a DC stops answering, because
- * libldap alone waits for ever inside a TLS handshake.
+ * session_disarm(), is bounded by the configured timeout and by the end
+ * of the whole run (run_timeout): a watchdog thread shuts the socket
+ * down when a DC stops answering or the run is over, because libldap
+ * alone waits for ever inside a TLS handshake.  A message longer than
+ * SESSION_MAX_MESSAGE is refused: ldap_result() fails with errno ERANGE.
  *
  * Call order: session_prepare() once (before trying any DC), then
  * per DC session_open(), session_ldap()/session_arm()/session_disarm()
@@ -21,12 +23,20 @@
 #ifndef A2R_SESSION_H
 #define A2R_SESSION_H
 
+#include <time.h>
+
 #include <ldap.h>
 
 #include "conf.h"
 #include "err.h"
 
 struct session;
+
+/* The largest LDAP message taken from a DC.  AD hands out at most 1500
+ * values of an attribute per message (range retrieval), about 2 MiB of
+ * proxyAddresses; a longer length prefix (a hostile or broken DC) is
+ * refused at once instead of being allocated and waited for. */
+#define SESSION_MAX_MESSAGE (16u << 20)
 
 /* session_prepare - what the bind needs, once for all DCs: a simple
  * bind's bindpw_file must exist, be owner-only and hold a non-empty
@@ -35,8 +45,11 @@ struct session;
  * Returns 0 or -1. */
 int session_prepare(const struct a2r_config *cfg, char **who, struct a2r_err *err);
 
-/* session_open - connect, secure, bind, find the base; NULL on failure */
-struct session *session_open(const struct a2r_config *cfg, const char *uri, struct a2r_err *err);
+/* session_open - connect, secure, bind, find the base; NULL on failure.
+ * UNTIL (CLOCK_MONOTONIC) is the end of the run: no operation of the
+ * session outlasts it, whatever session_arm() and session_touch() say. */
+struct session *session_open(const struct a2r_config *cfg, const char *uri,
+			     const struct timespec *until, struct a2r_err *err);
 
 LDAP *session_ldap(struct session *s);
 const char *session_base(const struct session *s);
@@ -62,8 +75,16 @@ void session_gather(struct session *s, size_t want);
 /* session_timed_out - 1 if the watchdog cut the connection */
 int session_timed_out(struct session *s);
 
+/* session_run_timeout - 0 while UNTIL (CLOCK_MONOTONIC) lies ahead; once
+ * it has passed, -1 with "WHAT: not complete within N s (run_timeout)"
+ * in ERR (A2R_ERR_SOURCE).  One clock read: call it per page or per
+ * request, not per entry. */
+int session_run_timeout(const struct a2r_config *cfg, const struct timespec *until,
+			const char *what, struct a2r_err *err);
+
 /* session_ldap_error - fill ERR with "WHAT: error text (server diagnostic)"
- * for the LDAP result code RC, as A2R_ERR_SOURCE (or the timeout) */
+ * for the LDAP result code RC, as A2R_ERR_SOURCE (or the timeout, or the
+ * run_timeout) */
 int session_ldap_error(struct session *s, int rc, const char *what, struct a2r_err *err);
 
 void session_close(struct session *s);

@@ -35,6 +35,7 @@ enum key_type {
 	K_WAIT,
 	K_DOMAIN,
 	K_RANGE,
+	K_RUN_SECONDS,
 };
 
 struct key {
@@ -64,6 +65,8 @@ static const struct key keys[] = {
 	{"tls_cacert", K_PATH, F(tls_cacert), NULL},
 	{"allow_plaintext_bind", K_BOOL, F(allow_plaintext_bind), "no"},
 	{"timeout", K_SECONDS, F(timeout), "10"},
+	/* default 30 x timeout, set by conf_finish() */
+	{"run_timeout", K_RUN_SECONDS, F(run_timeout), NULL},
 	{"page_size", K_PAGESIZE, F(page_size), "500"},
 	{"objects", K_OBJECTS, F(objects), "users groups contacts publicfolders dynamic"},
 	{"filter", K_FILTER, F(filter), NULL},
@@ -514,6 +517,8 @@ apply(struct a2r_config *cfg, const struct key *k, const char *value, const char
 		return set_number(field, k, value, 0, 86400, where, err);
 	case K_RANGE:
 		return set_number(field, k, value, 0, 100000, where, err);
+	case K_RUN_SECONDS:
+		return set_number(field, k, value, 1, 86400, where, err);
 	case K_DOMAIN:
 		if (!policy_check_domain(value, strlen(value)) || strchr(value, '.') == NULL)
 			return err_set(err, A2R_ERR_CONFIG, "%s: %s: \"%s\" is not a DNS domain",
@@ -701,6 +706,8 @@ conf_finish(struct a2r_config *cfg, struct a2r_err *err)
 		cfg->bind = CONF_BIND_SIMPLE;
 	if (cfg->bind == CONF_BIND_DEFAULT && cfg->keytab != NULL)
 		cfg->bind = CONF_BIND_GSSAPI;
+	if (cfg->run_timeout == 0)
+		cfg->run_timeout = 30 * cfg->timeout;
 	if (cfg->bind == CONF_BIND_SIMPLE && (cfg->binddn == NULL || cfg->bindpw_file == NULL))
 		return err_set(err, A2R_ERR_CONFIG,
 			       "bind = simple needs binddn and bindpw_file (the password is "
@@ -742,6 +749,7 @@ conf_free(struct a2r_config *cfg)
 		case K_POSTMAP:
 		case K_WAIT:
 		case K_RANGE:
+		case K_RUN_SECONDS:
 			break;
 		}
 	}

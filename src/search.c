@@ -1,10 +1,12 @@
 /* search.c - paged search with failover across domain controllers */
 #include "autoconf.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <ldap.h>
 
@@ -34,6 +36,11 @@ static const struct {
  * per entry still to come (session_gather). */
 #define GATHER_ENTRY_BYTES 64
 
+/* Pages in a row without an entry (each with a new cookie) before the DC
+ * counts as making no progress.  RFC 2696 lets a server return short
+ * pages; no server we know returns several empty ones in a row. */
+#define MAX_EMPTY_PAGES 10
+
 /* One attempt's state while pages flow into the collector. */
 struct attempt {
 	struct session *s;
@@ -58,6 +65,10 @@ struct attempt {
 	size_t page_expect; /* entries a full page holds (for session_gather) */
 	char *dn;           /* the current entry's DN */
 	size_t dn_cap;
+	struct timespec until;      /* end of the run (run_timeout), CLOCK_MONOTONIC */
+	struct berval prev;         /* the cookie sent with the current page */
+	unsigned empty_pages;       /* pages in a row without an entry */
+	unsigned long page_entries; /* entries of the current page */
 };
 
 char *
@@ -148,7 +159,9 @@ grow(void **p, size_t *cap, size_t n, size_t size)
 /* read_attrs - every attribute of MSG in order, values as the server sent
  * them.  A type may come twice (slapd does that for a value list stored in
  * two pieces); ldap_get_values_len() would return the first piece twice,
- * so values are read from the BER stream itself. */
+ * so values are read from the BER stream itself.  An attribute list that
+ * cannot be decoded fails the attempt: the entry's other addresses, or
+ * the entry itself, would be silently missing from the map. */
 static int
 read_attrs(struct attempt *a, LDAP *ld, LDAPMessage *msg, BerElement *ber, size_t *nattrs,
 	   struct a2r_err *err)
@@ -156,9 +169,18 @@ read_attrs(struct attempt *a, LDAP *ld, LDAPMessage *msg, BerElement *ber, size_
 	struct berval name;
 	BerVarray vals = NULL;
 	size_t n = 0;
+	int rc;
 
-	while (ldap_get_attribute_ber(ld, msg, ber, &name, &vals) == LDAP_SUCCESS &&
-	       name.bv_val != NULL) {
+	for (;;) {
+		rc = ldap_get_attribute_ber(ld, msg, ber, &name, &vals);
+		if (rc != LDAP_SUCCESS) {
+			*nattrs = n;
+			return err_set(err, A2R_ERR_SOURCE,
+				       "search: entry %s: its attributes cannot be decoded (%s)",
+				       a->dn, ldap_err2string(rc));
+		}
+		if (name.bv_val == NULL)
+			break;
 		if (grow((void **)&a->pa, &a->pa_cap, n + 1, sizeof(*a->pa)) < 0) {
 			ber_memfree(vals);
 			*nattrs = n;
@@ -205,7 +227,7 @@ fetch_range(struct attempt *a, const char *dn, size_t i, size_t baselen, long lo
 	LDAP *ld = session_ldap(a->s);
 	struct timeval tv = {.tv_sec = a->c->cfg->timeout, .tv_usec = 0};
 	long step = a->c->cfg->range_size, rlow, rhigh;
-	char want[300], hi[32], *attrs[2] = {want, NULL}, *name;
+	char want[300], what[320], hi[32], *attrs[2] = {want, NULL}, *name;
 	LDAPMessage *res = NULL, *e;
 	BerElement *ber = NULL;
 	size_t blen;
@@ -213,12 +235,16 @@ fetch_range(struct attempt *a, const char *dn, size_t i, size_t baselen, long lo
 
 	snprintf(hi, sizeof(hi), step > 0 ? "%ld" : "*", low + step - 1);
 	snprintf(want, sizeof(want), "%.*s;range=%ld-%s", (int)baselen, a->pa[i].name.bv_val, low, hi);
+	snprintf(what, sizeof(what), "range retrieval of %s", want);
+	/* a range that never ends: the run's deadline ends it */
+	if (session_run_timeout(a->c->cfg, &a->until, what, err) < 0)
+		return -1;
 	session_arm(a->s);
 	rc = ldap_search_ext_s(ld, dn, LDAP_SCOPE_BASE, "(objectClass=*)", attrs, 0, NULL, NULL, &tv,
 			       1, &res);
 	if (rc != LDAP_SUCCESS || (e = ldap_first_entry(ld, res)) == NULL) {
 		ldap_msgfree(res);
-		return session_ldap_error(a->s, rc ? rc : LDAP_NO_SUCH_OBJECT, want, err);
+		return session_ldap_error(a->s, rc ? rc : LDAP_NO_SUCH_OBJECT, what, err);
 	}
 	for (name = ldap_first_attribute(ld, e, &ber); name != NULL && rc == 0 && !found;
 	     name = ldap_next_attribute(ld, e, ber)) {
@@ -228,7 +254,11 @@ fetch_range(struct attempt *a, const char *dn, size_t i, size_t baselen, long lo
 
 			found = 1;
 			*next = rhigh < 0 ? -1 : rhigh + 1;
-			rc = v ? keep_values(a, i, v, err) : 0;
+			/* an attribute in an entry has values: none is a
+			 * decoding error, never an empty range */
+			rc = v ? keep_values(a, i, v, err)
+			       : err_set(err, A2R_ERR_SOURCE,
+					 "%s: %s: the values cannot be decoded", dn, what);
 		}
 		ldap_memfree(name);
 	}
@@ -410,44 +440,101 @@ send_page(struct attempt *a, struct berval *cookie, int *msgid, struct a2r_err *
 	return 0;
 }
 
-/* run_page - read one page's messages; 1 = more pages, 0 = done, -1 = fail */
+/* page_progress - a page that changes nothing is a DC going round in
+ * circles: no entry, and the cookie it was asked with back again; or page
+ * after page without an entry.  (Samba hands out the same cookie for
+ * every page of a search: a repeated cookie alone is no sign.  A new
+ * entry on every page for ever is caught by the run's deadline.)  COOKIE
+ * is the next page's cookie. */
+static int
+page_progress(struct attempt *a, const struct berval *cookie, struct a2r_err *err)
+{
+	a->empty_pages = a->page_entries == 0 ? a->empty_pages + 1 : 0;
+	if (a->page_entries == 0 && cookie->bv_len > 0 && cookie->bv_len == a->prev.bv_len &&
+	    memcmp(cookie->bv_val, a->prev.bv_val, cookie->bv_len) == 0)
+		return err_set(err, A2R_ERR_SOURCE,
+			       "search: page %lu was empty and came back with the cookie it was "
+			       "asked with (no progress)",
+			       a->rep->pages);
+	if (cookie->bv_len > 0 && a->empty_pages >= MAX_EMPTY_PAGES)
+		return err_set(err, A2R_ERR_SOURCE,
+			       "search: %u pages in a row without an entry (no progress)",
+			       a->empty_pages);
+	return 0;
+}
+
+/* page_wait - the next message of the page (MSGID) into *MSG; its type,
+ * or -1 with ERR filled */
+static int
+page_wait(struct attempt *a, int msgid, size_t left, LDAPMessage **msg, struct a2r_err *err)
+{
+	struct timeval tv = {.tv_sec = a->c->cfg->timeout, .tv_usec = 0};
+	int type, code = LDAP_TIMEOUT;
+
+	/* A DC that stops answering mid-page: ldap_result times out (plain
+	 * LDAP) or the watchdog shuts the socket (TLS, or the run is over). */
+	session_gather(a->s, left * GATHER_ENTRY_BYTES);
+	errno = 0;
+	type = ldap_result(session_ldap(a->s), msgid, LDAP_MSG_ONE, &tv, msg);
+	if (type > 0)
+		return type;
+	if (type < 0 && errno == ERANGE && !session_timed_out(a->s))
+		return err_set(err, A2R_ERR_SOURCE,
+			       "search: the server sent a message longer than %u MiB (refused)",
+			       SESSION_MAX_MESSAGE >> 20);
+	if (type < 0) {
+		/* a Notice of Disconnection leaves the server's result code */
+		code = LDAP_SERVER_DOWN;
+		ldap_get_option(session_ldap(a->s), LDAP_OPT_RESULT_CODE, &code);
+		if (code == LDAP_SUCCESS)
+			code = LDAP_SERVER_DOWN;
+	}
+	session_ldap_error(a->s, type == 0 ? LDAP_TIMEOUT : code, "search", err);
+	if (type == 0 && !session_timed_out(a->s))
+		err_set(err, A2R_ERR_SOURCE, "search: no answer within %ld s (timeout)",
+			a->c->cfg->timeout);
+	return -1;
+}
+
+/* run_page - read one page's messages; 1 = more pages, 0 = done, -1 = fail.
+ * COOKIE: the cookie to send (empty for the first page); on return the
+ * next one. */
 static int
 run_page(struct attempt *a, struct berval *cookie, struct a2r_err *err)
 {
-	LDAP *ld = session_ldap(a->s);
-	struct timeval tv = {.tv_sec = a->c->cfg->timeout, .tv_usec = 0};
 	LDAPMessage *msg;
 	int msgid, rc = -1, type;
 	size_t left = a->page_expect; /* entries still to come, probably */
 
+	/* checked per page, not per entry: a clock read is cheap, not free */
+	if (session_run_timeout(a->c->cfg, &a->until, "search", err) < 0)
+		return -1;
 	session_arm(a->s);
 	if (send_page(a, cookie, &msgid, err) < 0)
 		goto out;
-	ber_memfree(cookie->bv_val);
+	/* the cookie sent is kept to compare with the next one */
+	ber_memfree(a->prev.bv_val);
+	a->prev = *cookie;
 	cookie->bv_val = NULL;
 	cookie->bv_len = 0;
+	a->page_entries = 0;
 	for (;;) {
-		/* A DC that stops answering mid-page: ldap_result times out (plain
-		 * LDAP) or the watchdog shuts the socket (TLS). */
-		session_gather(a->s, left * GATHER_ENTRY_BYTES);
-		type = ldap_result(ld, msgid, LDAP_MSG_ONE, &tv, &msg);
-		if (type <= 0) {
-			rc = session_ldap_error(a->s, type == 0 ? LDAP_TIMEOUT : LDAP_SERVER_DOWN,
-						"search", err);
-			if (type == 0 && !session_timed_out(a->s))
-				err_set(err, A2R_ERR_SOURCE, "search: no answer within %ld s (timeout)",
-					a->c->cfg->timeout);
+		if ((type = page_wait(a, msgid, left, &msg, err)) < 0) {
+			rc = -1;
 			goto out;
 		}
 		if (type == LDAP_RES_SEARCH_ENTRY) {
 			rc = take_entry(a, msg, err);
 			left -= left > 0;
+			a->page_entries++;
 		} else if (type == LDAP_RES_SEARCH_REFERENCE) {
 			a->rep->refs++;
 			rc = 0;
 		} else if (type == LDAP_RES_SEARCH_RESULT) {
 			rc = page_done(a, msg, cookie, err);
 			ldap_msgfree(msg);
+			if (rc == 0)
+				rc = page_progress(a, cookie, err);
 			if (rc == 0)
 				rc = cookie->bv_len > 0;
 			/* a DC whose pages are shorter than asked for: expect that */
@@ -474,9 +561,13 @@ attempt_search(struct attempt *a, struct a2r_err *err)
 	struct berval cookie = {0, NULL};
 	int rc;
 
+	a->empty_pages = 0;
 	while ((rc = run_page(a, &cookie, err)) > 0)
 		;
 	ber_memfree(cookie.bv_val);
+	ber_memfree(a->prev.bv_val);
+	a->prev.bv_val = NULL;
+	a->prev.bv_len = 0;
 	return rc;
 }
 
@@ -489,7 +580,7 @@ one_dc(const struct a2r_config *cfg, const char *uri, struct attempt *a, struct 
 	collect_reset(a->c);
 	a->rep->pages = a->rep->entries = a->rep->refs = 0;
 	a->page_expect = (size_t)cfg->page_size;
-	if ((a->s = session_open(cfg, uri, err)) == NULL)
+	if ((a->s = session_open(cfg, uri, &a->until, err)) == NULL)
 		return -1;
 	free(a->rep->base);
 	if ((a->rep->base = strdup(session_base(a->s))) == NULL) {
@@ -525,6 +616,10 @@ search_export(const struct a2r_config *cfg, struct collect *c, struct search_rep
 		goto out;
 	}
 	a.filter = rep->filter;
+	/* run_timeout: from the first connect to the complete result, every
+	 * DC, page and range request included */
+	clock_gettime(CLOCK_MONOTONIC, &a.until);
+	a.until.tv_sec += cfg->run_timeout;
 	for (size_t i = 0; i < cfg->uri.n; i++) {
 		if (one_dc(cfg, cfg->uri.v[i], &a, err) == 0) {
 			rc = 0;
@@ -544,6 +639,19 @@ search_export(const struct a2r_config *cfg, struct collect *c, struct search_rep
 		if (strbuf_addstr(&why, why.len ? "; " : "") < 0 || strbuf_addstr(&why, err->msg) < 0) {
 			rc = err_nomem(err);
 			goto out;
+		}
+		/* the run is over: the DCs left are not tried */
+		if (i + 1 < cfg->uri.n && session_run_timeout(cfg, &a.until, "", err) < 0) {
+			char more[96];
+
+			snprintf(more, sizeof(more),
+				 "; run_timeout (%ld s) reached, %zu more not tried",
+				 cfg->run_timeout, cfg->uri.n - i - 1);
+			if (strbuf_addstr(&why, more) < 0) {
+				rc = err_nomem(err);
+				goto out;
+			}
+			break;
 		}
 	}
 	err_set(err, A2R_ERR_SOURCE, "no domain controller delivered a complete result: %s",

@@ -31,6 +31,9 @@
 /* the read-ahead buffer: as much as session_gather() lets gather */
 #define READAHEAD GATHER_MAX
 
+/* Why the watchdog cut the connection (session.fired). */
+enum { FIRED_NO, FIRED_TIMEOUT, FIRED_RUN_TIMEOUT };
+
 /* LDAP_DEBUG_NONE of the private ldap_log.h: a level no Debug() call uses
  * except LDAP_DEBUG_ANY, which is every bit set. */
 #define LOG_ALWAYS_ONLY 0x8000
@@ -71,9 +74,10 @@ struct session {
 	pthread_cond_t cv;
 	int fd;    /* connection socket, -1 when none */
 	int armed; /* an operation is running against deadline */
-	int fired; /* the watchdog cut the connection */
+	int fired; /* the watchdog cut the connection: FIRED_* */
 	int stop;
 	struct timespec deadline; /* CLOCK_MONOTONIC */
+	struct timespec until;    /* the whole run's deadline (run_timeout) */
 	_Atomic int64_t touched;  /* session_touch(): CLOCK_MONOTONIC_COARSE, ns */
 	int gather;    /* fd is TCP: session_gather() may wait on it */
 	Sockbuf *sb;
@@ -160,21 +164,22 @@ watchdog(void *arg)
 		}
 		pthread_cond_timedwait(&s->cv, &s->mu, &s->deadline);
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		/* messages since (session_touch) move the deadline on */
+		/* messages since (session_touch) move the deadline on, but
+		 * never past the end of the run */
 		if (s->armed) {
 			int64_t last = atomic_load_explicit(&s->touched, memory_order_relaxed);
 			int64_t later = last + (int64_t)s->cfg->timeout * 1000000000;
 
+			if (later > ns_of(&s->until))
+				later = ns_of(&s->until);
 			if (later > ns_of(&s->deadline)) {
 				s->deadline.tv_sec = (time_t)(later / 1000000000);
 				s->deadline.tv_nsec = (long)(later % 1000000000);
 			}
 		}
-		if (s->armed && (now.tv_sec > s->deadline.tv_sec ||
-				 (now.tv_sec == s->deadline.tv_sec &&
-				  now.tv_nsec >= s->deadline.tv_nsec))) {
+		if (s->armed && ns_of(&now) >= ns_of(&s->deadline)) {
 			/* Mark first: the reader may see EOF before we unlock. */
-			s->fired = 1;
+			s->fired = ns_of(&now) >= ns_of(&s->until) ? FIRED_RUN_TIMEOUT : FIRED_TIMEOUT;
 			s->armed = 0;
 			/* Wakes up any read blocked on the socket, in TLS too. */
 			if (s->fd >= 0)
@@ -205,6 +210,8 @@ session_arm(struct session *s)
 	pthread_mutex_lock(&s->mu);
 	clock_gettime(CLOCK_MONOTONIC, &s->deadline);
 	s->deadline.tv_sec += s->cfg->timeout;
+	if (ns_of(&s->deadline) > ns_of(&s->until))
+		s->deadline = s->until;
 	if (!s->armed) {
 		s->armed = 1;
 		pthread_cond_signal(&s->cv);
@@ -229,7 +236,20 @@ session_timed_out(struct session *s)
 	pthread_mutex_lock(&s->mu);
 	fired = s->fired;
 	pthread_mutex_unlock(&s->mu);
-	return fired;
+	return fired != FIRED_NO;
+}
+
+int
+session_run_timeout(const struct a2r_config *cfg, const struct timespec *until, const char *what,
+		    struct a2r_err *err)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (ns_of(&now) < ns_of(until))
+		return 0;
+	return err_set(err, A2R_ERR_SOURCE, "%s: not complete within %ld s (run_timeout)", what,
+		       cfg->run_timeout);
 }
 
 /* conn_add, conn_del - libldap tells us the socket as soon as TCP is up,
@@ -266,8 +286,15 @@ int
 session_ldap_error(struct session *s, int rc, const char *what, struct a2r_err *err)
 {
 	char *diag = NULL;
+	int fired;
 
-	if (session_timed_out(s))
+	pthread_mutex_lock(&s->mu);
+	fired = s->fired;
+	pthread_mutex_unlock(&s->mu);
+	if (fired == FIRED_RUN_TIMEOUT)
+		return err_set(err, A2R_ERR_SOURCE, "%s: not complete within %ld s (run_timeout)",
+			       what, s->cfg->run_timeout);
+	if (fired == FIRED_TIMEOUT)
 		return err_set(err, A2R_ERR_SOURCE, "%s: no answer within %ld s (timeout)", what,
 			       s->cfg->timeout);
 	ldap_get_option(s->ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
@@ -292,8 +319,17 @@ set_options(struct session *s, struct a2r_err *err)
 {
 	const struct a2r_config *cfg = s->cfg;
 	struct timeval tv = {.tv_sec = cfg->timeout, .tv_usec = 0};
+	struct timespec now;
 	int version = LDAP_VERSION3, demand = LDAP_OPT_X_TLS_DEMAND, zero = 0;
 
+	/* connecting (before the watchdog knows the socket) ends with the run */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (ns_of(&s->until) - ns_of(&now) < (int64_t)cfg->timeout * 1000000000) {
+		int64_t left = ns_of(&s->until) - ns_of(&now);
+
+		tv.tv_sec = left > 0 ? (time_t)(left / 1000000000) : 0;
+		tv.tv_usec = left > 0 ? (suseconds_t)(left % 1000000000 / 1000) : 1;
+	}
 	s->cb.lc_add = conn_add;
 	s->cb.lc_del = conn_del;
 	s->cb.lc_arg = s;
@@ -354,17 +390,19 @@ secure(struct session *s, struct a2r_err *err)
 /* read_ahead - read the socket in large pieces, not two small reads and a
  * poll per entry: liblber's read-ahead layer (libldap uses it only for
  * UDP) goes right above the TCP provider, below any TLS layer.  Data it
- * holds counts as ready for ldap_result(). */
+ * holds counts as ready for ldap_result().  Also bounds the size of a
+ * message (SESSION_MAX_MESSAGE). */
 static void
 read_ahead(struct session *s)
 {
 	Sockbuf *sb = NULL;
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
-	ber_len_t size = READAHEAD;
+	ber_len_t size = READAHEAD, max = SESSION_MAX_MESSAGE;
 
 	if (ldap_get_option(s->ld, LDAP_OPT_SOCKBUF, &sb) != LDAP_OPT_SUCCESS || sb == NULL)
 		return;
+	ber_sockbuf_ctrl(sb, LBER_SB_OPT_SET_MAX_INCOMING, &max);
 	ber_sockbuf_add_io(sb, &ber_sockbuf_io_readahead, LBER_SBIOD_LEVEL_PROVIDER, &size);
 	s->sb = sb;
 	/* SO_RCVLOWAT holds poll() back only on TCP (a Unix socket's read
@@ -531,7 +569,8 @@ start_watchdog(struct session *s, struct a2r_err *err)
 }
 
 struct session *
-session_open(const struct a2r_config *cfg, const char *uri, struct a2r_err *err)
+session_open(const struct a2r_config *cfg, const char *uri, const struct timespec *until,
+	     struct a2r_err *err)
 {
 	struct session *s = calloc(1, sizeof(*s));
 	int rc;
@@ -542,6 +581,7 @@ session_open(const struct a2r_config *cfg, const char *uri, struct a2r_err *err)
 		return NULL;
 	}
 	s->cfg = cfg;
+	s->until = *until;
 	s->tls = "none";
 	tls_diag[0] = '\0';
 	ber_set_option(NULL, LBER_OPT_LOG_PRINT_FN, (void *)catch_log);

@@ -49,6 +49,8 @@ static const struct ccase cases[] = {
 	{"relay_domains = example.org\noutput =\n", 0, ":2: output: empty path"},
 	{"output = /tmp/x\n", 0, "relay_domains is not set"},
 	{"relay_domains = @example.org\n", 0, ":1: relay_domains: \"@example.org\" is not a domain"},
+	{"relay_domains = example.org\nrun_timeout = 0\n", 0,
+	 ":2: run_timeout: \"0\" is not a number from 1 to 86400"},
 };
 
 static char *
@@ -118,6 +120,35 @@ test_defaults_and_override(void **state)
 	free(path);
 }
 
+/* run_timeout: 30 x timeout unless set, whatever the order of the keys */
+static void
+test_run_timeout(void **state)
+{
+	static const struct {
+		const char *text;
+		long want;
+	} rows[] = {
+		{"relay_domains = example.org\n", 300},
+		{"relay_domains = example.org\ntimeout = 2\n", 60},
+		{"run_timeout = 7\nrelay_domains = example.org\ntimeout = 2\n", 7},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct a2r_config cfg;
+		struct a2r_err err = {0};
+		char *path = write_temp(rows[i].text);
+
+		assert_int_equal(conf_init(&cfg, &err), 0);
+		assert_int_equal(conf_load(&cfg, path, 0, &err), 0);
+		assert_int_equal(conf_finish(&cfg, &err), 0);
+		assert_int_equal(cfg.run_timeout, rows[i].want);
+		conf_free(&cfg);
+		unlink(path);
+		free(path);
+	}
+}
+
 static void
 test_missing_file(void **state)
 {
@@ -147,6 +178,7 @@ main(void)
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_defaults_and_override),
 		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_run_timeout),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);
