@@ -80,6 +80,7 @@ open_parent(const char *path, const char **base, struct a2r_err *err)
 	char *copy = strdup(path), *slash, *name, *save = NULL;
 	int dfd;
 
+	*base = path;
 	if (copy == NULL)
 		return err_nomem(err);
 	slash = strrchr(copy, '/');
@@ -138,7 +139,7 @@ check_file(const char *path, const struct stat *st, const char *const *keep, str
 static int
 open_lock(const char *path, const char *const *keep, struct a2r_err *err)
 {
-	const char *base;
+	const char *base = path;
 	struct stat st;
 	int dfd = open_parent(path, &base, err), fd = -1;
 
