@@ -7,10 +7,13 @@
  * changed (when the text map changed, the cdb must have too and is built
  * straight into its temp file; else it is built in an unmapped memory
  * file and compared): both new files are written completely to mkstemp()
- * files in the target directory with the old file's mode and owner (0644
- * for a new file), and fsync()ed, before the text map and then the cdb
- * are renamed into place and the directory is fsync()ed.  On any error the
- * temp files are removed and the installed files are untouched.
+ * files in the target directory, owned by us with the group and the
+ * permission bits (never setuid, setgid or sticky) of the regular file
+ * they replace (0644 for a new file), and fsync()ed, before the text map
+ * and then the cdb are renamed into place and the directory is fsync()ed.
+ * A symlink, FIFO or anything but a regular file at either path is an
+ * error: never followed, never waited on, never replaced.  On any error
+ * the temp files are removed and the installed files are untouched.
  * Nothing at all is written when neither file changed.
  *
  * The set must be sorted.  Errors are A2R_ERR_WRITE (or
@@ -37,8 +40,10 @@ int mapfile_install(const char *output, int with_cdb, const struct recipset *set
 
 /* mapfile_same_text - is the text map at PATH byte for byte what
  * mapfile_install() would write for the sorted SET?  1 yes, 0 no (or no
- * such file), -1 on a read error (errno) */
-int mapfile_same_text(const char *path, const struct recipset *set, const char *defval);
+ * such file), -1 with ERR set if it cannot be read or is not a regular
+ * file (a symlink or FIFO there is not followed) */
+int mapfile_same_text(const char *path, const struct recipset *set, const char *defval,
+		      struct a2r_err *err);
 
 /* mapfile_clean_stale - remove the temp files that a run killed during
  * install left beside OUTPUT ("OUTPUT.tmp.XXXXXX", "OUTPUT.cdb.tmp.XXXXXX").

@@ -7,9 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "collect.h"
 #include "extract.h"
+#include "safefile.h"
 
 #define UAC_ACCOUNTDISABLE 0x2
 
@@ -324,13 +326,20 @@ collect_static(struct collect *c, struct a2r_err *err)
 	char *line = NULL, where[600];
 	size_t cap = 0, lineno = 0;
 	ssize_t n;
+	struct stat st;
 	FILE *fp;
-	int rc = -1;
+	int fd, rc = -1;
 
 	if (path == NULL)
 		return 0;
-	if ((fp = fopen(path, "r")) == NULL)
-		return err_set(err, A2R_ERR_CONFIG, "static file %s: %s", path, strerror(errno));
+	/* Its addresses are relayed: trusted like the config file. */
+	if ((fd = safefile_open(path, "static file", SAFEFILE_TRUSTED, A2R_ERR_CONFIG, &st, err)) <
+	    0)
+		return -1;
+	if ((fp = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return err_nomem(err);
+	}
 	while ((n = getline(&line, &cap, fp)) >= 0) {
 		char *p;
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -156,20 +157,31 @@ elapsed(const struct timespec *t0)
 	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-/* pending_actions - path of the marker left when post-install commands
- * failed (beside the lock file); with CREATE, leave it.  1 if it exists. */
+/* pending_actions - the marker left when post-install commands failed
+ * (beside the lock file): with CREATE > 0, leave it; < 0, remove it.  1 if
+ * it exists.  Only a regular file is a marker; a symlink planted there is
+ * removed, never followed (unlink() does not follow one either). */
 static int
 pending_actions(const struct a2r_config *cfg, int create)
 {
 	char path[4200];
-	int fd;
+	struct stat st;
+	int fd, exists;
 
 	snprintf(path, sizeof(path), "%s.actions-pending", cfg->lock_file);
 	if (create < 0)
 		return unlink(path), 0;
-	if (create && (fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) >= 0)
+	exists = lstat(path, &st) == 0;
+	if (exists && S_ISREG(st.st_mode))
+		return 1;
+	if (!create)
+		return 0;
+	if (exists)
+		unlink(path);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+	if (fd >= 0)
 		close(fd);
-	return access(path, F_OK) == 0;
+	return fd >= 0;
 }
 
 /* run_actions - the Postfix commands; a failure is remembered so that the
@@ -255,6 +267,7 @@ cmd_sync(struct cli *o, struct a2r_config *cfg, struct a2r_err *err)
 	struct plan p = {0};
 	struct timespec t0;
 	time_t start = time(NULL);
+	char *cdb_path = NULL;
 	int lockfd = -1, changed = 0, rc = -1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -265,7 +278,15 @@ cmd_sync(struct cli *o, struct a2r_config *cfg, struct a2r_err *err)
 	}
 	/* A dry run touches nothing, the lock file included. */
 	if (!o->dry_run) {
-		if ((lockfd = lock_acquire(cfg->lock_file, cfg->lock_wait, err)) < 0)
+		/* the lock file must not be one of the files a run writes */
+		const char *keep[] = {cfg->output, cdb_path = mapfile_cdb_path(cfg->output),
+				      cfg->metrics_file, NULL};
+
+		if (cdb_path == NULL)
+			return err_nomem(err);
+		lockfd = lock_acquire(cfg->lock_file, cfg->lock_wait, keep, err);
+		free(cdb_path);
+		if (lockfd < 0)
 			return -1;
 		if (mapfile_clean_stale(cfg->output) > 0)
 			report_info("removed temp files of an interrupted run beside %s", cfg->output);

@@ -8,9 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "policy.h"
+#include "safefile.h"
 
 enum key_type {
 	K_STRING,
@@ -613,13 +615,22 @@ conf_load(struct a2r_config *cfg, const char *path, int optional, struct a2r_err
 	char *line = NULL;
 	size_t cap = 0, lineno = 0, start = 0;
 	ssize_t n;
+	struct stat st;
 	FILE *fp;
-	int rc = -1;
+	int fd, rc = -1;
 
-	if ((fp = fopen(path, "r")) == NULL) {
-		if (optional && errno == ENOENT)
-			return 0;
-		return err_set(err, A2R_ERR_CONFIG, "open %s: %s", path, strerror(errno));
+	/* Whoever can write the config file runs commands as us (on_change). */
+	fd = safefile_open(path, "config file",
+			   SAFEFILE_TRUSTED | SAFEFILE_NULL_OK |
+			       (optional ? SAFEFILE_MISSING_OK : 0),
+			   A2R_ERR_CONFIG, &st, err);
+	if (fd == -2)
+		return 0;
+	if (fd < 0)
+		return -1;
+	if ((fp = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return err_nomem(err);
 	}
 	for (;;) {
 		n = getline(&line, &cap, fp);

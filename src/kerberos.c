@@ -11,6 +11,7 @@
 #include <krb5.h>
 
 #include "kerberos.h"
+#include "safefile.h"
 
 /* Kept open for the life of the run: a MEMORY ccache lives while a handle
  * to it does. */
@@ -138,19 +139,17 @@ kerberos_login(const char *keytab, const char *principal, char **used, struct a2
 	krb5_error_code code;
 	char ktname[1100], ccname[256], *name = NULL;
 	struct stat st;
-	int rc = -1;
+	int fd, rc = -1;
 
 	*used = NULL;
 	if (strncmp(keytab, "FILE:", 5) == 0)
 		keytab += 5;
-	if (stat(keytab, &st) < 0 || access(keytab, R_OK) < 0)
-		return err_set(err, A2R_ERR_CONFIG, "keytab %s: %s", keytab, strerror(errno));
-	/* a keytab is a password: owner-only, like bindpw_file */
-	if (st.st_mode & 077)
-		return err_set(err, A2R_ERR_CONFIG,
-			       "keytab %s is readable or writable by others (mode %04o): it holds "
-			       "keys, run chmod 600 %s",
-			       keytab, (unsigned)(st.st_mode & 07777), keytab);
+	/* A keytab is a password: owner-only, like bindpw_file.  The Kerberos
+	 * library opens it again by name; its directory is checked so that no
+	 * one else can put another file there in between. */
+	if ((fd = safefile_secret(keytab, "keytab", "keys", &st, err)) < 0)
+		return -1;
+	close(fd);
 	if (kctx == NULL && (code = krb5_init_context(&kctx)) != 0)
 		return err_set(err, A2R_ERR_CONFIG, "Kerberos: cannot initialise (krb5.conf?)");
 	snprintf(ktname, sizeof(ktname), "FILE:%s", keytab);

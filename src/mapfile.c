@@ -15,6 +15,7 @@
 
 #include "cdbmake.h"
 #include "mapfile.h"
+#include "safefile.h"
 #include "util.h"
 
 #define IOBUF (64 * 1024)
@@ -112,22 +113,17 @@ read_full(int fd, char *buf, size_t len, off_t off)
 	return (ssize_t)got;
 }
 
-/* open_installed - the installed file PATH if it is a regular file of
- * exactly SIZE bytes: its descriptor; -2 if it differs in kind or size
- * (or is missing), -1 on a read error */
+/* open_installed - the installed file PATH if it is of exactly SIZE
+ * bytes: its descriptor; -2 if its size differs (or it is missing), -1
+ * with ERR set if it cannot be read or is not a regular file (a symlink or
+ * FIFO planted there is neither followed nor waited on, nor replaced) */
 static int
-open_installed(const char *path, off_t size)
+open_installed(const char *path, off_t size, struct a2r_err *err)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int fd = safefile_open(path, "read", SAFEFILE_MISSING_OK, A2R_ERR_WRITE, &st, err);
 
-	if (fd < 0)
-		return errno == ENOENT ? -2 : -1;
-	if (fstat(fd, &st) < 0) {
-		close(fd);
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size != size) {
+	if (fd >= 0 && st.st_size != size) {
 		close(fd);
 		return -2;
 	}
@@ -137,11 +133,12 @@ open_installed(const char *path, off_t size)
 /* same_text - does the installed text map hold exactly what SET renders?
  * 1 yes, 0 no, -1 read error */
 static int
-same_text(const char *path, const struct recipset *set, const char *defval, char *a, char *b)
+same_text(const char *path, const struct recipset *set, const char *defval, char *a, char *b,
+	  struct a2r_err *err)
 {
 	struct render r = {set, defval, strlen(defval), 0};
 	off_t off = 0;
-	int fd = open_installed(path, text_size(set, defval)), same = 1;
+	int fd = open_installed(path, text_size(set, defval), err), same = 1;
 	size_t n;
 
 	if (fd < 0)
@@ -150,6 +147,7 @@ same_text(const char *path, const struct recipset *set, const char *defval, char
 		ssize_t got = read_full(fd, b, n, off);
 
 		if (got < 0) {
+			err_set(err, A2R_ERR_WRITE, "read %s: %s", path, strerror(errno));
 			close(fd);
 			return -1;
 		}
@@ -161,15 +159,16 @@ same_text(const char *path, const struct recipset *set, const char *defval, char
 }
 
 int
-mapfile_same_text(const char *path, const struct recipset *set, const char *defval)
+mapfile_same_text(const char *path, const struct recipset *set, const char *defval,
+		  struct a2r_err *err)
 {
 	char *a = malloc(IOBUF), *b = malloc(IOBUF);
 	int rc = -1;
 
 	if (a != NULL && b != NULL)
-		rc = same_text(path, set, defval, a, b);
+		rc = same_text(path, set, defval, a, b, err);
 	else
-		errno = ENOMEM;
+		err_nomem(err);
 	free(a);
 	free(b);
 	return rc;
@@ -177,9 +176,9 @@ mapfile_same_text(const char *path, const struct recipset *set, const char *defv
 
 /* same_file - does installed PATH hold exactly the SIZE bytes of FD? */
 static int
-same_file(const char *path, int fd, off_t size, char *a, char *b)
+same_file(const char *path, int fd, off_t size, char *a, char *b, struct a2r_err *err)
 {
-	int old = open_installed(path, size), same = 1;
+	int old = open_installed(path, size, err), same = 1;
 
 	if (old < 0)
 		return old == -2 ? 0 : -1;
@@ -188,6 +187,7 @@ same_file(const char *path, int fd, off_t size, char *a, char *b)
 		ssize_t x = read_full(fd, a, want, off), y = read_full(old, b, want, off);
 
 		if (x < 0 || y < 0) {
+			err_set(err, A2R_ERR_WRITE, "read %s: %s", path, strerror(errno));
 			close(old);
 			return -1;
 		}
@@ -256,15 +256,45 @@ fill(int fd, struct source *src)
 	return 0;
 }
 
-/* write_temp - put SRC into a new temp file beside P->path with the mode
- * and owner of the file it will replace, and start writing it out; the
- * file stays open for finish_temp() */
+/* old_mode - the permission bits (never setuid, setgid or sticky) and
+ * group of the regular file P->path will replace; 0644 and our group if
+ * there is none.  Anything else there (a symlink, a FIFO) is refused: it
+ * is not a map we installed, and its target's mode is not ours to copy. */
+static int
+old_mode(const struct pending *p, mode_t *mode, gid_t *gid, struct a2r_err *err)
+{
+	struct stat st;
+
+	*mode = 0644;
+	*gid = getegid();
+	if (lstat(p->path, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return err_set(err, A2R_ERR_WRITE, "%s: %s", p->path, strerror(errno));
+	}
+	if (S_ISLNK(st.st_mode))
+		return err_set(err, A2R_ERR_WRITE, "%s: is a symbolic link (not replaced)",
+			       p->path);
+	if (!S_ISREG(st.st_mode))
+		return err_set(err, A2R_ERR_WRITE, "%s: is %s, not a regular file (not replaced)",
+			       p->path, safefile_kind(st.st_mode));
+	*mode = st.st_mode & 0777;
+	*gid = st.st_gid;
+	return 0;
+}
+
+/* write_temp - put SRC into a new temp file beside P->path, owned by us
+ * with the group and permission bits of the file it will replace (see
+ * old_mode()), and start writing it out; the file stays open for
+ * finish_temp() */
 static int
 write_temp(struct pending *p, struct source *src, struct a2r_err *err)
 {
-	struct stat st;
-	mode_t mode = 0644;
+	mode_t mode;
+	gid_t gid;
 
+	if (old_mode(p, &mode, &gid, err) < 0)
+		return -1;
 	if (asprintf(&p->tmp, "%s.tmp.XXXXXX", p->path) < 0) {
 		p->tmp = NULL;
 		return err_nomem(err);
@@ -278,12 +308,9 @@ write_temp(struct pending *p, struct source *src, struct a2r_err *err)
 		p->tmp = NULL;
 		return -1;
 	}
-	if (stat(p->path, &st) == 0) {
-		mode = st.st_mode & 07777;
-		/* Keep a group owner such as postfix; only root can do this. */
-		if (geteuid() == 0 && fchown(p->fd, st.st_uid, st.st_gid) < 0)
-			goto fail;
-	}
+	/* Keep a group owner such as postfix; only root can give any group. */
+	if (gid != getegid() && geteuid() == 0 && fchown(p->fd, (uid_t)-1, gid) < 0)
+		goto fail;
 	if (fchmod(p->fd, mode) < 0 || fill(p->fd, src) < 0)
 		goto fail;
 	/* Let the disk work while the next file is built; fsync waits later. */
@@ -377,11 +404,11 @@ static int
 compare(struct pending *p, struct source *src, const struct recipset *set, const char *defval,
 	char *other, struct a2r_err *err)
 {
-	int same = src->text != NULL ? same_text(p->path, set, defval, src->buf, other)
-				     : same_file(p->path, src->fd, src->size, src->buf, other);
+	int same = src->text != NULL ? same_text(p->path, set, defval, src->buf, other, err)
+				     : same_file(p->path, src->fd, src->size, src->buf, other, err);
 
 	if (same < 0)
-		return err_set(err, A2R_ERR_WRITE, "read %s: %s", p->path, strerror(errno));
+		return -1;
 	p->changed = !same;
 	return 0;
 }

@@ -14,6 +14,7 @@
 
 #include "mapfile.h"
 #include "plan.h"
+#include "safefile.h"
 
 /* map_file - map PATH read-only; *EXISTS = 0 and *LEN = 0 if missing */
 static int
@@ -25,16 +26,12 @@ map_file(const char *path, void **data, size_t *len, int *exists, struct a2r_err
 	*data = NULL;
 	*len = 0;
 	*exists = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		if (errno == ENOENT)
-			return 0;
-		return err_set(err, A2R_ERR_WRITE, "read %s: %s", path, strerror(errno));
-	}
+	/* a regular file, never through a symlink, never waiting on a FIFO */
+	if ((fd = safefile_open(path, "read", SAFEFILE_MISSING_OK, A2R_ERR_WRITE, &st, err)) == -2)
+		return 0;
+	if (fd < 0)
+		return -1;
 	*exists = 1;
-	if (fstat(fd, &st) < 0) {
-		close(fd);
-		return err_set(err, A2R_ERR_WRITE, "stat %s: %s", path, strerror(errno));
-	}
 	*len = (size_t)st.st_size;
 	if (*len > 0 && (*data = mmap(NULL, *len, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED) {
 		*data = NULL;
@@ -121,17 +118,17 @@ int
 plan_read_cdb(const char *path, struct recipset **out, int *exists, struct a2r_err *err)
 {
 	struct cdb cdb;
+	struct stat st;
 	unsigned pos;
 	int fd, rc = 0;
 
 	if ((*out = recipset_new()) == NULL)
 		return err_nomem(err);
 	*exists = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		if (errno == ENOENT)
-			return 0;
-		return err_set(err, A2R_ERR_WRITE, "read %s: %s", path, strerror(errno));
-	}
+	if ((fd = safefile_open(path, "read", SAFEFILE_MISSING_OK, A2R_ERR_WRITE, &st, err)) == -2)
+		return 0;
+	if (fd < 0)
+		return -1;
 	*exists = 1;
 	if (cdb_init(&cdb, fd) < 0) {
 		close(fd);
@@ -218,18 +215,26 @@ struct reader {
 	size_t head, tail; /* unread bytes are buf[head .. tail) */
 };
 
+/* reader_open - open the map PATH for reading (see safefile_open()): 0,
+ * -2 if it is missing, -1 with ERR set */
 static int
-reader_open(struct reader *r, const char *path)
+reader_open(struct reader *r, const char *path, struct a2r_err *err)
 {
+	struct stat st;
+
 	r->head = r->tail = 0;
 	r->buf = NULL;
-	if ((r->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return -1;
+	if ((r->fd = safefile_open(path, "read", SAFEFILE_MISSING_OK, A2R_ERR_WRITE, &st, err)) <
+	    0) {
+		int rc = r->fd;
+
+		r->fd = -1;
+		return rc;
+	}
 	if ((r->buf = malloc(RDBUF)) == NULL) {
 		close(r->fd);
 		r->fd = -1;
-		errno = ENOMEM;
-		return -1;
+		return err_nomem(err);
 	}
 	return 0;
 }
@@ -334,11 +339,12 @@ static int
 follow_open(struct follow *f, const char *path)
 {
 	const unsigned char *head;
+	struct a2r_err ignored;
 
 	f->pos = 2048;
 	f->end = 0xffffffffUL;
 	f->same = 0;
-	if (reader_open(&f->r, path) < 0)
+	if (reader_open(&f->r, path, &ignored) < 0)
 		return -1;
 	if ((head = (const unsigned char *)reader_bytes(&f->r, 2048)) == NULL)
 		return 0;
@@ -514,10 +520,9 @@ plan_compare_text(const char *path, const struct recipset *new, const char *defv
 		w.fn = pass ? fn : NULL;
 		w.ctx = ctx;
 		p->new_count = recipset_size(new);
-		if (reader_open(&r, path) < 0) {
-			if (errno != ENOENT)
-				return err_set(err, A2R_ERR_WRITE, "read %s: %s", path,
-					       strerror(errno));
+		if ((rc = reader_open(&r, path, err)) == -1)
+			return -1;
+		if (rc == -2) {
 			/* no installed map: every key is new */
 			w.fn = fn;
 			for (; w.j < recipset_size(new); w.j++)
@@ -550,8 +555,8 @@ plan_check_maps(const char *path, const char *cdb_path, const struct recipset *n
 	/* The common case, a map we installed from the same data: rendering
 	 * the set and comparing bytes needs no parsing of lines, and the cdb
 	 * is then read beside the set instead of beside the text. */
-	if ((same = mapfile_same_text(path, new, defval)) < 0)
-		return err_set(err, A2R_ERR_WRITE, "read %s: %s", path, strerror(errno));
+	if ((same = mapfile_same_text(path, new, defval, err)) < 0)
+		return -1;
 	if (same) {
 		memset(p, 0, sizeof(*p));
 		p->have_old = 1;
@@ -615,13 +620,18 @@ plan_cdb_agrees(const char *text_path, const char *cdb_path, const char *defval,
 	struct reader text, cdb;
 	struct recipset *a = NULL, *b = NULL;
 	struct plan q;
-	int ea, eb, rc, tmissing, cmissing;
+	int ea, eb, rc, topen = 0, copen = 0;
 
-	tmissing = reader_open(&text, text_path) < 0 ? errno : 0;
-	cmissing = reader_open(&cdb, cdb_path) < 0 ? errno : 0;
-	if (tmissing != 0 || cmissing != 0) {
+	cdb.fd = -1;
+	cdb.buf = NULL;
+	if ((topen = reader_open(&text, text_path, err)) == -1 ||
+	    (copen = reader_open(&cdb, cdb_path, err)) == -1) {
+		rc = -1;
+		goto out;
+	}
+	if (topen == -2 || copen == -2) {
 		/* agreement: neither exists */
-		rc = tmissing == ENOENT && cmissing == ENOENT;
+		rc = topen == -2 && copen == -2;
 		goto out;
 	}
 	if ((rc = same_sequence(&text, cdb_path)) == 1)

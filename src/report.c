@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "report.h"
+#include "safefile.h"
 #include "util.h"
 
 static int verbosity;
@@ -155,10 +156,18 @@ last_success(const char *path)
 	static const char name[] = "ad2relay_last_success_timestamp_seconds ";
 	char line[256];
 	long long t = 0;
-	FILE *fp = fopen(path, "r");
+	struct a2r_err ignored;
+	struct stat st;
+	FILE *fp;
+	int fd;
 
-	if (fp == NULL)
+	/* Only an old file of ours: a FIFO or symlink there is replaced. */
+	if ((fd = safefile_open(path, "metrics_file", 0, A2R_ERR_WRITE, &st, &ignored)) < 0)
 		return 0;
+	if ((fp = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return 0;
+	}
 	while (fgets(line, sizeof(line), fp) != NULL)
 		if (strncmp(line, name, sizeof(name) - 1) == 0)
 			t = strtoll(line + sizeof(name) - 1, NULL, 10);

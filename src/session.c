@@ -19,6 +19,7 @@
 #include <sasl/sasl.h>
 
 #include "kerberos.h"
+#include "safefile.h"
 #include "session.h"
 #include "util.h"
 
@@ -91,26 +92,19 @@ read_secret(const char *path, char *buf, size_t size, size_t *len, struct a2r_er
 	ssize_t n;
 	int fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
-		return err_set(err, A2R_ERR_CONFIG, "bindpw_file %s: %s", path, strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return err_set(err, A2R_ERR_CONFIG, "bindpw_file %s: not a regular file", path);
-	}
-	if (st.st_mode & 077) {
-		close(fd);
-		return err_set(err, A2R_ERR_CONFIG,
-			       "bindpw_file %s is readable or writable by others (mode %04o): "
-			       "it holds a password, run chmod 600 %s",
-			       path, (unsigned)(st.st_mode & 07777), path);
-	}
+	if ((fd = safefile_secret(path, "bindpw_file", "a password", &st, err)) < 0)
+		return -1;
 	n = read(fd, buf, size - 1);
 	close(fd);
 	if (n < 0)
 		return err_set(err, A2R_ERR_CONFIG, "read %s: %s", path, strerror(errno));
 	/* One line; a trailing newline (and CR) is not part of the password. */
 	buf[n] = '\0';
-	*len = strcspn(buf, "\r\n");
+	for (*len = 0; *len < (size_t)n && buf[*len] != '\r' && buf[*len] != '\n'; ++*len)
+		;
+	/* a NUL would end the password early, silently */
+	if (memchr(buf, '\0', *len) != NULL)
+		return err_set(err, A2R_ERR_CONFIG, "bindpw_file %s holds a NUL byte", path);
 	buf[*len] = '\0';
 	if (*len == 0)
 		return err_set(err, A2R_ERR_CONFIG,

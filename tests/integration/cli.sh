@@ -54,7 +54,7 @@ expect_err "^ad2relay: $T/bad2.conf:4: exclude_disabled: \"perhaps\" is not yes 
 
 run_a2r dump -c "$T/nonexistent.conf" --from-ldif "$ldif"
 expect_rc 78
-expect_err "open $T/nonexistent.conf: No such file or directory"
+expect_err "$T/nonexistent.conf: No such file or directory"
 
 run_a2r dump -c /dev/null --from-ldif "$ldif"
 expect_rc 78

@@ -159,7 +159,7 @@ test_missing_file(void **state)
 	assert_int_equal(conf_init(&cfg, &err), 0);
 	assert_int_equal(conf_load(&cfg, "/nonexistent/ad2relay.conf", 1, &err), 0);
 	assert_int_equal(conf_load(&cfg, "/nonexistent/ad2relay.conf", 0, &err), -1);
-	assert_string_equal(err.msg, "open /nonexistent/ad2relay.conf: No such file or directory");
+	assert_string_equal(err.msg, "config file /nonexistent/ad2relay.conf: No such file or directory");
 	conf_free(&cfg);
 }
 
