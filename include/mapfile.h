@@ -11,6 +11,9 @@
  * for a new file), and fsync()ed, before the text map and then the cdb
  * are renamed into place and the directory is fsync()ed.  On any error the
  * temp files are removed and the installed files are untouched.
+ * SIGHUP, SIGINT and SIGTERM are blocked for the moments a temp file name
+ * is made or removed and across the two renames; a handler for them calls
+ * mapfile_abort() to remove the temp files of an install in progress.
  * Nothing at all is written when neither file changed.
  *
  * The set must be sorted.  Errors are A2R_ERR_WRITE (or
@@ -39,6 +42,11 @@ int mapfile_install(const char *output, int with_cdb, const struct recipset *set
  * mapfile_install() would write for the sorted SET?  1 yes, 0 no (or no
  * such file), -1 on a read error (errno) */
 int mapfile_same_text(const char *path, const struct recipset *set, const char *defval);
+
+/* mapfile_abort - async-signal-safe, for a handler of SIGHUP, SIGINT or
+ * SIGTERM: unlink the temp files of the mapfile_install() in progress,
+ * if any.  Returns 1 if this process has renamed a new map into place. */
+int mapfile_abort(void);
 
 /* mapfile_clean_stale - remove the temp files that a run killed during
  * install left beside OUTPUT ("OUTPUT.tmp.XXXXXX", "OUTPUT.cdb.tmp.XXXXXX").

@@ -67,6 +67,18 @@ run_a2r sync "${opts[@]}" --from-ldif "$T/few.ldif" --value "$long"
 expect_rc 0 "sync over a hand-made map with a 5000-byte value"
 ok "5000-byte value: sync and check"
 
+# a value longer than the 64 KiB the text map is rendered in
+huge=$(head -c 70000 /dev/zero | tr '\0' w)
+run_a2r sync "${opts[@]}" --from-ldif "$T/few.ldif" --value "$huge"
+expect_rc 0
+[ "$(wc -l <"$map")" = 10 ] || fail "70000-byte value: $(wc -l <"$map") lines in the text map"
+[ "$(awk '{ print length($2) }' "$map" | sort -u)" = 70000 ] || fail "70000-byte value: cut"
+[ "$(cut -d' ' -f1 "$map" | "$POSTMAP" -c "$pf" -q - "cdb:$map" | awk '{ print length($2) }' |
+	sort -u)" = 70000 ] || fail "70000-byte value: the cdb"
+run_a2r check "${opts[@]}" --from-ldif "$T/few.ldif" --value "$huge"
+expect_rc 0 "check with a 70000-byte value"
+ok "70000-byte value: the text map and cdb hold it whole, check agrees"
+
 # -- 3. on_change: descriptors, and a child left in the background ---------
 run_a2r sync "${opts[@]}" --from-ldif "$T/full.ldif" --max-shrink 100%
 expect_rc 0
@@ -180,6 +192,10 @@ for i in $(seq 1 30); do
 	129 | 130 | 143)
 		killed=$((killed + 1))
 		[ "$st" = $((128 + $(kill -l "$sig"))) ] || fail "run $i: SIG$sig gave status $st"
+		# (a signal before the handlers are set up kills silently)
+		[ ! -s "$T/sig.err" ] || grep -qx "ad2relay: stopped by SIG$sig: the .*" "$T/sig.err" ||
+			fail "run $i: SIG$sig: message: $(cat "$T/sig.err")"
+		[ "$(wc -l <"$T/sig.err")" -le 1 ] || fail "run $i: more than one line on stderr"
 		;;
 	*) fail "run $i: SIG$sig: status $st: $(cat "$T/sig.err")" ;;
 	esac
