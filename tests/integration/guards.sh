@@ -143,32 +143,51 @@ is_pair() {
 		{ cmp -s "$map" "$T/ref/b" && cmp -s "$map.cdb" "$T/ref/b.cdb"; }
 }
 
-# A rename held for a second by strace: the signal arrives between the
-# text map's rename and the cdb's.
+# stop_during CALL SIG READY - a sync to the other version with the first
+# CALL held for a second by strace; SIG once the shell test READY is true
+stop_during() {
+	local call=$1 sig=$2 ready=$3 tracer i
+	if cmp -s "$map" "$T/ref/a"; then v=b; else v=a; fi
+	(
+		trap - INT # a background job of a script would ignore SIGINT
+		exec strace -f -qq -o /dev/null -e trace="$call" \
+			-e inject="$call":delay_exit=1000000:when=1 \
+			"$AD2RELAY" "${big[@]}" sync --from-ldif "$T/$v.ldif" 2>"$T/sig.err"
+	) &
+	tracer=$!
+	for i in $(seq 1 200); do
+		eval "$ready" && break
+		sleep 0.05
+	done
+	eval "$ready" || fail "SIG$sig during $call: never got there"
+	kill -"$sig" "$(pgrep -P "$tracer")"
+	set +e
+	wait "$tracer" 2>/dev/null
+	st=$?
+	set -e
+	[ "$st" = $((128 + $(kill -l "$sig"))) ] || fail "SIG$sig during $call: status $st"
+	[ -z "$(find "$T/out" -name '*.tmp.*')" ] || fail "SIG$sig during $call: temp files left"
+	is_pair || fail "SIG$sig during $call: text map and cdb differ in version"
+	[ "$(wc -l <"$T/sig.err")" = 1 ] || fail "SIG$sig during $call: $(cat "$T/sig.err")"
+}
+
 if strace -o /dev/null true 2>/dev/null; then
 	for sig in TERM INT HUP; do
-		if cmp -s "$map" "$T/ref/a"; then v=b; else v=a; fi
-		strace -f -qq -o /dev/null -e trace=rename,renameat,renameat2 \
-			-e inject=rename,renameat,renameat2:delay_exit=1000000:when=1 \
-			"$AD2RELAY" "${big[@]}" sync --from-ldif "$T/$v.ldif" &
-		tracer=$!
-		for i in $(seq 1 200); do
-			cmp -s "$map" "$T/ref/$v" && break
-			sleep 0.05
-		done
-		cmp -s "$map" "$T/ref/$v" || fail "SIG$sig: the text map was never renamed"
-		pid=$(pgrep -P "$tracer")
-		kill -"$sig" "$pid"
-		set +e
-		wait "$tracer"
-		set -e
-		is_pair || fail "SIG$sig between the renames: text map and cdb differ in version"
+		# both temp files written, the first fsync held: the old pair stays
+		if cmp -s "$map" "$T/ref/a"; then old=a; else old=b; fi
+		stop_during fsync "$sig" '[ "$(find "$T/out" -name "*.tmp.*" | wc -l)" = 2 ]'
+		cmp -s "$map" "$T/ref/$old" || fail "SIG$sig during fsync: the text map changed"
+		grep -qx "ad2relay: stopped by SIG$sig: the installed maps are unchanged" "$T/sig.err" ||
+			fail "SIG$sig during fsync: message $(cat "$T/sig.err")"
+		# the text map renamed, that of the cdb held: the new pair
+		stop_during rename "$sig" 'cmp -s "$map" "$T/ref/$v"'
 		cmp -s "$map.cdb" "$T/ref/$v.cdb" || fail "SIG$sig between the renames: cdb not new"
-		[ -z "$(find "$T/out" -name '*.tmp.*')" ] || fail "SIG$sig: temp files left"
+		grep -q "^ad2relay: stopped by SIG$sig: the new maps are installed" "$T/sig.err" ||
+			fail "SIG$sig between the renames: message $(cat "$T/sig.err")"
 	done
-	ok "SIGTERM, SIGINT, SIGHUP between the two renames: the new pair, complete"
+	ok "SIGTERM, SIGINT, SIGHUP with the temp files written: removed, old pair; between the renames: new pair"
 else
-	echo "strace cannot trace here: the rename window is tested only at random below"
+	echo "strace cannot trace here: signals are tested only at random moments below"
 fi
 
 t0=$(date +%s%N)
@@ -179,7 +198,10 @@ killed=0
 for i in $(seq 1 30); do
 	v=$([ $((i % 2)) = 1 ] && echo a || echo b)
 	sig=${sigs[i % 3]}
-	"$AD2RELAY" "${big[@]}" sync --from-ldif "$T/$v.ldif" 2>"$T/sig.err" &
+	(
+		trap - INT
+		exec "$AD2RELAY" "${big[@]}" sync --from-ldif "$T/$v.ldif" 2>"$T/sig.err"
+	) &
 	pid=$!
 	sleep "0.$(printf '%03d' $((RANDOM % (span + 20))))"
 	kill -"$sig" "$pid" 2>/dev/null || true
