@@ -14,6 +14,9 @@
  * A symlink, FIFO or anything but a regular file at either path is an
  * error: never followed, never waited on, never replaced.  On any error
  * the temp files are removed and the installed files are untouched.
+ * SIGHUP, SIGINT and SIGTERM are blocked for the moments a temp file name
+ * is made or removed and across the two renames; a handler for them calls
+ * mapfile_abort() to remove the temp files of an install in progress.
  * Nothing at all is written when neither file changed.
  *
  * The set must be sorted.  Errors are A2R_ERR_WRITE (or
@@ -44,6 +47,11 @@ int mapfile_install(const char *output, int with_cdb, const struct recipset *set
  * file (a symlink or FIFO there is not followed) */
 int mapfile_same_text(const char *path, const struct recipset *set, const char *defval,
 		      struct a2r_err *err);
+
+/* mapfile_abort - async-signal-safe, for a handler of SIGHUP, SIGINT or
+ * SIGTERM: unlink the temp files of the mapfile_install() in progress,
+ * if any.  Returns 1 if this process has renamed a new map into place. */
+int mapfile_abort(void);
 
 /* mapfile_clean_stale - remove the temp files that a run killed during
  * install left beside OUTPUT ("OUTPUT.tmp.XXXXXX", "OUTPUT.cdb.tmp.XXXXXX").

@@ -15,7 +15,8 @@
 #include "recipset.h"
 
 struct plan {
-	int have_old;     /* an installed text map exists */
+	int have_old;     /* an installed map exists */
+	int old_is_cdb;   /* the installed counts are those of OUTPUT.cdb */
 	size_t old_count; /* its keys */
 	size_t new_count;
 	size_t added;   /* keys only in the new set */
@@ -44,6 +45,20 @@ void plan_diff(const struct recipset *old, const struct recipset *new, const cha
  * sort it.  A missing file is an empty map (P->have_old = 0). */
 int plan_compare_text(const char *path, const struct recipset *new, const char *defval,
 		      struct plan *p, plan_diff_fn *fn, void *ctx, struct a2r_err *err);
+
+/* plan_compare_installed - plan_compare_text() against the installed map
+ * the guards must protect.  That is the text map, unless CDB_PATH (the
+ * cdb Postfix reads; may be NULL) exists and the text map is missing or
+ * holds fewer records: then the cdb's records are the installed map
+ * (P->old_is_cdb = 1).  The larger of the two is never a weaker guard
+ * than either, and a text map lost or cut short (by hand, or by a run
+ * killed between the renames) can no longer hide what Postfix serves.
+ * A cdb that cannot be read is ignored beside a text map (the install
+ * replaces it) and an error without one (A2R_ERR_WRITE): no guard could
+ * be applied.  FN lists the differences from the map chosen. */
+int plan_compare_installed(const char *path, const char *cdb_path, const struct recipset *new,
+			   const char *defval, struct plan *p, plan_diff_fn *fn, void *ctx,
+			   struct a2r_err *err);
 
 /* plan_check_maps - plan_compare_text() and, unless CDB_PATH is NULL,
  * plan_cdb_agrees() (its answer in *AGREE; 1 without CDB_PATH), the

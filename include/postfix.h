@@ -6,11 +6,17 @@
  *   on_change ARGS... OUTPUT [OUTPUT.cdb]       (on_change = /path args)
  * Each is started with fork()/execve() by absolute path, without a shell,
  * with a minimal environment, standard input from /dev/null, and is
- * killed (with its process group) after command_timeout seconds.  Its
- * standard error is captured into the error message.  The first failure
- * stops the sequence: A2R_ERR_ACTION naming the command.
+ * killed (with its process group) after command_timeout seconds.  It
+ * gets descriptors 0, 1 and 2 only.  Its standard error is captured into
+ * the error message until it exits, and for STDERR_GRACE_MS (0.25 s) after
+ * that at most: a process it left running in the background (and that
+ * still holds its standard error) is left alone and does not delay or
+ * fail the run.  The first failure stops the sequence: A2R_ERR_ACTION
+ * naming the command, with its exit status or signal.
  *
- * postfix_run() is the single-command primitive.
+ * postfix_run() is the single-command primitive.  postfix_abort() may be
+ * called from a signal handler: it sends SIGTERM to the process group of
+ * the command running, if any.
  */
 #ifndef A2R_POSTFIX_H
 #define A2R_POSTFIX_H
@@ -20,6 +26,9 @@
 
 /* postfix_run - run ARGV (argv[0] an absolute path) within TIMEOUT s */
 int postfix_run(char *const argv[], long timeout, struct a2r_err *err);
+
+/* postfix_abort - async-signal-safe: SIGTERM to the running command */
+void postfix_abort(void);
 
 /* postfix_actions - the configured commands after an install */
 int postfix_actions(const struct a2r_config *cfg, struct a2r_err *err);

@@ -204,11 +204,18 @@ install(struct cli *o, struct a2r_config *cfg, struct run *r, struct plan *p, in
 	struct a2r_err *err)
 {
 	struct mapfile_result res;
-	int rc = -1;
+	char *cdb_path = NULL;
+	int had, rc = -1;
 
 	*changed = 0;
-	if (plan_compare_text(cfg->output, r->c.set, cfg->value, p,
-			      o->dry_run && o->verbose ? print_change : NULL, NULL, err) < 0) {
+	/* The guards also count the cdb Postfix reads (not needed with --force,
+	 * which also lets a damaged cdb be replaced). */
+	if (cfg->cdb && !o->force && (cdb_path = mapfile_cdb_path(cfg->output)) == NULL) {
+		err_nomem(err);
+		goto out;
+	}
+	if (plan_compare_installed(cfg->output, cdb_path, r->c.set, cfg->value, p,
+				   o->dry_run && o->verbose ? print_change : NULL, NULL, err) < 0) {
 		err_prefix(err, "installed map");
 		goto out;
 	}
@@ -223,13 +230,24 @@ install(struct cli *o, struct a2r_config *cfg, struct run *r, struct plan *p, in
 		rc = 0;
 		goto out;
 	}
+	/* The marker goes down before the renames and comes off when the
+	 * actions are done (or nothing changed): a run stopped in between (a
+	 * signal, SIGKILL, a crash) leaves the actions to the next run. */
+	if (!(had = pending_actions(cfg, 0)))
+		pending_actions(cfg, 1);
 	if (mapfile_install(cfg->output, cfg->cdb, r->c.set, cfg->value, &res, err) < 0) {
 		err_prefix(err, "install %s", cfg->output);
+		if (!had)
+			pending_actions(cfg, -1);
 		goto out;
 	}
 	*changed = res.text_changed || res.cdb_changed;
-	rc = *changed || pending_actions(cfg, 0) ? run_actions(cfg, err) : 0;
+	if (*changed || had)
+		rc = run_actions(cfg, err);
+	else
+		rc = pending_actions(cfg, -1);
 out:
+	free(cdb_path);
 	return rc;
 }
 

@@ -12,11 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "conf.h"
 #include "kerberos.h"
+#include "mapfile.h"
 #include "policy.h"
+#include "postfix.h"
 #include "report.h"
 
 #ifndef SYSCONFDIR
@@ -279,6 +282,65 @@ find_command(struct opts *o, struct a2r_err *err)
 	return NULL;
 }
 
+/* The signals that stop a run, and their names for its last line. */
+static const struct {
+	int sig;
+	const char *name;
+} stop_signals[] = {{SIGHUP, "SIGHUP"}, {SIGINT, "SIGINT"}, {SIGTERM, "SIGTERM"}};
+
+/* say - write S to stderr from a signal handler */
+static void
+say(const char *s)
+{
+	ssize_t n = write(2, s, strlen(s));
+
+	(void)n;
+}
+
+/* on_stop - a run stopped by a signal ends like a failed one: no temp
+ * file left (mapfile_abort), the old maps or the new pair in place (the
+ * renames block these signals), the running Postfix command told to stop;
+ * then the signal's default action, so the caller sees what stopped us
+ * (a shell: status 128 + N) */
+static void
+on_stop(int sig)
+{
+	const char *name = "a signal";
+	int installed = mapfile_abort();
+
+	postfix_abort();
+	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		if (stop_signals[i].sig == sig)
+			name = stop_signals[i].name;
+	say("ad2relay: stopped by ");
+	say(name);
+	say(installed ? ": the new maps are installed; Postfix commands not run are left to "
+			"the next run\n"
+		      : ": the installed maps are unchanged\n");
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* catch_stop_signals - on_stop() for SIGHUP, SIGINT and SIGTERM (unless
+ * ignored, as nohup does for SIGHUP) */
+static void
+catch_stop_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		sigaddset(&sa.sa_mask, stop_signals[i].sig);
+	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++) {
+		struct sigaction was;
+
+		if (sigaction(stop_signals[i].sig, NULL, &was) == 0 && was.sa_handler != SIG_IGN)
+			sigaction(stop_signals[i].sig, &sa, NULL);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -291,6 +353,7 @@ main(int argc, char **argv)
 	/* A write past RLIMIT_FSIZE must fail with EFBIG, not kill us. */
 	signal(SIGXFSZ, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
+	catch_stop_signals();
 	memset(&cfg, 0, sizeof(cfg));
 	rc = parse_args(argc, argv, &o, &err);
 	if (rc > 0) {

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,36 +29,101 @@ struct pending {
 	int changed; /* content differs from the installed file */
 };
 
+/* The temp files of the install in progress, for mapfile_abort() in a
+ * signal handler.  The names are made, freed and renamed only with the
+ * stop signals blocked (hold_signals), so a handler never sees one half
+ * made or freed, and never runs between the two renames. */
+static struct pending *volatile live;
+static volatile sig_atomic_t nlive, installed;
+
+/* hold_signals - block SIGHUP, SIGINT and SIGTERM; the old mask in *OLD */
+static void
+hold_signals(sigset_t *old)
+{
+	sigset_t stop;
+
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGHUP);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop, old);
+}
+
+/* release_signals - the mask before hold_signals(); a stop signal that
+ * came meanwhile is handled now */
+static void
+release_signals(const sigset_t *old)
+{
+	sigprocmask(SIG_SETMASK, old, NULL);
+}
+
 /* The text map is produced in pieces, never as a whole in memory. */
 struct render {
 	const struct recipset *set;
 	const char *defval;
 	size_t dlen;
 	size_t next; /* next key to render */
+	size_t off;  /* bytes of it already rendered */
 };
 
-/* render_some - fill BUF (of SIZE >= one line) with whole lines; returns
- * the bytes written, 0 at the end */
+/* put_part - bytes [FROM, FROM + N) of the line "KEY VAL\n" into DST */
+static void
+put_part(char *dst, const char *key, size_t klen, const char *val, size_t vlen, size_t from,
+	 size_t n)
+{
+	const char *seg[4] = {key, " ", val, "\n"};
+	size_t len[4] = {klen, 1, vlen, 1};
+
+	for (int i = 0; i < 4 && n > 0; i++) {
+		size_t k;
+
+		if (from >= len[i]) {
+			from -= len[i];
+			continue;
+		}
+		k = len[i] - from < n ? len[i] - from : n;
+		memcpy(dst, seg[i] + from, k);
+		dst += k;
+		n -= k;
+		from = 0;
+	}
+}
+
+/* render_some - fill BUF (of SIZE bytes) with the next bytes of the map:
+ * whole lines, but a line that does not fit (a long value) is split over
+ * buffers; returns the bytes written, 0 at the end */
 static size_t
 render_some(struct render *r, char *buf, size_t size)
 {
 	size_t used = 0, n = recipset_size(r->set);
 
-	while (r->next < n) {
-		size_t klen;
+	while (r->next < n && used < size) {
+		size_t klen, take;
 		const char *key = recipset_key(r->set, r->next, &klen);
 		const char *val = recipset_value(r->set, r->next);
 		size_t vlen = val ? strlen(val) : r->dlen;
 
-		if (used + klen + vlen + 2 > size)
-			break;
-		memcpy(buf + used, key, klen);
-		used += klen;
-		buf[used++] = ' ';
-		memcpy(buf + used, val ? val : r->defval, vlen);
-		used += vlen;
-		buf[used++] = '\n';
-		r->next++;
+		if (val == NULL)
+			val = r->defval;
+		if (r->off == 0 && used + klen + vlen + 2 <= size) {
+			memcpy(buf + used, key, klen);
+			used += klen;
+			buf[used++] = ' ';
+			memcpy(buf + used, val, vlen);
+			used += vlen;
+			buf[used++] = '\n';
+			r->next++;
+			continue;
+		}
+		take = klen + vlen + 2 - r->off;
+		if (take > size - used)
+			take = size - used;
+		put_part(buf + used, key, klen, val, vlen, r->off, take);
+		used += take;
+		if ((r->off += take) == klen + vlen + 2) {
+			r->off = 0;
+			r->next++;
+		}
 	}
 	return used;
 }
@@ -136,7 +202,7 @@ static int
 same_text(const char *path, const struct recipset *set, const char *defval, char *a, char *b,
 	  struct a2r_err *err)
 {
-	struct render r = {set, defval, strlen(defval), 0};
+	struct render r = {set, defval, strlen(defval), 0, 0};
 	off_t off = 0;
 	int fd = open_installed(path, text_size(set, defval), err), same = 1;
 	size_t n;
@@ -292,20 +358,23 @@ write_temp(struct pending *p, struct source *src, struct a2r_err *err)
 {
 	mode_t mode;
 	gid_t gid;
+	sigset_t old;
+	char *tmp;
 
 	if (old_mode(p, &mode, &gid, err) < 0)
 		return -1;
-	if (asprintf(&p->tmp, "%s.tmp.XXXXXX", p->path) < 0) {
-		p->tmp = NULL;
+	if (asprintf(&tmp, "%s.tmp.XXXXXX", p->path) < 0)
 		return err_nomem(err);
-	}
-	if ((p->fd = mkstemp(p->tmp)) < 0) {
+	hold_signals(&old);
+	if ((p->fd = mkstemp(tmp)) >= 0)
+		p->tmp = tmp;
+	release_signals(&old);
+	if (p->fd < 0) {
 		int e = errno;
-		char *dir = dirname(p->tmp);
+		char *dir = dirname(tmp);
 
 		err_set(err, A2R_ERR_WRITE, "create a temp file in %s: %s", dir, strerror(e));
-		free(p->tmp);
-		p->tmp = NULL;
+		free(tmp);
 		return -1;
 	}
 	/* Keep a group owner such as postfix; only root can give any group. */
@@ -361,6 +430,9 @@ sync_dir(const char *path, struct a2r_err *err)
 static void
 remove_temps(struct pending *files, size_t n)
 {
+	sigset_t old;
+
+	hold_signals(&old);
 	for (size_t i = 0; i < n; i++) {
 		if (files[i].fd >= 0)
 			close(files[i].fd);
@@ -370,6 +442,34 @@ remove_temps(struct pending *files, size_t n)
 		free(files[i].tmp);
 		files[i].tmp = NULL;
 	}
+	release_signals(&old);
+}
+
+/* rename_all - the renames, text map first: Postfix warns when the text
+ * map is newer than the cdb.  SIGHUP, SIGINT and SIGTERM wait until both
+ * are done (or one failed), so a stopped run leaves the old pair or the
+ * new pair, never a new text map beside an old cdb. */
+static int
+rename_all(struct pending *files, size_t n, struct a2r_err *err)
+{
+	sigset_t old;
+	int rc = 0;
+
+	hold_signals(&old);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (!files[i].changed)
+			continue;
+		if (rename(files[i].tmp, files[i].path) < 0) {
+			rc = err_set(err, A2R_ERR_WRITE, "rename %s to %s: %s", files[i].tmp,
+				     files[i].path, strerror(errno));
+			break;
+		}
+		free(files[i].tmp);
+		files[i].tmp = NULL;
+		installed = 1;
+	}
+	release_signals(&old);
+	return rc;
 }
 
 /* install_files - temp files for what changed, then renames in order */
@@ -384,17 +484,10 @@ install_files(struct pending *files, struct source *srcs, size_t n, struct a2r_e
 	for (size_t i = 0; i < n; i++)
 		if (files[i].changed && finish_temp(&files[i], err) < 0)
 			return -1;
-	/* Text map first: Postfix warns when it is newer than the cdb. */
-	for (size_t i = 0; i < n; i++) {
-		if (!files[i].changed)
-			continue;
-		if (rename(files[i].tmp, files[i].path) < 0)
-			return err_set(err, A2R_ERR_WRITE, "rename %s to %s: %s", files[i].tmp,
-				       files[i].path, strerror(errno));
-		free(files[i].tmp);
-		files[i].tmp = NULL;
-		any = 1;
-	}
+	for (size_t i = 0; i < n; i++)
+		any |= files[i].changed;
+	if (rename_all(files, n, err) < 0)
+		return -1;
 	return any ? sync_dir(files[0].path, err) : 0;
 }
 
@@ -418,15 +511,20 @@ mapfile_install(const char *output, int with_cdb, const struct recipset *set,
 		const char *defval, struct mapfile_result *res, struct a2r_err *err)
 {
 	struct pending files[2] = {{.path = output, .fd = -1}, {.path = NULL, .fd = -1}};
-	struct render r = {set, defval, strlen(defval), 0};
+	struct render r = {set, defval, strlen(defval), 0, 0};
 	struct source srcs[2] = {{.text = &r, .fd = -1}, {.text = NULL, .fd = -1}};
 	char *bufs = malloc(3 * IOBUF), *cdb_path = NULL;
 	size_t n = 1;
 	int rc = -1;
+	sigset_t old;
 
 	memset(res, 0, sizeof(*res));
 	if (bufs == NULL)
 		return err_nomem(err);
+	hold_signals(&old);
+	live = files;
+	nlive = 2;
+	release_signals(&old);
 	srcs[0].buf = bufs;
 	srcs[1].buf = bufs + IOBUF;
 	if (compare(&files[0], &srcs[0], set, defval, bufs + 2 * IOBUF, err) < 0)
@@ -448,7 +546,7 @@ mapfile_install(const char *output, int with_cdb, const struct recipset *set,
 			goto out;
 		}
 	}
-	r.next = 0;
+	r.next = r.off = 0;
 	if (install_files(files, srcs, n, err) < 0)
 		goto out;
 	res->text_changed = files[0].changed;
@@ -456,11 +554,26 @@ mapfile_install(const char *output, int with_cdb, const struct recipset *set,
 	rc = 0;
 out:
 	remove_temps(files, n);
+	hold_signals(&old);
+	live = NULL;
+	nlive = 0;
+	release_signals(&old);
 	if (srcs[1].fd >= 0)
 		close(srcs[1].fd);
 	free(cdb_path);
 	free(bufs);
 	return rc;
+}
+
+int
+mapfile_abort(void)
+{
+	struct pending *files = live;
+
+	for (sig_atomic_t i = 0; files != NULL && i < nlive; i++)
+		if (files[i].tmp != NULL)
+			unlink(files[i].tmp);
+	return installed;
 }
 
 /* is_temp_of - NAME is BASE.tmp.XXXXXX or BASE.cdb.tmp.XXXXXX */

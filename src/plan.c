@@ -15,6 +15,7 @@
 #include "mapfile.h"
 #include "plan.h"
 #include "safefile.h"
+#include "util.h"
 
 /* map_file - map PATH read-only; *EXISTS = 0 and *LEN = 0 if missing */
 static int
@@ -69,54 +70,56 @@ split_line(const char *p, size_t len, size_t *klen, const char **val, size_t *vl
 	return 1;
 }
 
-/* add_line - one line of a text map into S */
+/* add_line - one line of a text map into S; VALUE is scratch space for
+ * the value's NUL-terminated copy, as long as the longest value */
 static int
-add_line(struct recipset *s, const char *p, size_t len)
+add_line(struct recipset *s, const char *p, size_t len, struct strbuf *value)
 {
 	size_t klen, vlen;
 	const char *val;
-	char value[1024];
 
 	if (!split_line(p, len, &klen, &val, &vlen))
 		return 0;
-	if (vlen >= sizeof(value))
+	value->len = 0;
+	if (strbuf_add(value, val, vlen) < 0)
 		return -1;
-	memcpy(value, val, vlen);
-	value[vlen] = '\0';
-	return recipset_add(s, p, klen, value) < 0 ? -1 : 0;
+	return recipset_add(s, p, klen, value->p) < 0 ? -1 : 0;
 }
 
 int
 plan_read_text(const char *path, struct recipset **out, int *exists, struct a2r_err *err)
 {
+	struct strbuf value = {0};
 	void *data;
 	size_t len;
-	const char *p, *end;
+	int rc = 0;
 
 	if ((*out = recipset_new()) == NULL)
 		return err_nomem(err);
 	if (map_file(path, &data, &len, exists, err) < 0)
 		return -1;
-	for (p = data, end = p + len; p < end;) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+	/* an empty file is not mapped: DATA is NULL, and so no pointer */
+	for (size_t off = 0; off < len && rc == 0;) {
+		const char *p = (const char *)data + off;
+		const char *nl = memchr(p, '\n', len - off);
+		size_t n = nl ? (size_t)(nl - p) : len - off;
 
-		if (add_line(*out, p, n) < 0) {
-			munmap(data, len);
-			return err_set(err, A2R_ERR_WRITE, "read %s: a line is too long", path);
-		}
-		p += n + 1;
+		if (add_line(*out, p, n, &value) < 0)
+			rc = err_nomem(err);
+		off += n + 1;
 	}
 	if (data != NULL)
 		munmap(data, len);
-	if (recipset_sort(*out) < 0)
-		return err_nomem(err);
-	return 0;
+	strbuf_free(&value);
+	if (rc == 0 && recipset_sort(*out) < 0)
+		rc = err_nomem(err);
+	return rc;
 }
 
 int
 plan_read_cdb(const char *path, struct recipset **out, int *exists, struct a2r_err *err)
 {
+	struct strbuf value = {0};
 	struct cdb cdb;
 	struct stat st;
 	unsigned pos;
@@ -136,20 +139,20 @@ plan_read_cdb(const char *path, struct recipset **out, int *exists, struct a2r_e
 	}
 	cdb_seqinit(&pos, &cdb);
 	while (rc == 0 && cdb_seqnext(&pos, &cdb) > 0) {
-		char value[1024];
 		unsigned vlen = cdb_datalen(&cdb);
 		const char *key = cdb_get(&cdb, cdb_keylen(&cdb), cdb_keypos(&cdb));
 		const char *val = cdb_get(&cdb, vlen, cdb_datapos(&cdb));
 
-		if (key == NULL || val == NULL || vlen >= sizeof(value)) {
+		if (key == NULL || val == NULL) {
 			rc = err_set(err, A2R_ERR_WRITE, "read %s: damaged cdb record", path);
 			break;
 		}
-		memcpy(value, val, vlen);
-		value[vlen] = '\0';
-		if (recipset_add(*out, key, cdb_keylen(&cdb), value) < 0)
+		value.len = 0;
+		if (strbuf_add(&value, val, vlen) < 0 ||
+		    recipset_add(*out, key, cdb_keylen(&cdb), value.p) < 0)
 			rc = err_nomem(err);
 	}
+	strbuf_free(&value);
 	cdb_free(&cdb);
 	close(fd);
 	if (rc == 0 && recipset_sort(*out) < 0)
@@ -368,7 +371,7 @@ follow_line(struct follow *f, const char *key, size_t klen, const char *val, siz
 	/* REC points into the reader's buffer only until its next read */
 	f->same = f->pos < f->end &&
 		  (rec = (const unsigned char *)reader_bytes(&f->r, 8)) != NULL &&
-		  (k = le32(rec)) == klen && (v = le32(rec + 4)) == vlen && k + v <= 2048 &&
+		  (k = le32(rec)) == klen && (v = le32(rec + 4)) == vlen && k + v <= RDBUF &&
 		  (rec = (const unsigned char *)reader_bytes(&f->r, k + v)) != NULL &&
 		  memcmp(rec, key, k) == 0 && memcmp(rec + k, val, v) == 0;
 	f->pos += 8 + klen + vlen;
@@ -392,7 +395,9 @@ struct walk {
 	plan_diff_fn *fn;
 	void *ctx;
 	size_t j;        /* next key of the new set */
-	char prev[1024]; /* last key read from the file */
+	char prev[1024]; /* last key read from the file (a longer one, or a
+			  * line longer than the reader's buffer, makes the file
+			  * "unsorted": it is then loaded whole) */
 	size_t prevlen;
 	int have_prev;
 };
@@ -670,9 +675,83 @@ plan_guard(const struct a2r_config *cfg, const struct plan *p, const struct reci
 	/* removed / old > max_shrink / 100, in integers */
 	if (p->old_count > 0 && p->removed * 100 > (size_t)cfg->max_shrink * p->old_count)
 		return err_set(err, A2R_ERR_GUARD,
-			       "refusing to install: the new map lost %zu of %zu entries (%.1f%%), "
+			       "refusing to install: the new map lost %zu of %zu entries%s (%.1f%%), "
 			       "more than max_shrink = %ld%% (check the directory, or use --force)",
-			       p->removed, p->old_count, 100.0 * (double)p->removed / (double)p->old_count,
-			       cfg->max_shrink);
+			       p->removed, p->old_count, p->old_is_cdb ? " of the installed cdb" : "",
+			       100.0 * (double)p->removed / (double)p->old_count, cfg->max_shrink);
 	return 0;
+}
+
+/* count_cdb - the records of the cdb PATH; *COUNT = -1 if there is no
+ * such file; -1 if it cannot be read (ERR) */
+static int
+count_cdb(const char *path, long *count, struct a2r_err *err)
+{
+	struct cdb cdb;
+	struct stat st;
+	unsigned pos;
+	int fd;
+
+	*count = -1;
+	/* never blocks on a FIFO, never follows a symlink planted there */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return err_set(err, A2R_ERR_WRITE, "read %s: %s", path, strerror(errno));
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || cdb_init(&cdb, fd) < 0) {
+		close(fd);
+		return err_set(err, A2R_ERR_WRITE, "read %s: not a cdb file", path);
+	}
+	*count = 0;
+	cdb_seqinit(&pos, &cdb);
+	while (cdb_seqnext(&pos, &cdb) > 0)
+		++*count;
+	cdb_free(&cdb);
+	close(fd);
+	return 0;
+}
+
+/* compare_cdb - plan_diff() of the cdb's records with NEW */
+static int
+compare_cdb(const char *cdb_path, const struct recipset *new, const char *defval, struct plan *p,
+	    plan_diff_fn *fn, void *ctx, struct a2r_err *err)
+{
+	struct recipset *old = NULL;
+	int exists, rc = -1;
+
+	if (plan_read_cdb(cdb_path, &old, &exists, err) == 0) {
+		plan_diff(old, new, defval, p, fn, ctx);
+		p->have_old = exists;
+		p->old_is_cdb = 1;
+		rc = 0;
+	}
+	recipset_free(old);
+	return rc;
+}
+
+int
+plan_compare_installed(const char *path, const char *cdb_path, const struct recipset *new,
+		       const char *defval, struct plan *p, plan_diff_fn *fn, void *ctx,
+		       struct a2r_err *err)
+{
+	struct a2r_err cerr = {0};
+	long records = -1;
+
+	if (cdb_path == NULL)
+		return plan_compare_text(path, new, defval, p, fn, ctx, err);
+	/* The counts decide which map is compared; only then is it listed. */
+	if (count_cdb(cdb_path, &records, &cerr) < 0)
+		records = -2;
+	if (plan_compare_text(path, new, defval, p, NULL, NULL, err) < 0)
+		return -1;
+	if (!p->have_old && records == -2) {
+		*err = cerr;
+		return -1;
+	}
+	if (records >= 0 && (!p->have_old || (size_t)records > p->old_count))
+		return compare_cdb(cdb_path, new, defval, p, fn, ctx, err);
+	if (fn == NULL || (p->added == 0 && p->removed == 0 && p->changed == 0))
+		return 0;
+	return plan_compare_text(path, new, defval, p, fn, ctx, err);
 }

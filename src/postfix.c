@@ -16,22 +16,49 @@
 #include "postfix.h"
 #include "util.h"
 
-#define STDERR_KEEP 512 /* bytes of a command's stderr kept for the message */
+#define STDERR_KEEP	512 /* bytes of a command's stderr kept for the message */
+#define STDERR_GRACE_MS 250 /* reading its stderr after the command exited */
+#define TICK_MS		20  /* how often a running command is looked at */
 
 static char *const child_env[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL};
+
+/* The process group of the command running now, for postfix_abort(). */
+static volatile sig_atomic_t running;
+
+/* close_from - close every descriptor from LOW up */
+static void
+close_from(int low)
+{
+#ifdef HAVE_CLOSE_RANGE
+	if (close_range((unsigned)low, ~0U, 0) == 0)
+		return;
+#endif
+	for (long fd = low, max = sysconf(_SC_OPEN_MAX); fd < (max > 0 ? max : 1024); fd++)
+		close((int)fd);
+}
 
 /* child - set up and exec; never returns */
 static void
 child(char *const argv[], int errfd)
 {
-	int null = open("/dev/null", O_RDWR);
+	sigset_t none;
+	int null;
 
 	/* Own process group, so a timeout kills what the command started too. */
 	setpgid(0, 0);
-	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(errfd, 2) < 0)
+	/* Descriptors 0, 1 and 2 only.  Both sources are moved above 2 first,
+	 * so that no dup2() below overwrites one or is a no-op. */
+	if ((errfd = fcntl(errfd, F_DUPFD_CLOEXEC, 3)) < 0 ||
+	    (null = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0 ||
+	    (null = fcntl(null, F_DUPFD_CLOEXEC, 3)) < 0 || dup2(null, 0) < 0 ||
+	    dup2(null, 1) < 0 || dup2(errfd, 2) < 0)
 		_exit(126);
+	close_from(3);
+	/* what we ignore or block must not be ignored or blocked by it */
 	signal(SIGPIPE, SIG_DFL);
 	signal(SIGXFSZ, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	execve(argv[0], argv, child_env);
 	dprintf(2, "cannot execute %s: %s", argv[0], strerror(errno));
 	_exit(127);
@@ -47,29 +74,51 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* collect_stderr - read the child's stderr until EOF or the deadline;
- * 1 if the deadline passed */
-static int
-collect_stderr(int fd, struct strbuf *out, long long deadline)
+/* keep - append what the command wrote, up to STDERR_KEEP bytes */
+static void
+keep(struct strbuf *out, const char *buf, size_t n)
 {
+	if (out->len < STDERR_KEEP)
+		strbuf_add(out, buf, n < STDERR_KEEP - out->len ? n : STDERR_KEEP - out->len);
+}
+
+/* wait_child - read the child's stderr FD until the child has exited and
+ * FD is at its end, or STDERR_GRACE_MS after the exit (a process it left
+ * in the background may hold FD open for ever), or until DEADLINE;
+ * *STATUS is the child's.  1 if the deadline passed first. */
+static int
+wait_child(pid_t pid, int fd, struct strbuf *out, long long deadline, int *status)
+{
+	long long stop = -1; /* once the child has exited: when reading stops */
 	char buf[4096];
 
 	for (;;) {
 		struct pollfd pfd = {.fd = fd, .events = POLLIN};
-		long long left = deadline - now_ms();
+		long long now = now_ms(), left;
 		ssize_t n;
 
-		if (left <= 0)
+		if (stop < 0 && waitpid(pid, status, WNOHANG) == pid)
+			stop = now + STDERR_GRACE_MS;
+		if (stop < 0 && now >= deadline)
 			return 1;
-		if (poll(&pfd, 1, (int)(left > 1000 ? 1000 : left)) <= 0)
-			continue;
-		if ((n = read(fd, buf, sizeof(buf))) <= 0) {
-			if (n < 0 && errno == EINTR)
-				continue;
+		if (stop >= 0 && (fd < 0 || now >= stop))
 			return 0;
+		/* while the child runs, look at it every TICK_MS */
+		left = stop >= 0 ? stop - now : deadline - now;
+		if (stop < 0 && left > TICK_MS)
+			left = TICK_MS;
+		if (fd < 0) {
+			struct timespec nap = {0, (long)left * 1000000};
+
+			nanosleep(&nap, NULL);
+			continue;
 		}
-		if (out->len < STDERR_KEEP)
-			strbuf_add(out, buf, (size_t)n < STDERR_KEEP - out->len ? (size_t)n : STDERR_KEEP - out->len);
+		if (poll(&pfd, 1, (int)left) <= 0)
+			continue;
+		if ((n = read(fd, buf, sizeof(buf))) > 0)
+			keep(out, buf, (size_t)n);
+		else if (n == 0 || errno != EINTR)
+			fd = -1; /* at its end: only the exit is awaited now */
 	}
 }
 
@@ -89,7 +138,6 @@ postfix_run(char *const argv[], long timeout, struct a2r_err *err)
 {
 	struct strbuf text = {0};
 	int pfd[2], status = 0, timed_out, rc = -1;
-	long long deadline;
 	pid_t pid;
 
 	if (pipe2(pfd, O_CLOEXEC) < 0)
@@ -101,23 +149,19 @@ postfix_run(char *const argv[], long timeout, struct a2r_err *err)
 	}
 	if (pid == 0)
 		child(argv, pfd[1]);
+	/* here too, so that the group exists before anyone signals it */
+	setpgid(pid, pid);
+	running = pid;
 	close(pfd[1]);
-	deadline = now_ms() + timeout * 1000;
-	timed_out = collect_stderr(pfd[0], &text, deadline);
+	timed_out = wait_child(pid, pfd[0], &text, now_ms() + timeout * 1000, &status);
 	close(pfd[0]);
-	/* stderr closed; the command may still be running */
-	while (!timed_out && waitpid(pid, &status, WNOHANG) == 0) {
-		struct timespec nap = {0, 20 * 1000 * 1000};
-
-		timed_out = now_ms() >= deadline;
-		nanosleep(&nap, NULL);
-	}
 	if (timed_out) {
 		kill(-pid, SIGKILL);
 		kill(pid, SIGKILL);
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
 	}
+	running = 0;
 	one_line(&text);
 	if (timed_out)
 		err_set(err, A2R_ERR_ACTION, "%s: killed after %ld s (command_timeout)", argv[0],
@@ -176,6 +220,15 @@ run_on_change(const struct a2r_config *cfg, struct a2r_err *err)
 	free(argv);
 	free(cdb);
 	return rc;
+}
+
+void
+postfix_abort(void)
+{
+	pid_t pgid = running;
+
+	if (pgid > 0)
+		kill(-pgid, SIGTERM);
 }
 
 int

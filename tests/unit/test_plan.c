@@ -241,6 +241,151 @@ test_check_maps(void **state)
 	recipset_free(s2);
 }
 
+/* big_value - a value of N 'v' bytes in a new string */
+static char *
+big_value(size_t n)
+{
+	char *v = malloc(n + 1);
+
+	assert_non_null(v);
+	memset(v, 'v', n);
+	v[n] = '\0';
+	return v;
+}
+
+/* an empty installed map, and values far longer than a line buffer */
+static void
+test_empty_and_long(void **state)
+{
+	static const char *const keys[] = {"a@x", "b@x", NULL};
+	struct recipset *s = set_of(keys), *got = NULL;
+	struct mapfile_result res;
+	struct a2r_err err = {0};
+	struct plan p;
+	char *map, *cdb, *val = big_value(5000), *text;
+	int exists, agree;
+
+	(void)state;
+	/* empty file: exists, no keys (and no pointer arithmetic on NULL) */
+	map = write_file("empty", "");
+	assert_int_equal(plan_read_text(map, &got, &exists, &err), 0);
+	assert_int_equal(exists, 1);
+	assert_int_equal(recipset_size(got), 0);
+	recipset_free(got);
+	free(map);
+	/* a hand-made text map holding a 5000-byte value */
+	assert_true(asprintf(&text, "b@x %s\na@x %s\n", val, val) > 0);
+	map = write_file("long", text);
+	assert_int_equal(plan_read_text(map, &got, &exists, &err), 0);
+	assert_int_equal(recipset_size(got), 2);
+	assert_string_equal(recipset_value(got, 0), val);
+	recipset_free(got);
+	free(map);
+	free(text);
+	/* installed by us with that value: cdb read back, maps agree */
+	assert_true(asprintf(&map, "%s/lm", dir) > 0);
+	cdb = mapfile_cdb_path(map);
+	assert_int_equal(mapfile_install(map, 1, s, val, &res, &err), 0);
+	assert_int_equal(plan_read_cdb(cdb, &got, &exists, &err), 0);
+	assert_int_equal(recipset_size(got), 2);
+	assert_string_equal(recipset_value(got, 1), val);
+	recipset_free(got);
+	assert_int_equal(plan_cdb_agrees(map, cdb, val, &err), 1);
+	assert_int_equal(plan_check_maps(map, cdb, s, val, &p, NULL, NULL, &agree, &err), 0);
+	assert_int_equal(agree, 1);
+	assert_int_equal(p.added + p.removed + p.changed, 0);
+	/* a cdb postmap would write (other order) with the long values */
+	{
+		struct cdb_make cm;
+		int fd = open(cdb, O_WRONLY | O_TRUNC);
+
+		assert_true(fd >= 0);
+		cdb_make_start(&cm, fd);
+		cdb_make_add(&cm, "b@x", 3, val, 5000);
+		cdb_make_add(&cm, "a@x", 3, val, 5000);
+		assert_int_equal(cdb_make_finish(&cm), 0);
+		close(fd);
+	}
+	assert_int_equal(plan_check_maps(map, cdb, s, val, &p, NULL, NULL, &agree, &err), 0);
+	assert_int_equal(agree, 1);
+	unlink(cdb);
+	unlink(map);
+	free(map);
+	free(cdb);
+	free(val);
+	recipset_free(s);
+}
+
+/* the guards count what Postfix reads: the cdb when the text map is
+ * missing or holds fewer records */
+static void
+test_compare_installed(void **state)
+{
+	static const char *const ten[] = {"a@x", "b@x", "c@x", "d@x", "e@x", "f@x",
+					  "g@x", "h@x", "i@x", "j@x", NULL};
+	static const char *const one[] = {"a@x", NULL};
+	static const char *const two[] = {"a@x", "k@x", NULL};
+	struct recipset *s1 = set_of(one), *s2 = set_of(two);
+	struct a2r_config cfg;
+	struct a2r_err err = {0};
+	struct plan p;
+	char *map, *cdb;
+
+	(void)state;
+	assert_int_equal(conf_init(&cfg, &err), 0);
+	assert_true(asprintf(&map, "%s/gm", dir) > 0);
+	cdb = mapfile_cdb_path(map);
+	/* text map missing, cdb of 10: 9 of 10 lost */
+	write_cdb(cdb, ten);
+	listing[0] = '\0';
+	assert_int_equal(plan_compare_installed(map, cdb, s2, "OK", &p, keep, NULL, &err), 0);
+	assert_int_equal(p.have_old, 1);
+	assert_int_equal(p.old_is_cdb, 1);
+	assert_int_equal(p.old_count, 10);
+	assert_int_equal(p.removed, 9);
+	assert_int_equal(p.added, 1);
+	assert_string_equal(listing, "-b@x -c@x -d@x -e@x -f@x -g@x -h@x -i@x -j@x +k@x ");
+	assert_int_equal(plan_guard(&cfg, &p, s2, 0, &err), -1);
+	assert_non_null(strstr(err.msg, "lost 9 of 10 entries of the installed cdb"));
+	/* a shorter text map beside it: the cdb still counts */
+	free(write_file("gm", "a@x OK\n"));
+	assert_int_equal(plan_compare_installed(map, cdb, s1, "OK", &p, NULL, NULL, &err), 0);
+	assert_int_equal(p.old_is_cdb, 1);
+	assert_int_equal(p.removed, 9);
+	/* a text map with more records than the cdb: the text counts */
+	write_cdb(cdb, one);
+	free(write_file("gm", "a@x OK\nb@x OK\nc@x OK\n"));
+	listing[0] = '\0';
+	assert_int_equal(plan_compare_installed(map, cdb, s1, "OK", &p, keep, NULL, &err), 0);
+	assert_int_equal(p.old_is_cdb, 0);
+	assert_int_equal(p.old_count, 3);
+	assert_int_equal(p.removed, 2);
+	assert_string_equal(listing, "-b@x -c@x ");
+	/* no cdb path: the text alone */
+	write_cdb(cdb, ten);
+	assert_int_equal(plan_compare_installed(map, NULL, s1, "OK", &p, NULL, NULL, &err), 0);
+	assert_int_equal(p.old_is_cdb, 0);
+	assert_int_equal(p.old_count, 3);
+	/* a damaged cdb: ignored beside a text map, an error without one */
+	free(write_file("gm.cdb", "not a cdb"));
+	assert_int_equal(plan_compare_installed(map, cdb, s1, "OK", &p, NULL, NULL, &err), 0);
+	assert_int_equal(p.old_count, 3);
+	unlink(map);
+	assert_int_equal(plan_compare_installed(map, cdb, s1, "OK", &p, NULL, NULL, &err), -1);
+	assert_int_equal(err.code, A2R_ERR_WRITE);
+	assert_non_null(strstr(err.msg, "not a cdb file"));
+	/* neither: a first run */
+	unlink(cdb);
+	assert_int_equal(plan_compare_installed(map, cdb, s1, "OK", &p, NULL, NULL, &err), 0);
+	assert_int_equal(p.have_old, 0);
+	assert_int_equal(p.added, 1);
+	free(map);
+	free(cdb);
+	conf_free(&cfg);
+	recipset_free(s1);
+	recipset_free(s2);
+}
+
 static int
 setup(void **state)
 {
@@ -267,6 +412,8 @@ main(void)
 		cmocka_unit_test(test_guards),
 		cmocka_unit_test(test_cdb_agrees),
 		cmocka_unit_test(test_check_maps),
+		cmocka_unit_test(test_empty_and_long),
+		cmocka_unit_test(test_compare_installed),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
