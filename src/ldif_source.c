@@ -1,6 +1,7 @@
 /* ldif_source.c - entries from an LDIF file via libldap's LDIF reader */
 #include "autoconf.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,27 +30,180 @@ catch_diag(const char *msg)
 		ldif_diag[--len] = '\0';
 }
 
+/* The reader's input passes through a guard stream (fopencookie) that
+ * watches the bytes libldap's ldif_read_record() is about to see:
+ * ldif_read_record() opens and splices in the file named by an
+ * "include: URL" line at the start of a record, and a NUL byte makes it
+ * read before its line buffer.  Neither belongs in an export, and
+ * ad2relay runs as root: the guard stops the stream there and records
+ * why; the caller checks guard.why after every record.  The guard follows
+ * ldif_read_record()'s own notion of a record start: the first line
+ * after blank lines that is not a comment or a comment's continuation.
+ * It reads ahead of the reader, so a refusal may end the run a few
+ * records before the line it names. */
+#define GUARD_LOOK 16 /* bytes of a line start examined */
+
+struct guard {
+	FILE *in;
+	char buf[16384];
+	size_t pos, len;
+	int at_eof;
+	int bol;         /* the next byte starts a line */
+	int in_record;   /* ldif_read_record's found_entry */
+	int top_comment; /* ldif_read_record's top_comment */
+	unsigned long line;
+	const char *why; /* set once: the stream stopped */
+	int errnum;      /* errno of a read error */
+	unsigned long why_line;
+};
+
 struct ldif_source {
 	char *path;
 	LDIFFP *fp;
+	struct guard *guard;  /* owned by fp's cookie stream */
 	unsigned long lineno; /* last line ldif_read_record consumed */
 	char *buf;            /* current record text, owned by libldap's reader */
 	int buflen;
 	LDIFRecord lr;
-	int have_record; /* lr holds a parsed record to release */
+	int have_record;       /* lr holds a parsed record to release */
 	unsigned long refs;    /* search references skipped */
 	unsigned long records; /* records parsed so far */
 	struct a2r_attr *attrs;
 	size_t cap;
 };
 
+/* guard_stop - stop the stream at the current line for reason WHY (once);
+ * returns N, the bytes already handed out, or -1 when there are none */
+static ssize_t
+guard_stop(struct guard *g, size_t n, const char *why, int errnum)
+{
+	if (g->why == NULL) {
+		g->why = why;
+		g->errnum = errnum;
+		g->why_line = g->line;
+	}
+	if (n > 0)
+		return (ssize_t)n;
+	errno = g->errnum ? g->errnum : EINVAL;
+	return -1;
+}
+
+/* guard_fill - make at least GUARD_LOOK bytes (or all that is left) of
+ * the input available at buf + pos; 0 or -1 on a read error */
+static int
+guard_fill(struct guard *g)
+{
+	if (g->len - g->pos >= GUARD_LOOK || g->at_eof)
+		return 0;
+	memmove(g->buf, g->buf + g->pos, g->len - g->pos);
+	g->len -= g->pos;
+	g->pos = 0;
+	while (g->len < GUARD_LOOK && !g->at_eof) {
+		size_t n = fread(g->buf + g->len, 1, sizeof(g->buf) - g->len, g->in);
+
+		g->len += n;
+		if (n == 0) {
+			if (ferror(g->in))
+				return -1;
+			g->at_eof = 1;
+		}
+	}
+	return 0;
+}
+
+/* guard_line - follow ldif_read_record's record state over the line
+ * starting at P (at least GUARD_LOOK bytes or up to the end are there);
+ * returns the reason to stop, or NULL */
+static const char *
+guard_line(struct guard *g, const char *p, size_t avail)
+{
+	g->line++;
+	if (p[0] == '\n' || (avail > 1 && p[0] == '\r' && p[1] == '\n')) {
+		g->in_record = 0;
+		g->top_comment = 0;
+	} else if (!g->in_record) {
+		if (p[0] == '#') {
+			g->top_comment = 1;
+		} else if (!(g->top_comment && p[0] == ' ')) {
+			g->in_record = 1;
+			if (avail >= 8 && strncasecmp(p, "include:", 8) == 0)
+				return "\"include:\" lines are not read";
+		}
+	}
+	return NULL;
+}
+
+/* guard_read - the cookie read function: pass bytes through, line by line */
+static ssize_t
+guard_read(void *cookie, char *out, size_t size)
+{
+	struct guard *g = cookie;
+	size_t n = 0;
+
+	if (g->why != NULL)
+		return guard_stop(g, 0, g->why, g->errnum);
+	while (n < size) {
+		const char *why, *p, *nl;
+		size_t take;
+
+		if (guard_fill(g) < 0)
+			return guard_stop(g, n, "read", errno);
+		if (g->pos == g->len)
+			break;
+		p = g->buf + g->pos;
+		if (g->bol && (why = guard_line(g, p, g->len - g->pos)) != NULL)
+			return guard_stop(g, n, why, 0);
+		take = g->len - g->pos < size - n ? g->len - g->pos : size - n;
+		if ((nl = memchr(p, '\n', take)) != NULL)
+			take = (size_t)(nl - p) + 1;
+		if (memchr(p, '\0', take) != NULL)
+			return guard_stop(g, n, "a NUL byte: not an LDIF file", 0);
+		memcpy(out + n, p, take);
+		n += take;
+		g->pos += take;
+		g->bol = p[take - 1] == '\n';
+	}
+	return (ssize_t)n;
+}
+
+static int
+guard_close(void *cookie)
+{
+	struct guard *g = cookie;
+	int rc = fclose(g->in);
+
+	free(g);
+	return rc;
+}
+
+/* guard_wrap - put a guard stream between LFP and its file */
+static int
+guard_wrap(struct ldif_source *src, struct a2r_err *err)
+{
+	static const cookie_io_functions_t io = {.read = guard_read, .close = guard_close};
+	struct guard *g = calloc(1, sizeof(*g));
+	FILE *fp;
+
+	if (g == NULL)
+		return err_nomem(err);
+	g->bol = 1;
+	g->in = src->fp->fp;
+	if ((fp = fopencookie(g, "r", io)) == NULL) {
+		free(g);
+		return err_nomem(err);
+	}
+	src->fp->fp = fp;
+	src->guard = g;
+	return 0;
+}
+
 static const struct {
 	ber_tag_t op;
 	const char *name;
 } change_names[] = {
-	{LDAP_REQ_MODIFY, "modify"},
-	{LDAP_REQ_DELETE, "delete"},
-	{LDAP_REQ_MODRDN, "modrdn"},
+    {LDAP_REQ_MODIFY, "modify"},
+    {LDAP_REQ_DELETE, "delete"},
+    {LDAP_REQ_MODRDN, "modrdn"},
 };
 
 struct ldif_source *
@@ -66,9 +220,13 @@ ldif_source_open(const char *path, struct a2r_err *err)
 	errno = 0;
 	if ((src->fp = ldif_open(path, "r")) == NULL) {
 		err_set(err, A2R_ERR_SOURCE, "open %s: %s", path,
-			errno ? strerror(errno) : "cannot open");
+		        errno ? strerror(errno) : "cannot open");
 		free(src->path);
 		free(src);
+		return NULL;
+	}
+	if (guard_wrap(src, err) < 0) {
+		ldif_source_close(src);
 		return NULL;
 	}
 	return src;
@@ -101,13 +259,155 @@ first_line(const char *buf, unsigned long *skipped)
 	return buf;
 }
 
+/* Screening the record text before libldap parses it.  Its parser
+ * (ldap_parse_ldif_record) fetches "attr:< URL" values itself, and in an
+ * add record it reads through a NULL attribute name when the first
+ * attribute line is "-" or has no name before its colon ("dn: X" then
+ * "-" or ": v"): ldapmodify survives such input only because without -a
+ * it takes a record with no changetype for a modify, whose path checks
+ * both.  The screen walks the logical lines (a line starting with a space
+ * continues the one before) the way the parser does. */
+
+/* next_line - the start of the logical line after the one at P; *PHYS
+ * counts the physical lines passed */
+static const char *
+next_line(const char *p, unsigned long *phys)
+{
+	const char *nl;
+
+	while ((nl = strchr(p, '\n')) != NULL) {
+		++*phys;
+		if (nl[1] != ' ')
+			return nl + 1;
+		p = nl + 1;
+	}
+	return p + strlen(p);
+}
+
+/* unfold - copy up to SIZE - 1 bytes of the logical line at P, up to
+ * (not including) the first STOP byte, into OUT without the folds (each
+ * sets *FOLDED); returns the position after the copied text in the record */
+static const char *
+unfold(const char *p, int stop, char *out, size_t size, int *folded)
+{
+	size_t n = 0;
+
+	for (; *p != '\0' && *p != stop; p++) {
+		if (*p == '\n' && p[1] != ' ')
+			break;
+		if (*p == '\n') {
+			p++;
+			*folded = 1;
+			continue;
+		}
+		if (n + 1 < size)
+			out[n++] = *p;
+	}
+	out[n] = '\0';
+	return p;
+}
+
+/* line_type - the attribute name of the logical line at P, unfolded and
+ * cut to SIZE - 1 bytes, as the parser takes it (leading white space
+ * skipped); returns the colon after it, or NULL when there is none.  The
+ * parser keeps a fold inside a name as two bytes of its own, so a folded
+ * name is never one of its keywords: *FOLDED tells. */
+static const char *
+line_type(const char *p, char *type, size_t size, int *folded)
+{
+	*folded = 0;
+	while (*p != '\n' && isspace((unsigned char)*p))
+		p++;
+	p = unfold(p, ':', type, size, folded);
+	return *p == ':' ? p : NULL;
+}
+
+/* is_keyword - the line's name is NAME for the parser */
+static int
+is_keyword(const char *colon, const char *type, int folded, const char *name)
+{
+	return colon != NULL && !folded && strcasecmp(type, name) == 0;
+}
+
+/* is_dash - the logical line at P is the separator "-" */
+static int
+is_dash(const char *p)
+{
+	return p[0] == '-' && (p[1] == '\0' || (p[1] == '\n' && p[2] != ' '));
+}
+
+/* modify_record - the changetype line at COLON lets "-" lines through:
+ * a plain value (not base64, not a URL) other than "add" */
+static int
+modify_record(const char *colon)
+{
+	char val[16];
+	const char *v = val;
+	size_t len;
+	int folded = 0;
+
+	if (colon[1] == ':' || colon[1] == '<')
+		return 0;
+	unfold(colon + 1, '\0', val, sizeof(val), &folded);
+	len = strlen(val);
+	while (len > 0 && isspace((unsigned char)val[len - 1]))
+		val[--len] = '\0';
+	while (isspace((unsigned char)*v))
+		v++;
+	return strcasecmp(v, "add") != 0;
+}
+
+/* screen_record - refuse what the parser must not see; START is the line
+ * number of the record's first line.  0 or -1 with ERR set. */
+static int
+screen_record(struct ldif_source *src, unsigned long start, struct a2r_err *err)
+{
+	enum { BEFORE_DN, AFTER_DN, AFTER_CONTROL, BODY } where = BEFORE_DN;
+	int dash_ok = 0, folded = 0;
+	unsigned long phys = 0;
+	char type[64];
+
+	for (const char *p = src->buf; *p != '\0' && *p != '\n';) {
+		unsigned long line = start + phys;
+		const char *colon =
+		    *p == '#' || is_dash(p) ? NULL : line_type(p, type, sizeof(type), &folded);
+
+		if (is_dash(p) && !dash_ok)
+			return err_set(
+			    err, A2R_ERR_SOURCE,
+			    "%s:%lu: malformed LDIF record: a \"-\" line outside a modify "
+			    "record",
+			    src->path, line);
+		if (colon != NULL && type[0] == '\0')
+			return err_set(
+			    err, A2R_ERR_SOURCE,
+			    "%s:%lu: malformed LDIF record: no attribute name before \":\"",
+			    src->path, line);
+		if (colon != NULL && colon[1] == '<')
+			return err_set(err, A2R_ERR_SOURCE, "%s:%lu: %s:< URL values are not read",
+			               src->path, line, type);
+		if (*p != '#' && where != BEFORE_DN && where != BODY) {
+			if (where == AFTER_DN && is_keyword(colon, type, folded, "control")) {
+				where = AFTER_CONTROL;
+			} else {
+				if (is_keyword(colon, type, folded, "changetype"))
+					dash_ok = modify_record(colon);
+				where = BODY;
+			}
+		} else if (where == BEFORE_DN && is_keyword(colon, type, folded, "dn")) {
+			where = AFTER_DN;
+		}
+		p = next_line(p, &phys);
+	}
+	return 0;
+}
+
 /* not_an_entry - ldapsearch writes search references ("ref:") and, without
  * any -L, a trailer ("search:", "result:").  Returns 1 to skip the record, 0
  * for an entry, -1 (ERR set) when the trailer says the search failed:
  * such an export is incomplete. */
 static int
-not_an_entry(struct ldif_source *src, const char *line, unsigned long lineno,
-	     struct a2r_err *err)
+not_an_entry(struct ldif_source *src, const char *line, unsigned long lineno, struct a2r_err *err)
 {
 	const char *res;
 
@@ -123,13 +423,14 @@ not_an_entry(struct ldif_source *src, const char *line, unsigned long lineno,
 	if (strncasecmp(line, "search:", 7) != 0)
 		return 0;
 	res = strstr(line, "\nresult: ");
-	if (res != NULL && !(res[9] == '0' && (res[10] == ' ' || res[10] == '\n' || res[10] == '\0'))) {
+	if (res != NULL &&
+	    !(res[9] == '0' && (res[10] == ' ' || res[10] == '\n' || res[10] == '\0'))) {
 		size_t len = strcspn(res + 9, "\n");
 
 		err_set(err, A2R_ERR_SOURCE,
-			"%s:%lu: the export is incomplete: the search that wrote it ended "
-			"with \"result: %.*s\"",
-			src->path, lineno, (int)len, res + 9);
+		        "%s:%lu: the export is incomplete: the search that wrote it ended "
+		        "with \"result: %.*s\"",
+		        src->path, lineno, (int)len, res + 9);
 		return -1;
 	}
 	return 1;
@@ -162,10 +463,10 @@ fill_entry(struct ldif_source *src, struct a2r_entry *entry, struct a2r_err *err
 		 * (";range=0-*" is a whole set) */
 		if (r < 0 || (r == 1 && (low != 0 || high >= 0)))
 			return err_set(err, A2R_ERR_SOURCE,
-				       "%s: %s: %s holds only part of its values: the export is "
-				       "incomplete (export with range retrieval, or read the "
-				       "directory)",
-				       src->path, src->lr.lr_dn.bv_val, name);
+			               "%s: %s: %s holds only part of its values: the export is "
+			               "incomplete (export with range retrieval, or read the "
+			               "directory)",
+			               src->path, src->lr.lr_dn.bv_val, name);
 		src->attrs[i].name = name;
 		src->attrs[i].namelen = strlen(name);
 		src->attrs[i].vals = mods[i]->mod_bvalues;
@@ -205,7 +506,7 @@ parse_quietly(struct berval *rbuf, unsigned long start, LDIFRecord *lr)
 /* parse_record - parse the record text in src->buf into src->lr */
 static enum entry_state
 parse_record(struct ldif_source *src, unsigned long start, struct a2r_entry *entry,
-	     struct a2r_err *err)
+             struct a2r_err *err)
 {
 	struct berval rbuf;
 	const char *what = "unknown";
@@ -215,21 +516,85 @@ parse_record(struct ldif_source *src, unsigned long start, struct a2r_entry *ent
 	memset(&src->lr, 0, sizeof(src->lr));
 	/* The parser accepts "version:" only on what it is told is line 1. */
 	if (parse_quietly(&rbuf, src->records++ == 0 ? 1 : start, &src->lr) != 0) {
-		err_set(err, A2R_ERR_SOURCE, "%s:%lu: malformed LDIF record%s%s", src->path,
-			start, ldif_diag[0] ? ": " : "", ldif_diag);
+		err_set(err, A2R_ERR_SOURCE, "%s:%lu: malformed LDIF record%s%s", src->path, start,
+		        ldif_diag[0] ? ": " : "", ldif_diag);
 		return ENTRY_FAIL;
 	}
 	src->have_record = 1;
+	/* a record without "dn:", or an index line ("9") alone */
+	if (src->lr.lr_dn.bv_val == NULL) {
+		err_set(err, A2R_ERR_SOURCE, "%s:%lu: malformed LDIF record: no \"dn:\" line",
+		        src->path, start);
+		return ENTRY_FAIL;
+	}
 	if (src->lr.lr_op == LDAP_REQ_ADD)
 		return fill_entry(src, entry, err) < 0 ? ENTRY_FAIL : ENTRY_NEXT;
 	for (size_t i = 0; i < sizeof(change_names) / sizeof(change_names[0]); i++)
 		if (change_names[i].op == src->lr.lr_op)
 			what = change_names[i].name;
 	err_set(err, A2R_ERR_SOURCE,
-		"%s:%lu: \"changetype: %s\" record for %s: only entries (or "
-		"\"changetype: add\") can be read",
-		src->path, start, what, src->lr.lr_dn.bv_val ? src->lr.lr_dn.bv_val : "?");
+	        "%s:%lu: \"changetype: %s\" record for %s: only entries (or "
+	        "\"changetype: add\") can be read",
+	        src->path, start, what, src->lr.lr_dn.bv_val ? src->lr.lr_dn.bv_val : "?");
 	return ENTRY_FAIL;
+}
+
+/* guard_error - the guard stopped the stream: why, as ERR */
+static int
+guard_error(struct ldif_source *src, struct a2r_err *err)
+{
+	const struct guard *g = src->guard;
+
+	if (g->errnum != 0)
+		return err_set(err, A2R_ERR_SOURCE, "read %s: %s", src->path, strerror(g->errnum));
+	return err_set(err, A2R_ERR_SOURCE, "%s:%lu: %s", src->path, g->why_line, g->why);
+}
+
+/* record_start - the line number of the first line of the record text
+ * just read: counted back from the last line the reader consumed, which
+ * is the blank line after the record unless the file ended */
+static unsigned long
+record_start(struct ldif_source *src)
+{
+	unsigned long lines = 0;
+
+	for (const char *p = src->buf; p != NULL && (p = strchr(p, '\n')) != NULL; p++)
+		lines++;
+	return src->lineno - lines + (feof(src->fp->fp) ? 1 : 0);
+}
+
+/* read_record - the next record's text into src->buf; ENTRY_NEXT with
+ * *START its first line */
+static enum entry_state
+read_record(struct ldif_source *src, unsigned long *start, struct a2r_err *err)
+{
+	unsigned long before = src->lineno;
+	int rc;
+
+	/* A record that was only an index line ("9") leaves the buffer as
+	 * it was: empty it first. */
+	if (src->buf != NULL)
+		src->buf[0] = '\0';
+	ldif_diag[0] = '\0';
+	rc = ldif_read_record(src->fp, &src->lineno, &src->buf, &src->buflen);
+	if (src->guard->why != NULL)
+		return (guard_error(src, err), ENTRY_FAIL);
+	if (rc < 0) {
+		err_set(err, A2R_ERR_SOURCE, "%s:%lu: cannot read LDIF record%s%s", src->path,
+		        before + 1, ldif_diag[0] ? ": " : "", ldif_diag);
+		return ENTRY_FAIL;
+	}
+	if (rc == 0)
+		return ENTRY_DONE;
+	*start = record_start(src);
+	/* the reader drops a record's first line when it starts with a
+	 * digit (an index line): nothing may be left */
+	if (src->buf == NULL || src->buf[0] == '\0') {
+		err_set(err, A2R_ERR_SOURCE, "%s:%lu: malformed LDIF record: no \"dn:\" line",
+		        src->path, *start - 1);
+		return ENTRY_FAIL;
+	}
+	return ENTRY_NEXT;
 }
 
 /* ldif_source_next - read and parse the next entry */
@@ -237,29 +602,24 @@ enum entry_state
 ldif_source_next(struct ldif_source *src, struct a2r_entry *entry, struct a2r_err *err)
 {
 	for (;;) {
-		unsigned long before = src->lineno, skipped;
+		unsigned long start = 0, skipped;
 		const char *line;
+		enum entry_state st;
 		int rc;
 
 		release_record(src);
-		ldif_diag[0] = '\0';
-		rc = ldif_read_record(src->fp, &src->lineno, &src->buf, &src->buflen);
-		if (rc == 0)
-			return ENTRY_DONE;
-		if (rc < 0) {
-			err_set(err, A2R_ERR_SOURCE, "%s:%lu: cannot read LDIF record%s%s",
-				src->path, before + 1, ldif_diag[0] ? ": " : "", ldif_diag);
+		if ((st = read_record(src, &start, err)) != ENTRY_NEXT)
+			return st;
+		if (screen_record(src, start, err) < 0)
 			return ENTRY_FAIL;
-		}
-		/* The record starts on the line after the last one ended, past
-		 * any comment lines the reader kept. */
+		/* The record starts past any comment lines the reader kept. */
 		line = first_line(src->buf, &skipped);
-		before += 1 + skipped;
-		rc = not_an_entry(src, line, before, err);
+		start += skipped;
+		rc = not_an_entry(src, line, start, err);
 		if (rc < 0)
 			return ENTRY_FAIL;
 		if (rc == 0)
-			return parse_record(src, before, entry, err);
+			return parse_record(src, start, entry, err);
 	}
 }
 
