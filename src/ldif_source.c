@@ -133,37 +133,60 @@ guard_line(struct guard *g, const char *p, size_t avail)
 	return NULL;
 }
 
-/* guard_read - the cookie read function: pass bytes through, line by line */
+/* guard_lines - follow the line starts in the N bytes at P (the next N
+ * bytes of the input); returns how many of them may be handed out, which
+ * is fewer when a line start lacks the look-ahead guard_line needs, or
+ * when the stream must stop (g->why then says why) */
+static size_t
+guard_lines(struct guard *g, const char *p, size_t n)
+{
+	const char *end = g->buf + g->len, *why, *nl;
+	size_t i = 0;
+
+	while (i < n) {
+		if (g->bol) {
+			if ((size_t)(end - (p + i)) < GUARD_LOOK && !g->at_eof && i > 0)
+				return i;
+			if ((why = guard_line(g, p + i, (size_t)(end - (p + i)))) != NULL) {
+				guard_stop(g, 1, why, 0);
+				return i;
+			}
+		}
+		if ((nl = memchr(p + i, '\n', n - i)) == NULL) {
+			g->bol = 0;
+			return n;
+		}
+		i = (size_t)(nl - p) + 1;
+		g->bol = 1;
+	}
+	return n;
+}
+
+/* guard_read - the cookie read function: pass bytes through, watching
+ * each line start */
 static ssize_t
 guard_read(void *cookie, char *out, size_t size)
 {
 	struct guard *g = cookie;
-	size_t n = 0;
+	const char *p, *nul;
+	size_t n, take;
 
 	if (g->why != NULL)
 		return guard_stop(g, 0, g->why, g->errnum);
-	while (n < size) {
-		const char *why, *p, *nl;
-		size_t take;
-
-		if (guard_fill(g) < 0)
-			return guard_stop(g, n, "read", errno);
-		if (g->pos == g->len)
-			break;
-		p = g->buf + g->pos;
-		if (g->bol && (why = guard_line(g, p, g->len - g->pos)) != NULL)
-			return guard_stop(g, n, why, 0);
-		take = g->len - g->pos < size - n ? g->len - g->pos : size - n;
-		if ((nl = memchr(p, '\n', take)) != NULL)
-			take = (size_t)(nl - p) + 1;
-		if (memchr(p, '\0', take) != NULL)
-			return guard_stop(g, n, "a NUL byte: not an LDIF file", 0);
-		memcpy(out + n, p, take);
-		n += take;
-		g->pos += take;
-		g->bol = p[take - 1] == '\n';
+	if (guard_fill(g) < 0)
+		return guard_stop(g, 0, "read", errno);
+	p = g->buf + g->pos;
+	n = g->len - g->pos < size ? g->len - g->pos : size;
+	if ((nul = memchr(p, '\0', n)) != NULL)
+		n = (size_t)(nul - p);
+	take = guard_lines(g, p, n);
+	if (nul != NULL && take == n && g->why == NULL) {
+		guard_stop(g, 1, "a NUL byte: not an LDIF file", 0);
+		g->why_line = g->line + (g->bol ? 1 : 0);
 	}
-	return (ssize_t)n;
+	memcpy(out, p, take);
+	g->pos += take;
+	return take > 0 || g->why == NULL ? (ssize_t)take : guard_stop(g, 0, g->why, 0);
 }
 
 static int
@@ -268,22 +291,6 @@ first_line(const char *buf, unsigned long *skipped)
  * both.  The screen walks the logical lines (a line starting with a space
  * continues the one before) the way the parser does. */
 
-/* next_line - the start of the logical line after the one at P; *PHYS
- * counts the physical lines passed */
-static const char *
-next_line(const char *p, unsigned long *phys)
-{
-	const char *nl;
-
-	while ((nl = strchr(p, '\n')) != NULL) {
-		++*phys;
-		if (nl[1] != ' ')
-			return nl + 1;
-		p = nl + 1;
-	}
-	return p + strlen(p);
-}
-
 /* unfold - copy up to SIZE - 1 bytes of the logical line at P, up to
  * (not including) the first STOP byte, into OUT without the folds (each
  * sets *FOLDED); returns the position after the copied text in the record */
@@ -307,26 +314,45 @@ unfold(const char *p, int stop, char *out, size_t size, int *folded)
 	return p;
 }
 
-/* line_type - the attribute name of the logical line at P, unfolded and
- * cut to SIZE - 1 bytes, as the parser takes it (leading white space
- * skipped); returns the colon after it, or NULL when there is none.  The
- * parser keeps a fold inside a name as two bytes of its own, so a folded
- * name is never one of its keywords: *FOLDED tells. */
-static const char *
-line_type(const char *p, char *type, size_t size, int *folded)
+/* The attribute name of one logical line, as the parser takes it. */
+struct line_name {
+	const char *colon; /* the colon after the name, or NULL */
+	const char *name;  /* leading white space skipped; not NUL-terminated */
+	size_t len;
+	int folded;   /* a fold inside the name: the parser keeps it as two
+	               * bytes of its own, so the name is none of its keywords */
+	char buf[64]; /* the unfolded name (cut short) when folded */
+};
+
+/* line_name - fill LN for the logical line at P, whose first physical
+ * line ends at NL */
+static void
+line_name(const char *p, const char *nl, struct line_name *ln)
 {
-	*folded = 0;
-	while (*p != '\n' && isspace((unsigned char)*p))
+	while (p < nl && isspace((unsigned char)*p))
 		p++;
-	p = unfold(p, ':', type, size, folded);
-	return *p == ':' ? p : NULL;
+	ln->folded = 0;
+	ln->name = p;
+	if ((ln->colon = memchr(p, ':', (size_t)(nl - p))) != NULL) {
+		ln->len = (size_t)(ln->colon - p);
+		return;
+	}
+	if (*nl != '\n' || nl[1] != ' ')
+		return;
+	/* the name goes on in a continuation line */
+	ln->colon = unfold(p, ':', ln->buf, sizeof(ln->buf), &ln->folded);
+	if (*ln->colon != ':')
+		ln->colon = NULL;
+	ln->name = ln->buf;
+	ln->len = strlen(ln->buf);
 }
 
 /* is_keyword - the line's name is NAME for the parser */
 static int
-is_keyword(const char *colon, const char *type, int folded, const char *name)
+is_keyword(const struct line_name *ln, const char *name)
 {
-	return colon != NULL && !folded && strcasecmp(type, name) == 0;
+	return ln->colon != NULL && !ln->folded && ln->len == strlen(name) &&
+	       strncasecmp(ln->name, name, ln->len) == 0;
 }
 
 /* is_dash - the logical line at P is the separator "-" */
@@ -357,49 +383,75 @@ modify_record(const char *colon)
 	return strcasecmp(v, "add") != 0;
 }
 
-/* screen_record - refuse what the parser must not see; START is the line
- * number of the record's first line.  0 or -1 with ERR set. */
-static int
-screen_record(struct ldif_source *src, unsigned long start, struct a2r_err *err)
+/* What screen_record found. */
+struct screen {
+	unsigned long lines; /* physical lines of the record text */
+	unsigned long bad;   /* the line (0 = first) of the refused one */
+	const char *what;    /* why it is refused, or NULL */
+	char name[64];       /* the attribute of a refused URL value */
+};
+
+/* screen_line - the refusal for one logical line at P, or NULL; follows
+ * where the record's header is in *WHERE and whether "-" lines may come
+ * in *DASH_OK */
+static const char *
+screen_line(const char *p, const char *nl, int *where, int *dash_ok, struct screen *sc)
 {
-	enum { BEFORE_DN, AFTER_DN, AFTER_CONTROL, BODY } where = BEFORE_DN;
-	int dash_ok = 0, folded = 0;
-	unsigned long phys = 0;
-	char type[64];
+	enum { BEFORE_DN, AFTER_DN, AFTER_CONTROL, BODY };
+	struct line_name ln;
 
-	for (const char *p = src->buf; *p != '\0' && *p != '\n';) {
-		unsigned long line = start + phys;
-		const char *colon =
-		    *p == '#' || is_dash(p) ? NULL : line_type(p, type, sizeof(type), &folded);
-
-		if (is_dash(p) && !dash_ok)
-			return err_set(
-			    err, A2R_ERR_SOURCE,
-			    "%s:%lu: malformed LDIF record: a \"-\" line outside a modify "
-			    "record",
-			    src->path, line);
-		if (colon != NULL && type[0] == '\0')
-			return err_set(
-			    err, A2R_ERR_SOURCE,
-			    "%s:%lu: malformed LDIF record: no attribute name before \":\"",
-			    src->path, line);
-		if (colon != NULL && colon[1] == '<')
-			return err_set(err, A2R_ERR_SOURCE, "%s:%lu: %s:< URL values are not read",
-			               src->path, line, type);
-		if (*p != '#' && where != BEFORE_DN && where != BODY) {
-			if (where == AFTER_DN && is_keyword(colon, type, folded, "control")) {
-				where = AFTER_CONTROL;
-			} else {
-				if (is_keyword(colon, type, folded, "changetype"))
-					dash_ok = modify_record(colon);
-				where = BODY;
-			}
-		} else if (where == BEFORE_DN && is_keyword(colon, type, folded, "dn")) {
-			where = AFTER_DN;
-		}
-		p = next_line(p, &phys);
+	if (*p == '#')
+		return NULL;
+	if (is_dash(p))
+		return *dash_ok ? NULL
+		                : "malformed LDIF record: a \"-\" line outside a modify record";
+	line_name(p, nl, &ln);
+	if (ln.colon != NULL && ln.len == 0 && !ln.folded)
+		return "malformed LDIF record: no attribute name before \":\"";
+	if (ln.colon != NULL && ln.colon[1] == '<') {
+		snprintf(sc->name, sizeof(sc->name), "%.*s", (int)ln.len, ln.name);
+		return "URL values are not read";
 	}
-	return 0;
+	if (*where == AFTER_DN && is_keyword(&ln, "control")) {
+		*where = AFTER_CONTROL;
+	} else if (*where == AFTER_DN || *where == AFTER_CONTROL) {
+		if (is_keyword(&ln, "changetype"))
+			*dash_ok = modify_record(ln.colon);
+		*where = BODY;
+	} else if (*where == BEFORE_DN && is_keyword(&ln, "dn")) {
+		*where = AFTER_DN;
+	}
+	return NULL;
+}
+
+/* screen_record - count the lines of the record text in BUF and find the
+ * first one the parser must not see */
+static void
+screen_record(const char *buf, struct screen *sc)
+{
+	int where = 0, dash_ok = 0;
+	const char *p = buf;
+
+	sc->lines = 0;
+	sc->what = NULL;
+	sc->name[0] = '\0';
+	while (*p != '\0' && *p != '\n') {
+		const char *nl = strchr(p, '\n');
+
+		if (nl == NULL)
+			nl = p + strlen(p);
+		if (sc->what == NULL && (sc->what = screen_line(p, nl, &where, &dash_ok, sc)))
+			sc->bad = sc->lines;
+		/* the next logical line: past the continuation lines */
+		while (*nl == '\n' && nl[1] == ' ') {
+			sc->lines++;
+			nl = strchr(nl + 1, '\n');
+			if (nl == NULL)
+				nl = p + strlen(p);
+		}
+		sc->lines += *nl == '\n';
+		p = *nl == '\n' ? nl + 1 : nl;
+	}
 }
 
 /* not_an_entry - ldapsearch writes search references ("ref:") and, without
@@ -551,23 +603,22 @@ guard_error(struct ldif_source *src, struct a2r_err *err)
 }
 
 /* record_start - the line number of the first line of the record text
- * just read: counted back from the last line the reader consumed, which
- * is the blank line after the record unless the file ended */
+ * just read, LINES lines long: counted back from the last line the reader
+ * consumed, which is the blank line after the record unless the file
+ * ended */
 static unsigned long
-record_start(struct ldif_source *src)
+record_start(struct ldif_source *src, unsigned long lines)
 {
-	unsigned long lines = 0;
-
-	for (const char *p = src->buf; p != NULL && (p = strchr(p, '\n')) != NULL; p++)
-		lines++;
 	return src->lineno - lines + (feof(src->fp->fp) ? 1 : 0);
 }
 
-/* read_record - the next record's text into src->buf; ENTRY_NEXT with
- * *START its first line */
+/* read_record - the next record's text into src->buf, screened; ENTRY_NEXT
+ * with *START its first line */
 static enum entry_state
 read_record(struct ldif_source *src, unsigned long *start, struct a2r_err *err)
 {
+	struct screen sc;
+
 	unsigned long before = src->lineno;
 	int rc;
 
@@ -586,15 +637,21 @@ read_record(struct ldif_source *src, unsigned long *start, struct a2r_err *err)
 	}
 	if (rc == 0)
 		return ENTRY_DONE;
-	*start = record_start(src);
 	/* the reader drops a record's first line when it starts with a
 	 * digit (an index line): nothing may be left */
 	if (src->buf == NULL || src->buf[0] == '\0') {
 		err_set(err, A2R_ERR_SOURCE, "%s:%lu: malformed LDIF record: no \"dn:\" line",
-		        src->path, *start - 1);
+		        src->path, record_start(src, 0) - 1);
 		return ENTRY_FAIL;
 	}
-	return ENTRY_NEXT;
+	screen_record(src->buf, &sc);
+	*start = record_start(src, sc.lines);
+	if (sc.what != NULL && sc.name[0] == '\0')
+		err_set(err, A2R_ERR_SOURCE, "%s:%lu: %s", src->path, *start + sc.bad, sc.what);
+	else if (sc.what != NULL)
+		err_set(err, A2R_ERR_SOURCE, "%s:%lu: %s:< %s", src->path, *start + sc.bad, sc.name,
+		        sc.what);
+	return sc.what != NULL ? ENTRY_FAIL : ENTRY_NEXT;
 }
 
 /* ldif_source_next - read and parse the next entry */
@@ -610,8 +667,6 @@ ldif_source_next(struct ldif_source *src, struct a2r_entry *entry, struct a2r_er
 		release_record(src);
 		if ((st = read_record(src, &start, err)) != ENTRY_NEXT)
 			return st;
-		if (screen_record(src, start, err) < 0)
-			return ENTRY_FAIL;
 		/* The record starts past any comment lines the reader kept. */
 		line = first_line(src->buf, &skipped);
 		start += skipped;
