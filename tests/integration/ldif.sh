@@ -99,6 +99,13 @@ printf 'dn: cn=a\nmail: a@corp.example.com\nx\0y: z\n' >"$T/nul.ldif"
 bad_ldif "$T/nul.ldif" 3 'a NUL byte: not an LDIF file'
 ok "hostile records: one FILE:LINE error each, no crash"
 
+# a read error is not the end of the file (a directory read as nothing)
+mkdir "$T/dir.ldif"
+run_a2r dump "${rd[@]}" --from-ldif "$T/dir.ldif"
+expect_rc 69
+expect_err "^ad2relay: read $T/dir.ldif: Is a directory\$"
+ok "a read error fails the run"
+
 # URL values and include: lines are never opened (ad2relay runs as root):
 # not a private file, not /dev/zero
 umask_old=$(umask)
