@@ -6,6 +6,12 @@
  * values and comments are handled there.  Any other change record
  * (modify, delete, modrdn) or unparsable text is an error naming the line.
  *
+ * Nothing but the file itself is read: "attr:< URL" values and
+ * "include:" lines, which libldap would open, are errors, and so are a
+ * NUL byte and a read error.  Records that crash libldap's parser (a "-"
+ * line or a line with no attribute name in an add record) are screened
+ * out first as malformed.
+ *
  * Call order: ldif_source_open(), ldif_source_next() until it returns
  * ENTRY_DONE or ENTRY_FAIL, ldif_source_close().  Errors are
  * A2R_ERR_SOURCE with "FILE:LINE: ..." messages.

@@ -13,7 +13,7 @@
 
 #include "util.h"
 
-#define POLICY_MAX_LOCAL 64    /* RFC 5321 4.5.3.1.1 */
+#define POLICY_MAX_LOCAL   64  /* RFC 5321 4.5.3.1.1 */
 #define POLICY_MAX_ADDRESS 254 /* RFC 5321 path limit less the angle brackets */
 
 enum policy_verdict {
@@ -34,10 +34,18 @@ enum policy_verdict {
 	POLICY_BAD_LOCAL,
 	POLICY_TRAILING_DOT,
 	POLICY_BAD_DOMAIN,
+	POLICY_INVISIBLE,  /* a format character: zero-width, BOM, bidi control */
+	POLICY_UNASSIGNED, /* an unassigned or private-use code point */
 	POLICY_NVERDICTS
 };
 
-/* policy_check - is ADDR (LEN bytes, not NUL-terminated) acceptable? */
+/* policy_check - is ADDR (LEN bytes, not NUL-terminated) acceptable?
+ * ASCII addresses are judged by a byte table in one pass; only an address
+ * with bytes >= 0x80 is also walked code point by code point with ICU's
+ * character properties: Unicode white space and separators (NBSP, U+3000,
+ * U+2028/2029), C1 controls (U+0085, U+009B), format characters (U+200B,
+ * U+FEFF, U+202E) and unassigned or private-use code points are refused.
+ * Domain labels neither start nor end with '-'. */
 enum policy_verdict policy_check(const char *addr, size_t len);
 
 /* policy_reason - a short phrase for a verdict ("contains whitespace") */
@@ -51,7 +59,8 @@ const char *policy_reason(enum policy_verdict v);
 int policy_fold(const char *addr, size_t len, struct strbuf *out);
 
 /* policy_check_domain - 1 if DOM (LEN bytes) is a syntactically valid
- * domain name (letters, digits, '-', '_' and UTF-8 labels), else 0 */
+ * domain name (letters, digits, '-', '_' and UTF-8 labels; no label
+ * starts or ends with '-'), else 0 */
 int policy_check_domain(const char *dom, size_t len);
 
 /* policy_domain_match - does the folded address ADDR have a domain listed

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include <unicode/ucasemap.h>
+#include <unicode/uchar.h>
+#include <unicode/utf8.h>
 
 #include "policy.h"
 #include "util.h"
@@ -12,27 +14,30 @@
 static UCaseMap *casemap;
 
 /* policy_fold() lower-cases ASCII eight bytes at a time */
-#define ONES UINT64_C(0x0101010101010101)
+#define ONES      UINT64_C(0x0101010101010101)
 #define HIGH_BITS (0x80 * ONES)
 
 static const char *const reasons[POLICY_NVERDICTS] = {
-	[POLICY_OK] = "ok",
-	[POLICY_EMPTY] = "empty address",
-	[POLICY_NUL] = "contains a NUL byte",
-	[POLICY_LINEBREAK] = "contains a line break",
-	[POLICY_CONTROL] = "contains a control character",
-	[POLICY_SPACE] = "contains whitespace",
-	[POLICY_BAD_UTF8] = "is not valid UTF-8",
-	[POLICY_NO_AT] = "has no @",
-	[POLICY_MULTI_AT] = "has more than one @",
-	[POLICY_WILDCARD] = "starts with @ (a domain wildcard; allowed only in the static file)",
-	[POLICY_EMPTY_DOMAIN] = "has an empty domain",
-	[POLICY_LOCAL_TOO_LONG] = "local part is longer than 64 bytes",
-	[POLICY_TOO_LONG] = "is longer than 254 bytes",
-	[POLICY_COMMENT] = "starts with # (would be a comment in the map)",
-	[POLICY_BAD_LOCAL] = "local part has a character or dot that is not allowed",
-	[POLICY_TRAILING_DOT] = "domain ends with a dot",
-	[POLICY_BAD_DOMAIN] = "domain is not a valid domain name",
+    [POLICY_OK] = "ok",
+    [POLICY_EMPTY] = "empty address",
+    [POLICY_NUL] = "contains a NUL byte",
+    [POLICY_LINEBREAK] = "contains a line break",
+    [POLICY_CONTROL] = "contains a control character",
+    [POLICY_SPACE] = "contains whitespace",
+    [POLICY_BAD_UTF8] = "is not valid UTF-8",
+    [POLICY_NO_AT] = "has no @",
+    [POLICY_MULTI_AT] = "has more than one @",
+    [POLICY_WILDCARD] = "starts with @ (a domain wildcard; allowed only in the static file)",
+    [POLICY_EMPTY_DOMAIN] = "has an empty domain",
+    [POLICY_LOCAL_TOO_LONG] = "local part is longer than 64 bytes",
+    [POLICY_TOO_LONG] = "is longer than 254 bytes",
+    [POLICY_COMMENT] = "starts with # (would be a comment in the map)",
+    [POLICY_BAD_LOCAL] = "local part has a character or dot that is not allowed",
+    [POLICY_TRAILING_DOT] = "domain ends with a dot",
+    [POLICY_BAD_DOMAIN] = "domain is not a valid domain name",
+    [POLICY_INVISIBLE] = "contains an invisible format character (zero-width, BOM or "
+                         "bidi control)",
+    [POLICY_UNASSIGNED] = "contains an unassigned or private-use code point",
 };
 
 /* policy_reason - phrase for a verdict */
@@ -93,17 +98,19 @@ domain_labels(const unsigned char *s, size_t len)
 		return 0;
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] == '.') {
-			if (label == 0)
+			if (label == 0 || s[i - 1] == '-')
 				return 0;
 			label = 0;
-		} else if (!(classes[s[i]] & C_DOMAIN) || ++label > 63) {
+		} else if (!(classes[s[i]] & C_DOMAIN) || ++label > 63 ||
+		           (label == 1 && s[i] == '-')) {
 			return 0;
 		}
 	}
-	return label > 0;
+	return label > 0 && s[len - 1] != '-';
 }
 
-/* policy_check_domain - host-name syntax: non-empty labels of at most 63 bytes */
+/* policy_check_domain - host-name syntax: non-empty labels of at most 63
+ * bytes, no hyphen at either end of a label */
 int
 policy_check_domain(const char *dom, size_t len)
 {
@@ -174,7 +181,7 @@ scan(const unsigned char *s, size_t len, struct scan *r)
 	const unsigned char *atp = memchr(s, '@', len);
 	size_t at = atp != NULL ? (size_t)(atp - s) : len, nat = atp != NULL;
 	size_t label = 0, longest = 0, dlen = len - at - (atp != NULL);
-	unsigned all = 0, dbits = 0, prev = '.', bad_local = 0, bad_domain = 0;
+	unsigned all = 0, dbits = 0, prev = '.', bad_local = 0, bad_domain = 0, hyphen = 0;
 
 	for (size_t i = 0; i < at; i++) {
 		unsigned c = s[i], k = classes[c];
@@ -190,15 +197,19 @@ scan(const unsigned char *s, size_t len, struct scan *r)
 		label = 1; /* not empty; no label too long */
 	} else {
 		for (size_t i = at + 1; i < len; i++) {
-			unsigned c = s[i], k = classes[c], dot = c == '.';
+			unsigned c = s[i], k = classes[c], dot = c == '.', dash = c == '-';
 
 			dbits |= k;
 			nat += c == '@';
-			/* labels: not empty, domain characters only (the dot is one) */
-			bad_domain |= (unsigned)!(k & C_DOMAIN) | (dot & (label == 0));
+			/* labels: not empty, domain characters only (the dot is
+			 * one), no hyphen first or last */
+			bad_domain |= (unsigned)!(k & C_DOMAIN) | (dot & (label == 0)) |
+			              (dash & (label == 0)) | (dot & hyphen);
+			hyphen = dash;
 			longest = label > longest ? label : longest;
 			label = (label + 1) & ((size_t)dot - 1); /* 0 after a dot */
 		}
+		bad_domain |= hyphen;
 		longest = label > longest ? label : longest;
 		all |= dbits;
 		if (!bad_domain && nat == 1 && label > 0 && longest <= 63 && dlen <= 253 &&
@@ -217,11 +228,56 @@ scan(const unsigned char *s, size_t len, struct scan *r)
 	r->bad_domain = bad_domain | (label == 0) | (longest > 63) | (dlen > 253);
 }
 
+/* Non-ASCII code points refused, by ICU general category, and what each
+ * is called: a table of categories, not of code points. */
+static const struct {
+	uint32_t mask;
+	enum policy_verdict verdict;
+} unicode_refused[] = {
+    {U_GC_ZL_MASK | U_GC_ZP_MASK, POLICY_LINEBREAK}, /* U+2028, U+2029 */
+    {U_GC_CC_MASK, POLICY_CONTROL},                  /* C1: U+0080..U+009F */
+    {U_GC_ZS_MASK, POLICY_SPACE},                    /* NBSP, U+3000, ... */
+    {U_GC_CF_MASK, POLICY_INVISIBLE},                /* U+200B, U+FEFF, U+202E */
+    {U_GC_CN_MASK | U_GC_CO_MASK | U_GC_CS_MASK, POLICY_UNASSIGNED},
+};
+
+/* unicode_verdict - the worst non-ASCII code point of the valid UTF-8
+ * string S: the first row of unicode_refused any of them falls in, so a
+ * line break outranks a control, a control a space, and so on */
+static enum policy_verdict
+unicode_verdict(const unsigned char *s, size_t len)
+{
+	uint32_t seen = 0, mask;
+	int32_t i = 0, n = (int32_t)len;
+
+	while (i < n) {
+		UChar32 cp;
+
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		U8_NEXT(s, i, n, cp);
+		mask = U_GET_GC_MASK(cp);
+		seen |= mask;
+		/* white space by Unicode's own property, should a future version
+		 * give it to a code point outside the separators (letters, marks
+		 * and digits, most of what addresses hold, are never white) */
+		if (!(mask & (U_GC_L_MASK | U_GC_M_MASK | U_GC_N_MASK)) && u_isUWhiteSpace(cp))
+			seen |= U_GC_ZS_MASK;
+	}
+	for (size_t r = 0; r < sizeof(unicode_refused) / sizeof(unicode_refused[0]); r++)
+		if (seen & unicode_refused[r].mask)
+			return unicode_refused[r].verdict;
+	return POLICY_OK;
+}
+
 /* policy_check - one well-formed address that Postfix can look up */
 enum policy_verdict
 policy_check(const char *addr, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)addr;
+	enum policy_verdict v;
 	struct scan r;
 
 	if (classes['a'] == 0)
@@ -233,6 +289,9 @@ policy_check(const char *addr, size_t len)
 		return r.worst;
 	if (r.high && !utf8_valid(s, len))
 		return POLICY_BAD_UTF8;
+	/* only non-ASCII addresses pay for ICU */
+	if (r.high && (v = unicode_verdict(s, len)) != POLICY_OK)
+		return v;
 	if (r.nat == 0)
 		return POLICY_NO_AT;
 	if (r.nat > 1)
@@ -301,7 +360,7 @@ icu:
 	}
 	/* Full folding grows a string by at most a factor of three. */
 	n = ucasemap_utf8FoldCase(casemap, dst, (int32_t)(3 * len + 1), addr, (int32_t)len,
-				  &status);
+	                          &status);
 	if (U_FAILURE(status))
 		return -1;
 	out->len += (size_t)n;

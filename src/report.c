@@ -11,15 +11,40 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include <unicode/uchar.h>
+#include <unicode/utf8.h>
+
 #include "report.h"
 #include "safefile.h"
 #include "util.h"
 
+/* Warnings written to syslog in one run; the rest are counted and
+ * summarised in one line at report_close(). */
+#define WARN_LOG_MAX 10
+
 static int verbosity;
 static int quiet;
 static int on_tty;
+static int journal; /* stderr is the systemd journal (JOURNAL_STREAM) */
+static unsigned long warnings_logged, warnings_unlogged;
 static int progress_shown;
 static struct timespec progress_start, progress_last; /* CLOCK_MONOTONIC */
+
+/* stderr_is_journal - systemd sets JOURNAL_STREAM to the "DEVICE:INODE"
+ * of the stream it connected to stderr; a child's redirected stderr no
+ * longer matches */
+static int
+stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char tail;
+
+	if (js == NULL || sscanf(js, "%llu:%llu%c", &dev, &ino, &tail) != 2 || fstat(2, &st) < 0)
+		return 0;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
 
 void
 report_open(int verbose, int q)
@@ -27,23 +52,99 @@ report_open(int verbose, int q)
 	verbosity = verbose;
 	quiet = q;
 	on_tty = isatty(2);
+	journal = stderr_is_journal();
+	warnings_logged = warnings_unlogged = 0;
 	clock_gettime(CLOCK_MONOTONIC, &progress_start);
 	openlog("ad2relay", LOG_PID, LOG_MAIL);
 }
 
-/* emit - one line to stderr (if wanted) and to syslog at PRIO (if >= 0) */
-static void
-emit(int prio, int to_stderr, const char *label, const char *fmt, va_list ap)
+/* shown_as_is - may code point CP reach a log unescaped?  Not controls
+ * (C0, C1), format characters (bidi overrides, zero-width ones),
+ * surrogates, private use, unassigned code points, nor any separator
+ * but the ASCII space (line and paragraph separators, NBSP, ...). */
+static int
+shown_as_is(UChar32 cp)
 {
-	char line[2048];
+	return (U_GET_GC_MASK(cp) & (U_GC_C_MASK | U_GC_Z_MASK)) == 0;
+}
+
+/* escape_byte - "\n", "\t", "\r" or "\xHH" for byte C */
+static int
+escape_byte(unsigned char c, char *out, size_t room)
+{
+	static const char named[] = {['\n'] = 'n', ['\t'] = 't', ['\r'] = 'r'};
+
+	if (c < sizeof(named) && named[c])
+		return snprintf(out, room, "\\%c", named[c]);
+	return snprintf(out, room, "\\x%02x", c);
+}
+
+/* escape_one - the text for the character or ill-formed sequence at
+ * U + *I (advanced past it) into PIECE; returns its length */
+static size_t
+escape_one(const uint8_t *u, int32_t *i, int32_t len, char piece[64])
+{
+	int32_t start = *i;
+	size_t n = 0;
+	UChar32 cp;
+
+	if (u[start] >= 0x20 && u[start] < 0x7f) {
+		piece[0] = (char)u[start];
+		*i = start + 1;
+		return 1;
+	}
+	U8_NEXT(u, *i, len, cp);
+	if (cp >= 0x80 && shown_as_is(cp)) {
+		memcpy(piece, u + start, (size_t)(*i - start));
+		return (size_t)(*i - start);
+	}
+	if (cp >= 0x80)
+		return (size_t)snprintf(piece, 64, cp > 0xffff ? "\\U%08X" : "\\u%04X",
+		                        (unsigned)cp);
+	/* an ASCII control, or each byte of an ill-formed sequence */
+	for (int32_t k = start; k < *i; k++)
+		n += (size_t)escape_byte(u[k], piece + n, 64 - n);
+	return n;
+}
+
+void
+report_escape(const char *in, char *out, size_t size)
+{
+	const uint8_t *u = (const uint8_t *)in;
+	int32_t i = 0, len = (int32_t)strnlen(in, INT32_MAX);
+	size_t n = 0;
+
+	if (size == 0)
+		return;
+	while (i < len) {
+		char piece[64];
+		size_t plen = escape_one(u, &i, len, piece);
+
+		if (n + plen >= size)
+			break;
+		memcpy(out + n, piece, plen);
+		n += plen;
+	}
+	out[n] = '\0';
+}
+
+/* emit - one line to stderr (if TO_STDERR, with LABEL) and to syslog at
+ * PRIO (if >= 0, with SLABEL, Postfix's "error: "/"warning: "), escaped.
+ * When stderr is the journal, a line syslog already carries is not
+ * written there a second time. */
+static void
+emit(int prio, const char *slabel, int to_stderr, const char *label, const char *fmt, va_list ap)
+{
+	char line[2048], safe[4 * sizeof(line)];
 
 	vsnprintf(line, sizeof(line), fmt, ap);
-	if (to_stderr) {
+	report_escape(line, safe, sizeof(safe));
+	if (to_stderr && !(journal && prio >= 0)) {
 		report_progress_done();
-		fprintf(stderr, "ad2relay: %s%s\n", label, line);
+		fprintf(stderr, "ad2relay: %s%s\n", label, safe);
 	}
 	if (prio >= 0)
-		syslog(prio, "%s%s", label, line);
+		syslog(prio, "%s%s", slabel, safe);
 }
 
 void
@@ -52,7 +153,7 @@ report_error(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	emit(LOG_ERR, 1, "", fmt, ap);
+	emit(LOG_ERR, "error: ", 1, "", fmt, ap);
 	va_end(ap);
 }
 
@@ -60,9 +161,17 @@ void
 report_warn(const char *fmt, ...)
 {
 	va_list ap;
+	int prio = LOG_WARNING;
 
+	/* the first few to syslog, the rest counted (see report_close) */
+	if (warnings_logged < WARN_LOG_MAX)
+		warnings_logged++;
+	else {
+		warnings_unlogged++;
+		prio = -1;
+	}
 	va_start(ap, fmt);
-	emit(-1, !quiet && (verbosity > 0 || on_tty), "warning: ", fmt, ap);
+	emit(prio, "warning: ", !quiet && (verbosity > 0 || on_tty), "warning: ", fmt, ap);
 	va_end(ap);
 }
 
@@ -74,7 +183,7 @@ report_info(const char *fmt, ...)
 	if (verbosity <= 0)
 		return;
 	va_start(ap, fmt);
-	emit(-1, 1, "", fmt, ap);
+	emit(-1, "", 1, "", fmt, ap);
 	va_end(ap);
 }
 
@@ -84,7 +193,7 @@ report_log(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	emit(LOG_INFO, 0, "", fmt, ap);
+	emit(LOG_INFO, "", 0, "", fmt, ap);
 	va_end(ap);
 }
 
@@ -109,7 +218,7 @@ draw_progress(const struct collect_stats *st, const struct timespec *now)
 	double total = seconds_since(&progress_start, now);
 
 	fprintf(stderr, "\rad2relay: %lu entries, %lu pages, %.0f entries/s ", st->entries,
-		st->pages, total > 0 ? (double)st->entries / total : 0.0);
+	        st->pages, total > 0 ? (double)st->entries / total : 0.0);
 	progress_last = *now;
 	progress_shown = 1;
 }
@@ -188,27 +297,28 @@ metrics_text(struct strbuf *b, const char *path, const struct report_metrics *m)
 	for (const char *p = m->dc ? m->dc : ""; *p != '\0'; p++)
 		if ((strchr("\\\"", *p) && strbuf_addc(&dc, '\\') < 0) || strbuf_addc(&dc, *p) < 0)
 			return -1;
-	snprintf(line, sizeof(line),
-		 "# HELP ad2relay_last_run_timestamp_seconds Start of the last run.\n"
-		 "# TYPE ad2relay_last_run_timestamp_seconds gauge\n"
-		 "ad2relay_last_run_timestamp_seconds %lld\n"
-		 "# HELP ad2relay_last_success_timestamp_seconds Start of the last successful run.\n"
-		 "# TYPE ad2relay_last_success_timestamp_seconds gauge\n"
-		 "ad2relay_last_success_timestamp_seconds %lld\n",
-		 (long long)m->start, ok);
+	snprintf(
+	    line, sizeof(line),
+	    "# HELP ad2relay_last_run_timestamp_seconds Start of the last run.\n"
+	    "# TYPE ad2relay_last_run_timestamp_seconds gauge\n"
+	    "ad2relay_last_run_timestamp_seconds %lld\n"
+	    "# HELP ad2relay_last_success_timestamp_seconds Start of the last successful run.\n"
+	    "# TYPE ad2relay_last_success_timestamp_seconds gauge\n"
+	    "ad2relay_last_success_timestamp_seconds %lld\n",
+	    (long long)m->start, ok);
 	rc = strbuf_addstr(b, line);
 	snprintf(line, sizeof(line),
-		 "# HELP ad2relay_run_status Exit status of the last run (0 = success).\n"
-		 "# TYPE ad2relay_run_status gauge\n"
-		 "ad2relay_run_status %d\n"
-		 "# TYPE ad2relay_addresses gauge\n"
-		 "ad2relay_addresses %lu\n"
-		 "# TYPE ad2relay_entries gauge\n"
-		 "ad2relay_entries %lu\n"
-		 "# TYPE ad2relay_duration_seconds gauge\n"
-		 "ad2relay_duration_seconds %.3f\n"
-		 "# TYPE ad2relay_dc_info gauge\n",
-		 m->status, m->addresses, m->entries, m->duration);
+	         "# HELP ad2relay_run_status Exit status of the last run (0 = success).\n"
+	         "# TYPE ad2relay_run_status gauge\n"
+	         "ad2relay_run_status %d\n"
+	         "# TYPE ad2relay_addresses gauge\n"
+	         "ad2relay_addresses %lu\n"
+	         "# TYPE ad2relay_entries gauge\n"
+	         "ad2relay_entries %lu\n"
+	         "# TYPE ad2relay_duration_seconds gauge\n"
+	         "ad2relay_duration_seconds %.3f\n"
+	         "# TYPE ad2relay_dc_info gauge\n",
+	         m->status, m->addresses, m->entries, m->duration);
 	rc = rc < 0 ? rc : strbuf_addstr(b, line);
 	if (rc == 0 && m->dc != NULL) {
 		snprintf(line, sizeof(line), "ad2relay_dc_info{dc=\"%s\"} 1\n", dc.p ? dc.p : "");
@@ -261,5 +371,10 @@ void
 report_close(void)
 {
 	report_progress_done();
+	if (warnings_unlogged > 0)
+		syslog(LOG_WARNING,
+		       "warning: and %lu more warnings like these (ad2relay -n -v lists them all)",
+		       warnings_unlogged);
+	warnings_unlogged = 0;
 	closelog();
 }

@@ -74,3 +74,62 @@ run_a2r sync "${rd[@]}" --output "$T/out/map" --from-ldif "$d/bad-garbage.ldif"
 expect_rc 69
 unchanged "$T/out"
 ok "bad LDIF leaves the installed maps alone"
+
+# hostile LDIF: records that crashed libldap's parser or the reader are
+# one FILE:LINE error each (status 69), never a signal
+bad_ldif() { # FILE LINE MESSAGE-REGEX
+	run_a2r dump "${rd[@]}" --from-ldif "$1"
+	[ "$rc" -lt 128 ] || fail "$1: killed by signal $((rc - 128))"
+	expect_rc 69 "$1"
+	expect_one_line
+	expect_err "^ad2relay: $1:$2: $3\$"
+	[ -z "$out" ] || fail "$1: partial output"
+}
+bad_ldif "$d/crash-index.ldif" 1 'malformed LDIF record: no "dn:" line'
+bad_ldif "$d/crash-dash.ldif" 2 'malformed LDIF record: a "-" line outside a modify record'
+bad_ldif "$d/crash-dash-add.ldif" 3 'malformed LDIF record: a "-" line outside a modify record'
+bad_ldif "$d/crash-notype.ldif" 2 'malformed LDIF record: no attribute name before ":"'
+printf 'dn: cn=a\nmail: a@corp.example.com\n: v\n' >"$T/notype2.ldif"
+bad_ldif "$T/notype2.ldif" 3 'malformed LDIF record: no attribute name before ":"'
+printf '# only a comment\nmail: a@corp.example.com\n' >"$T/nodn.ldif"
+bad_ldif "$T/nodn.ldif" 2 'malformed LDIF record: no "dn:" line'
+printf 'dn: cn=a\nmail: a@corp.example.com\n\n\n\ndn: cn=b\n-\n' >"$T/blanks.ldif"
+bad_ldif "$T/blanks.ldif" 7 'malformed LDIF record: a "-" line outside a modify record'
+printf 'dn: cn=a\nmail: a@corp.example.com\nx\0y: z\n' >"$T/nul.ldif"
+bad_ldif "$T/nul.ldif" 3 'a NUL byte: not an LDIF file'
+ok "hostile records: one FILE:LINE error each, no crash"
+
+# a read error is not the end of the file (a directory read as nothing)
+mkdir "$T/dir.ldif"
+run_a2r dump "${rd[@]}" --from-ldif "$T/dir.ldif"
+expect_rc 69
+expect_err "^ad2relay: read $T/dir.ldif: Is a directory\$"
+ok "a read error fails the run"
+
+# URL values and include: lines are never opened (ad2relay runs as root):
+# not a private file, not /dev/zero
+umask_old=$(umask)
+umask 077
+echo 'secret@corp.example.com' >"$T/secret"
+printf 'dn: cn=s\nmail: secret@corp.example.com\n' >"$T/secret.ldif"
+umask "$umask_old"
+printf 'dn: cn=p\nobjectClass: user\nmail:< file://%s\n' "$T/secret" >"$T/url.ldif"
+bad_ldif "$T/url.ldif" 3 'mail:< URL values are not read'
+echo "$err" | grep -q secret@ && fail "the private file's content was read"
+printf 'dn: cn=p\nma\n il:< file://%s\n' "$T/secret" >"$T/url-folded.ldif"
+bad_ldif "$T/url-folded.ldif" 2 'mail:< URL values are not read'
+printf 'dn: cn=a\nmail: a@corp.example.com\n\n# x\ninclude: file://%s\n' "$T/secret.ldif" >"$T/incl.ldif"
+bad_ldif "$T/incl.ldif" 5 '"include:" lines are not read'
+run_a2r dump "${rd[@]}" --from-ldif "$T/incl.ldif"
+echo "$out$err" | grep -q secret@ && fail "the included file was read"
+for f in url-devzero include-devzero; do
+	set +e
+	timeout 10 "$AD2RELAY" --lock-file "$T/lock" dump "${rd[@]}" --from-ldif "$d/$f.ldif" \
+		>"$T/.out" 2>"$T/.err"
+	rc=$?
+	set -e
+	err=$(cat "$T/.err")
+	[ "$rc" = 69 ] || fail "$f: status $rc"
+done
+expect_err "^ad2relay: $d/include-devzero.ldif:4: \"include:\" lines are not read\$"
+ok "URL values and include: lines refused, never opened"

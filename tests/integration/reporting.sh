@@ -54,10 +54,65 @@ if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
 	grep -Eq "^<22>.*ad2relay\[[0-9]+\]: updated $T/out/map from $T/b.ldif: 2900 entries, 5800 addresses, \+0 -200, [0-9.]+ s$" \
 		"$T/syslog" || fail "syslog change line: $(cat "$T/syslog")"
 	[ "$(grep -c 'updated' "$T/syslog")" = 1 ] || fail "an unchanged run logged"
-	grep -Eq "^<19>.*ad2relay\[[0-9]+\]: open $T/missing.ldif: No such file or directory$" \
+	grep -Eq "^<19>.*ad2relay\[[0-9]+\]: error: open $T/missing.ldif: No such file or directory$" \
 		"$T/syslog" || fail "syslog error line: $(cat "$T/syslog")"
 	[ "$(wc -l <"$T/syslog")" = 2 ] || fail "unexpected syslog lines: $(cat "$T/syslog")"
 	ok "syslog (mail): one line for the change, one for the error, none when unchanged"
+
+	# A DN with a newline, a forged line, ESC, U+2028, U+0085 and a byte
+	# that is not UTF-8: escaped on stderr and in syslog, one line each.
+	# Warnings carry "warning: " in syslog (the first 10, then a count),
+	# errors "error: " (Postfix's labels).
+	evil='CN=Evil\nad2relay: updated /etc/postfix/relay_recipients: all good\x1b[31m\u2028\u0085\xff,OU=Staff,DC=corp,DC=example,DC=com'
+	d=$top_srcdir/tests/data
+	: >"$T/syslog"
+	in_ns -v dump "${opts[@]}" --from-ldif "$d/evil-dn.ldif" --format list >"$T/.out" 2>"$T/.err" ||
+		fail "dump evil-dn: $(cat "$T/.err")"
+	sleep 0.2
+	{
+		echo "ad2relay: warning: $evil: mail value \"nope\" rejected: has no @"
+		for i in $(seq 2 12); do
+			echo "ad2relay: warning: CN=U$i,OU=Staff,DC=corp,DC=example,DC=com: mail value \"nope$i\" rejected: has no @"
+		done
+		echo "ad2relay: $d/evil-dn.ldif: 12 entries, 1 unique addresses; 0 values of other types, 12 rejected, 0 without type, 0 outside relay_domains, 0 computers skipped, 0 disabled excluded, 0 static lines"
+	} | diff -u - "$T/.err" || fail "stderr of the evil DN"
+	sed -E 's/^<20>[^]]*ad2relay\[[0-9]+\]: /<20>/' "$T/syslog" >"$T/syslog.n"
+	{
+		echo "<20>warning: $evil: mail value \"nope\" rejected: has no @"
+		for i in $(seq 2 10); do
+			echo "<20>warning: CN=U$i,OU=Staff,DC=corp,DC=example,DC=com: mail value \"nope$i\" rejected: has no @"
+		done
+		echo "<20>warning: and 2 more warnings like these (ad2relay -n -v lists them all)"
+	} | diff -u - "$T/syslog.n" || fail "syslog of the evil DN"
+	grep -q "$(printf '\033')" "$T/syslog" "$T/.err" && fail "ESC reached a log"
+
+	: >"$T/syslog"
+	in_ns dump "${opts[@]}" --from-ldif "$d/evil-dn-range.ldif" >"$T/.out" 2>"$T/.err" &&
+		fail "a ranged attribute was accepted"
+	sleep 0.2
+	msg="$d/evil-dn-range.ldif: $evil: proxyAddresses;range=0-1 holds only part of its values: the export is incomplete (export with range retrieval, or read the directory)"
+	diff -u <(echo "ad2relay: $msg") "$T/.err" || fail "stderr of the evil DN error"
+	diff -u <(echo "<19>error: $msg") <(sed -E 's/^<19>[^]]*ad2relay\[[0-9]+\]: /<19>/' "$T/syslog") ||
+		fail "syslog of the evil DN error"
+	ok "DNs escaped on stderr and in syslog; syslog labels; warnings summarised"
+
+	# under systemd, stderr is the journal: a line that goes to syslog
+	# (which the journal also reads) is not written to stderr as well
+	: >"$T/syslog"
+	: >"$T/j.err"
+	JOURNAL_STREAM=$(stat -c '%d:%i' "$T/j.err") in_ns -v dump "${opts[@]}" \
+		--from-ldif "$d/evil-dn-range.ldif" >/dev/null 2>>"$T/j.err" && fail "should fail"
+	sleep 0.2
+	[ ! -s "$T/j.err" ] || fail "the error went to the journal twice: $(cat "$T/j.err")"
+	[ "$(grep -c 'error: ' "$T/syslog")" = 1 ] || fail "no syslog error line: $(cat "$T/syslog")"
+	JOURNAL_STREAM=$(stat -c '%d:%i' "$T/j.err") in_ns -v dump "${opts[@]}" \
+		--from-ldif "$d/evil-dn.ldif" >/dev/null 2>>"$T/j.err" || fail "dump evil-dn"
+	grep -c 'warning:' "$T/j.err" | grep -qx 2 || fail "warnings on the journal's stderr: $(cat "$T/j.err")"
+	grep -q 'CN=U11,' "$T/j.err" || fail "an unlogged warning missing from stderr"
+	JOURNAL_STREAM=1:1 in_ns dump "${opts[@]}" --from-ldif "$T/missing.ldif" >/dev/null 2>"$T/j2.err" &&
+		fail "should fail"
+	grep -q 'missing.ldif' "$T/j2.err" || fail "JOURNAL_STREAM naming another file silenced stderr"
+	ok "under systemd a line reaches the journal once"
 fi
 
 # progress on a terminal, not without one, not with -q

@@ -28,90 +28,161 @@ struct vcase {
 #define D60 "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd"
 
 static const struct vcase cases[] = {
-	/* proxyAddresses types */
-	{"proxyAddresses", "SMTP:John.Doe@Corp.Example.COM", 0, EXTRACT_ADDRESS, POLICY_OK,
-	 "john.doe@corp.example.com"},
-	{"proxyAddresses", "smtp:jd@corp.example.com", 0, EXTRACT_ADDRESS, POLICY_OK,
-	 "jd@corp.example.com"},
-	{"proxyAddresses", "SmTp:Mixed@Example.org", 0, EXTRACT_ADDRESS, POLICY_OK,
-	 "mixed@example.org"},
-	{"PROXYADDRESSES", "sMTP:x@example.org", 0, EXTRACT_ADDRESS, POLICY_OK, "x@example.org"},
-	{"proxyAddresses", "X500:/o=ExchangeLabs/ou=Exchange/cn=Recipients/cn=jd", 0,
-	 EXTRACT_OTHER, POLICY_OK, NULL},
-	{"proxyAddresses", "X400:c=US;a= ;p=Corp;o=Exchange;s=Doe;g=John;", 0, EXTRACT_OTHER,
-	 POLICY_OK, NULL},
-	{"proxyAddresses", "SIP:jd@corp.example.com", 0, EXTRACT_OTHER, POLICY_OK, NULL},
-	{"proxyAddresses", "sip:jd@corp.example.com", 0, EXTRACT_OTHER, POLICY_OK, NULL},
-	{"proxyAddresses", "EUM:1234;phone-context=dp.corp.example.com", 0, EXTRACT_OTHER,
-	 POLICY_OK, NULL},
-	{"proxyAddresses", "smtpx:jd@corp.example.com", 0, EXTRACT_OTHER, POLICY_OK, NULL},
-	{"proxyAddresses", "jd@corp.example.com", 0, EXTRACT_NOTYPE, POLICY_OK, NULL},
-	{"proxyAddresses", ":jd@corp.example.com", 0, EXTRACT_NOTYPE, POLICY_OK, NULL},
-	{"targetAddress", "SMTP:ext@partner.example.net", 0, EXTRACT_ADDRESS, POLICY_OK,
-	 "ext@partner.example.net"},
-	/* mail is a plain address, even if it looks typed */
-	{"mail", "Jane.Roe@Example.ORG", 0, EXTRACT_ADDRESS, POLICY_OK, "jane.roe@example.org"},
-	{"mail", "smtp:jane@example.org", 0, EXTRACT_ADDRESS, POLICY_BAD_LOCAL, NULL},
-	/* shape of the address */
-	{"mail", "", 0, EXTRACT_ADDRESS, POLICY_EMPTY, NULL},
-	{"proxyAddresses", "smtp:", 0, EXTRACT_ADDRESS, POLICY_EMPTY, NULL},
-	{"mail", "john doe@example.org", 0, EXTRACT_ADDRESS, POLICY_SPACE, NULL},
-	{"mail", "john\tdoe@example.org", 0, EXTRACT_ADDRESS, POLICY_SPACE, NULL},
-	{"mail", " jd@example.org", 0, EXTRACT_ADDRESS, POLICY_SPACE, NULL},
-	{"mail", "jd@example.org\n", 0, EXTRACT_ADDRESS, POLICY_LINEBREAK, NULL},
-	{"mail", "jd@example.org\nevil@example.org", 0, EXTRACT_ADDRESS, POLICY_LINEBREAK, NULL},
-	{"mail", "jd@example.org\r", 0, EXTRACT_ADDRESS, POLICY_LINEBREAK, NULL},
-	{"mail", "jd\0x@example.org", 16, EXTRACT_ADDRESS, POLICY_NUL, NULL},
-	{"mail", "jd\x01@example.org", 0, EXTRACT_ADDRESS, POLICY_CONTROL, NULL},
-	{"mail", "jd\x7f@example.org", 0, EXTRACT_ADDRESS, POLICY_CONTROL, NULL},
-	{"mail", "@example.org", 0, EXTRACT_ADDRESS, POLICY_WILDCARD, NULL},
-	{"proxyAddresses", "smtp:@corp.example.com", 0, EXTRACT_ADDRESS, POLICY_WILDCARD, NULL},
-	{"mail", "@", 0, EXTRACT_ADDRESS, POLICY_WILDCARD, NULL},
-	{"mail", "jd@example.org.", 0, EXTRACT_ADDRESS, POLICY_TRAILING_DOT, NULL},
-	{"mail", "a@b@example.org", 0, EXTRACT_ADDRESS, POLICY_MULTI_AT, NULL},
-	{"mail", "jd", 0, EXTRACT_ADDRESS, POLICY_NO_AT, NULL},
-	{"mail", "jd@", 0, EXTRACT_ADDRESS, POLICY_EMPTY_DOMAIN, NULL},
-	{"mail", "jd@.example.org", 0, EXTRACT_ADDRESS, POLICY_BAD_DOMAIN, NULL},
-	{"mail", "jd@example..org", 0, EXTRACT_ADDRESS, POLICY_BAD_DOMAIN, NULL},
-	{"mail", "jd@[192.0.2.1]", 0, EXTRACT_ADDRESS, POLICY_BAD_DOMAIN, NULL},
-	{"mail", "jd@exa*mple.org", 0, EXTRACT_ADDRESS, POLICY_BAD_DOMAIN, NULL},
-	{"mail", ".jd@example.org", 0, EXTRACT_ADDRESS, POLICY_BAD_LOCAL, NULL},
-	{"mail", "jd.@example.org", 0, EXTRACT_ADDRESS, POLICY_BAD_LOCAL, NULL},
-	{"mail", "j..d@example.org", 0, EXTRACT_ADDRESS, POLICY_BAD_LOCAL, NULL},
-	{"mail", "\"jd\"@example.org", 0, EXTRACT_ADDRESS, POLICY_BAD_LOCAL, NULL},
-	{"mail", "j<d>@example.org", 0, EXTRACT_ADDRESS, POLICY_BAD_LOCAL, NULL},
-	{"mail", "j,d@example.org", 0, EXTRACT_ADDRESS, POLICY_BAD_LOCAL, NULL},
-	{"mail", "#jd@example.org", 0, EXTRACT_ADDRESS, POLICY_COMMENT, NULL},
-	{"mail", "j#d@example.org", 0, EXTRACT_ADDRESS, POLICY_OK, "j#d@example.org"},
-	{"mail", "first+tag@example.org", 0, EXTRACT_ADDRESS, POLICY_OK, "first+tag@example.org"},
-	{"mail", "o'brien@example.org", 0, EXTRACT_ADDRESS, POLICY_OK, "o'brien@example.org"},
-	{"mail", "x@sub_domain.example.org", 0, EXTRACT_ADDRESS, POLICY_OK,
-	 "x@sub_domain.example.org"},
-	/* length limits: local part 64, address 254 */
-	{"mail", L64 "@example.org", 0, EXTRACT_ADDRESS, POLICY_OK, L64 "@example.org"},
-	{"mail", L64 "a@example.org", 0, EXTRACT_ADDRESS, POLICY_LOCAL_TOO_LONG, NULL},
-	{"mail", "x@" D60 "." D60 "." D60 "." D60 ".exampleab", 0, EXTRACT_ADDRESS,
-	 POLICY_TOO_LONG, NULL},
-	{"mail", "x@" D60 "." D60 "." D60 "." D60 ".examplea", 0, EXTRACT_ADDRESS, POLICY_OK,
-	 "x@" D60 "." D60 "." D60 "." D60 ".examplea"},
-	{"mail", "x@" D60 "dddd.example.org", 0, EXTRACT_ADDRESS, POLICY_BAD_DOMAIN, NULL},
-	/* UTF-8: validity and full case folding (ICU, as Postfix) */
-	{"mail", "j\xfc\x72gen@example.org", 0, EXTRACT_ADDRESS, POLICY_BAD_UTF8, NULL},
-	{"mail", "j\xc3\x28@example.org", 0, EXTRACT_ADDRESS, POLICY_BAD_UTF8, NULL},
-	{"mail", "\xc0\xaf@example.org", 0, EXTRACT_ADDRESS, POLICY_BAD_UTF8, NULL},
-	{"mail", "\xed\xa0\x80@example.org", 0, EXTRACT_ADDRESS, POLICY_BAD_UTF8, NULL},
-	{"mail", "Stra\xc3\x9f" "e@Example.org", 0, EXTRACT_ADDRESS, POLICY_OK,
-	 "strasse@example.org"},
-	{"mail", "\xc3\x84\xc3\x96\xc3\x9c@example.org", 0, EXTRACT_ADDRESS, POLICY_OK,
-	 "\xc3\xa4\xc3\xb6\xc3\xbc@example.org"},
-	{"proxyAddresses", "smtp:J\xc3\xbcrgen.M\xc3\xbcller@Corp.Example.com", 0,
-	 EXTRACT_ADDRESS, POLICY_OK, "j\xc3\xbcrgen.m\xc3\xbcller@corp.example.com"},
-	{"mail", "info@M\xc3\x9c" "NCHEN.example", 0, EXTRACT_ADDRESS, POLICY_OK,
-	 "info@m\xc3\xbc" "nchen.example"},
-	/* Greek final sigma folds to sigma; Kelvin sign K folds to k */
-	{"mail", "\xce\xa3\xcf\x82@example.org", 0, EXTRACT_ADDRESS, POLICY_OK,
-	 "\xcf\x83\xcf\x83@example.org"},
-	{"mail", "\xe2\x84\xaa@example.org", 0, EXTRACT_ADDRESS, POLICY_OK, "k@example.org"},
+    /* proxyAddresses types */
+    {"proxyAddresses", "SMTP:John.Doe@Corp.Example.COM", 0, EXTRACT_ADDRESS, POLICY_OK,
+     "john.doe@corp.example.com"},
+    {"proxyAddresses", "smtp:jd@corp.example.com", 0, EXTRACT_ADDRESS, POLICY_OK,
+     "jd@corp.example.com"},
+    {"proxyAddresses", "SmTp:Mixed@Example.org", 0, EXTRACT_ADDRESS, POLICY_OK,
+     "mixed@example.org"},
+    {"PROXYADDRESSES", "sMTP:x@example.org", 0, EXTRACT_ADDRESS, POLICY_OK, "x@example.org"},
+    {"proxyAddresses", "X500:/o=ExchangeLabs/ou=Exchange/cn=Recipients/cn=jd", 0, EXTRACT_OTHER,
+     POLICY_OK, NULL},
+    {"proxyAddresses", "X400:c=US;a= ;p=Corp;o=Exchange;s=Doe;g=John;", 0, EXTRACT_OTHER, POLICY_OK,
+     NULL},
+    {"proxyAddresses", "SIP:jd@corp.example.com", 0, EXTRACT_OTHER, POLICY_OK, NULL},
+    {"proxyAddresses", "sip:jd@corp.example.com", 0, EXTRACT_OTHER, POLICY_OK, NULL},
+    {"proxyAddresses", "EUM:1234;phone-context=dp.corp.example.com", 0, EXTRACT_OTHER, POLICY_OK,
+     NULL},
+    {"proxyAddresses", "smtpx:jd@corp.example.com", 0, EXTRACT_OTHER, POLICY_OK, NULL},
+    {"proxyAddresses", "jd@corp.example.com", 0, EXTRACT_NOTYPE, POLICY_OK, NULL},
+    {"proxyAddresses", ":jd@corp.example.com", 0, EXTRACT_NOTYPE, POLICY_OK, NULL},
+    {"targetAddress", "SMTP:ext@partner.example.net", 0, EXTRACT_ADDRESS, POLICY_OK,
+     "ext@partner.example.net"},
+    /* mail is a plain address, even if it looks typed */
+    {"mail", "Jane.Roe@Example.ORG", 0, EXTRACT_ADDRESS, POLICY_OK, "jane.roe@example.org"},
+    {"mail", "smtp:jane@example.org", 0, EXTRACT_ADDRESS, POLICY_BAD_LOCAL, NULL},
+    /* shape of the address */
+    {"mail", "", 0, EXTRACT_ADDRESS, POLICY_EMPTY, NULL},
+    {"proxyAddresses", "smtp:", 0, EXTRACT_ADDRESS, POLICY_EMPTY, NULL},
+    {"mail", "john doe@example.org", 0, EXTRACT_ADDRESS, POLICY_SPACE, NULL},
+    {"mail", "john\tdoe@example.org", 0, EXTRACT_ADDRESS, POLICY_SPACE, NULL},
+    {"mail", " jd@example.org", 0, EXTRACT_ADDRESS, POLICY_SPACE, NULL},
+    {"mail", "jd@example.org\n", 0, EXTRACT_ADDRESS, POLICY_LINEBREAK, NULL},
+    {"mail", "jd@example.org\nevil@example.org", 0, EXTRACT_ADDRESS, POLICY_LINEBREAK, NULL},
+    {"mail", "jd@example.org\r", 0, EXTRACT_ADDRESS, POLICY_LINEBREAK, NULL},
+    {"mail", "jd\0x@example.org", 16, EXTRACT_ADDRESS, POLICY_NUL, NULL},
+    {"mail", "jd\x01@example.org", 0, EXTRACT_ADDRESS, POLICY_CONTROL, NULL},
+    {"mail", "jd\x7f@example.org", 0, EXTRACT_ADDRESS, POLICY_CONTROL, NULL},
+    {"mail", "@example.org", 0, EXTRACT_ADDRESS, POLICY_WILDCARD, NULL},
+    {"proxyAddresses", "smtp:@corp.example.com", 0, EXTRACT_ADDRESS, POLICY_WILDCARD, NULL},
+    {"mail", "@", 0, EXTRACT_ADDRESS, POLICY_WILDCARD, NULL},
+    {"mail", "jd@example.org.", 0, EXTRACT_ADDRESS, POLICY_TRAILING_DOT, NULL},
+    {"mail", "a@b@example.org", 0, EXTRACT_ADDRESS, POLICY_MULTI_AT, NULL},
+    {"mail", "jd", 0, EXTRACT_ADDRESS, POLICY_NO_AT, NULL},
+    {"mail", "jd@", 0, EXTRACT_ADDRESS, POLICY_EMPTY_DOMAIN, NULL},
+    {"mail", "jd@.example.org", 0, EXTRACT_ADDRESS, POLICY_BAD_DOMAIN, NULL},
+    {"mail", "jd@example..org", 0, EXTRACT_ADDRESS, POLICY_BAD_DOMAIN, NULL},
+    {"mail", "jd@[192.0.2.1]", 0, EXTRACT_ADDRESS, POLICY_BAD_DOMAIN, NULL},
+    {"mail", "jd@exa*mple.org", 0, EXTRACT_ADDRESS, POLICY_BAD_DOMAIN, NULL},
+    {"mail", ".jd@example.org", 0, EXTRACT_ADDRESS, POLICY_BAD_LOCAL, NULL},
+    {"mail", "jd.@example.org", 0, EXTRACT_ADDRESS, POLICY_BAD_LOCAL, NULL},
+    {"mail", "j..d@example.org", 0, EXTRACT_ADDRESS, POLICY_BAD_LOCAL, NULL},
+    {"mail", "\"jd\"@example.org", 0, EXTRACT_ADDRESS, POLICY_BAD_LOCAL, NULL},
+    {"mail", "j<d>@example.org", 0, EXTRACT_ADDRESS, POLICY_BAD_LOCAL, NULL},
+    {"mail", "j,d@example.org", 0, EXTRACT_ADDRESS, POLICY_BAD_LOCAL, NULL},
+    {"mail", "#jd@example.org", 0, EXTRACT_ADDRESS, POLICY_COMMENT, NULL},
+    {"mail", "j#d@example.org", 0, EXTRACT_ADDRESS, POLICY_OK, "j#d@example.org"},
+    {"mail", "first+tag@example.org", 0, EXTRACT_ADDRESS, POLICY_OK, "first+tag@example.org"},
+    {"mail", "o'brien@example.org", 0, EXTRACT_ADDRESS, POLICY_OK, "o'brien@example.org"},
+    {"mail", "x@sub_domain.example.org", 0, EXTRACT_ADDRESS, POLICY_OK, "x@sub_domain.example.org"},
+    /* length limits: local part 64, address 254 */
+    {"mail", L64 "@example.org", 0, EXTRACT_ADDRESS, POLICY_OK, L64 "@example.org"},
+    {"mail", L64 "a@example.org", 0, EXTRACT_ADDRESS, POLICY_LOCAL_TOO_LONG, NULL},
+    {"mail", "x@" D60 "." D60 "." D60 "." D60 ".exampleab", 0, EXTRACT_ADDRESS, POLICY_TOO_LONG,
+     NULL},
+    {"mail", "x@" D60 "." D60 "." D60 "." D60 ".examplea", 0, EXTRACT_ADDRESS, POLICY_OK,
+     "x@" D60 "." D60 "." D60 "." D60 ".examplea"},
+    {"mail", "x@" D60 "dddd.example.org", 0, EXTRACT_ADDRESS, POLICY_BAD_DOMAIN, NULL},
+    /* UTF-8: validity and full case folding (ICU, as Postfix) */
+    {"mail", "j\xfc\x72gen@example.org", 0, EXTRACT_ADDRESS, POLICY_BAD_UTF8, NULL},
+    {"mail", "j\xc3\x28@example.org", 0, EXTRACT_ADDRESS, POLICY_BAD_UTF8, NULL},
+    {"mail", "\xc0\xaf@example.org", 0, EXTRACT_ADDRESS, POLICY_BAD_UTF8, NULL},
+    {"mail", "\xed\xa0\x80@example.org", 0, EXTRACT_ADDRESS, POLICY_BAD_UTF8, NULL},
+    {"mail",
+     "Stra\xc3\x9f"
+     "e@Example.org",
+     0, EXTRACT_ADDRESS, POLICY_OK, "strasse@example.org"},
+    {"mail", "\xc3\x84\xc3\x96\xc3\x9c@example.org", 0, EXTRACT_ADDRESS, POLICY_OK,
+     "\xc3\xa4\xc3\xb6\xc3\xbc@example.org"},
+    {"proxyAddresses", "smtp:J\xc3\xbcrgen.M\xc3\xbcller@Corp.Example.com", 0, EXTRACT_ADDRESS,
+     POLICY_OK, "j\xc3\xbcrgen.m\xc3\xbcller@corp.example.com"},
+    {"mail",
+     "info@M\xc3\x9c"
+     "NCHEN.example",
+     0, EXTRACT_ADDRESS, POLICY_OK,
+     "info@m\xc3\xbc"
+     "nchen.example"},
+    /* Greek final sigma folds to sigma; Kelvin sign K folds to k */
+    {"mail", "\xce\xa3\xcf\x82@example.org", 0, EXTRACT_ADDRESS, POLICY_OK,
+     "\xcf\x83\xcf\x83@example.org"},
+    {"mail", "\xe2\x84\xaa@example.org", 0, EXTRACT_ADDRESS, POLICY_OK, "k@example.org"},
+    /* Unicode white space, C1 controls, line separators, invisible format
+     * characters, unassigned and private-use code points (ICU properties) */
+    {"mail",
+     "a\xc2\x85"
+     "b@example.org",
+     0, EXTRACT_ADDRESS, POLICY_CONTROL, NULL}, /* NEL */
+    {"mail",
+     "a\xc2\x9b"
+     "b@example.org",
+     0, EXTRACT_ADDRESS, POLICY_CONTROL, NULL}, /* CSI */
+    {"mail", "jd@example.org\xc2\x80", 0, EXTRACT_ADDRESS, POLICY_CONTROL, NULL},
+    {"mail",
+     "a\xc2\xa0"
+     "b@example.org",
+     0, EXTRACT_ADDRESS, POLICY_SPACE, NULL}, /* NBSP */
+    {"mail",
+     "a\xe3\x80\x80"
+     "b@example.org",
+     0, EXTRACT_ADDRESS, POLICY_SPACE, NULL},
+    {"mail",
+     "a\xe1\x9a\x80"
+     "b@example.org",
+     0, EXTRACT_ADDRESS, POLICY_SPACE, NULL},
+    {"mail", "jd@exa\xe2\x80\x83mple.org", 0, EXTRACT_ADDRESS, POLICY_SPACE, NULL},
+    {"mail", "jd@example.org\xe2\x80\xa8", 0, EXTRACT_ADDRESS, POLICY_LINEBREAK, NULL},
+    {"mail", "jd\xe2\x80\xa9@example.org", 0, EXTRACT_ADDRESS, POLICY_LINEBREAK, NULL},
+    {"mail",
+     "j\xe2\x80\x8b"
+     "d@example.org",
+     0, EXTRACT_ADDRESS, POLICY_INVISIBLE, NULL},
+    {"mail", "\xef\xbb\xbfjd@example.org", 0, EXTRACT_ADDRESS, POLICY_INVISIBLE, NULL},
+    {"mail",
+     "jd@\xe2\x80\xae"
+     "gro.elpmaxe",
+     0, EXTRACT_ADDRESS, POLICY_INVISIBLE, NULL},
+    {"mail",
+     "j\xc2\xad"
+     "d@example.org",
+     0, EXTRACT_ADDRESS, POLICY_INVISIBLE, NULL},
+    {"mail",
+     "j\xcd\xb8"
+     "d@example.org",
+     0, EXTRACT_ADDRESS, POLICY_UNASSIGNED, NULL},
+    {"mail",
+     "j\xee\x80\x80"
+     "d@example.org",
+     0, EXTRACT_ADDRESS, POLICY_UNASSIGNED, NULL},
+    {"mail",
+     "j\xf3\xb0\x80\x80"
+     "d@example.org",
+     0, EXTRACT_ADDRESS, POLICY_UNASSIGNED, NULL},
+    /* visible non-ASCII letters, marks and symbols stay accepted */
+    {"mail", "\xd0\x98\xd1\x80\xd0\xb8\xd0\xbd\xd0\xb0@example.org", 0, EXTRACT_ADDRESS, POLICY_OK,
+     "\xd0\xb8\xd1\x80\xd0\xb8\xd0\xbd\xd0\xb0@example.org"},
+    {"mail", "e\xcc\x81@example.org", 0, EXTRACT_ADDRESS, POLICY_OK, "e\xcc\x81@example.org"},
+    {"mail", "\xe7\x94\xb0\xe4\xb8\xad@\xe4\xbe\x8b.jp", 0, EXTRACT_ADDRESS, POLICY_OK,
+     "\xe7\x94\xb0\xe4\xb8\xad@\xe4\xbe\x8b.jp"},
+    /* domain labels neither start nor end with a hyphen */
+    {"mail", "jd@-example.org", 0, EXTRACT_ADDRESS, POLICY_BAD_DOMAIN, NULL},
+    {"mail", "jd@example-.org", 0, EXTRACT_ADDRESS, POLICY_BAD_DOMAIN, NULL},
+    {"mail", "jd@sub.-example.org", 0, EXTRACT_ADDRESS, POLICY_BAD_DOMAIN, NULL},
+    {"mail", "jd@example.org-", 0, EXTRACT_ADDRESS, POLICY_BAD_DOMAIN, NULL},
+    {"mail", "jd@-", 0, EXTRACT_ADDRESS, POLICY_BAD_DOMAIN, NULL},
+    {"mail", "jd@a-b.ex--ample.org", 0, EXTRACT_ADDRESS, POLICY_OK, "jd@a-b.ex--ample.org"},
+    {"mail", "jd@xn--bcher-kva.example", 0, EXTRACT_ADDRESS, POLICY_OK, "jd@xn--bcher-kva.example"},
+    {"mail", "-jd-@example.org", 0, EXTRACT_ADDRESS, POLICY_OK, "-jd-@example.org"},
 };
 
 /* test_case - run one row */
@@ -132,7 +203,7 @@ run_case(const struct vcase *t)
 	v = policy_check(addr, alen);
 	if (v != t->verdict)
 		fail_msg("\"%s\": verdict \"%s\", want \"%s\"", t->value, policy_reason(v),
-			 policy_reason(t->verdict));
+		         policy_reason(t->verdict));
 	if (v != POLICY_OK)
 		return;
 	assert_int_equal(policy_fold(addr, alen, &out), 0);
@@ -155,9 +226,8 @@ test_table(void **state)
 static void
 test_fold_case_duplicates(void **state)
 {
-	static const char *const variants[] = {"John.Doe@Corp.Example.com",
-					       "JOHN.DOE@CORP.EXAMPLE.COM",
-					       "john.doe@corp.example.com"};
+	static const char *const variants[] = {
+	    "John.Doe@Corp.Example.com", "JOHN.DOE@CORP.EXAMPLE.COM", "john.doe@corp.example.com"};
 	struct strbuf first = {0}, other = {0};
 
 	(void)state;
@@ -170,7 +240,10 @@ test_fold_case_duplicates(void **state)
 	/* Straße and STRASSE are one key after full folding */
 	other.len = 0;
 	first.len = 0;
-	assert_int_equal(policy_fold("Stra\xc3\x9f" "e@x.org", 13, &first), 0);
+	assert_int_equal(policy_fold("Stra\xc3\x9f"
+	                             "e@x.org",
+	                             13, &first),
+	                 0);
 	assert_int_equal(policy_fold("STRASSE@X.ORG", 13, &other), 0);
 	assert_string_equal(first.p, other.p);
 	strbuf_free(&first);
@@ -219,33 +292,37 @@ test_check_sequence(void **state)
 		const char *addr;
 		enum policy_verdict v;
 	} seq[] = {
-		{"a@example.com", POLICY_OK},
-		{"b@example.com", POLICY_OK},
-		{"c.@example.com", POLICY_BAD_LOCAL},
-		{"d@example.co", POLICY_OK},
-		{"e@example.com.", POLICY_TRAILING_DOT},
-		{"f@example.com", POLICY_OK},
-		{"g@example.com@x", POLICY_MULTI_AT},
-		{"h@example..com", POLICY_BAD_DOMAIN},
-		{"h2@example..com", POLICY_BAD_DOMAIN},
-		{"@example.com", POLICY_WILDCARD},
-		{"i@exa mple.com", POLICY_SPACE},
-		{"j@example.com", POLICY_OK},
-		{"k@", POLICY_EMPTY_DOMAIN},
-		{"l@example.com", POLICY_OK},
-		{"m@xample.com", POLICY_OK},
-		{"n@example.com", POLICY_OK},
-		{"o@example.c_m", POLICY_OK},
-		{"p@example.c!m", POLICY_BAD_DOMAIN},
-		{"p2@example.c!m", POLICY_BAD_DOMAIN},
-		{"p3@b\xc3\xa4" "d.example", POLICY_OK},
-		{"p4@b\xc3\xa4" "d.example", POLICY_OK},
-		{"p5@b\xc3.example", POLICY_BAD_UTF8},
-		{"p6@b\xc3.example", POLICY_BAD_UTF8},
-		{"p7@" LONG_LABEL ".example", POLICY_BAD_DOMAIN},
-		{"p8@" LONG_LABEL ".example", POLICY_BAD_DOMAIN},
-		{"q@example.com", POLICY_OK},
-		{"rexample.com", POLICY_NO_AT},
+	    {"a@example.com", POLICY_OK},
+	    {"b@example.com", POLICY_OK},
+	    {"c.@example.com", POLICY_BAD_LOCAL},
+	    {"d@example.co", POLICY_OK},
+	    {"e@example.com.", POLICY_TRAILING_DOT},
+	    {"f@example.com", POLICY_OK},
+	    {"g@example.com@x", POLICY_MULTI_AT},
+	    {"h@example..com", POLICY_BAD_DOMAIN},
+	    {"h2@example..com", POLICY_BAD_DOMAIN},
+	    {"@example.com", POLICY_WILDCARD},
+	    {"i@exa mple.com", POLICY_SPACE},
+	    {"j@example.com", POLICY_OK},
+	    {"k@", POLICY_EMPTY_DOMAIN},
+	    {"l@example.com", POLICY_OK},
+	    {"m@xample.com", POLICY_OK},
+	    {"n@example.com", POLICY_OK},
+	    {"o@example.c_m", POLICY_OK},
+	    {"p@example.c!m", POLICY_BAD_DOMAIN},
+	    {"p2@example.c!m", POLICY_BAD_DOMAIN},
+	    {"p3@b\xc3\xa4"
+	     "d.example",
+	     POLICY_OK},
+	    {"p4@b\xc3\xa4"
+	     "d.example",
+	     POLICY_OK},
+	    {"p5@b\xc3.example", POLICY_BAD_UTF8},
+	    {"p6@b\xc3.example", POLICY_BAD_UTF8},
+	    {"p7@" LONG_LABEL ".example", POLICY_BAD_DOMAIN},
+	    {"p8@" LONG_LABEL ".example", POLICY_BAD_DOMAIN},
+	    {"q@example.com", POLICY_OK},
+	    {"rexample.com", POLICY_NO_AT},
 	};
 
 	(void)state;
@@ -255,7 +332,7 @@ test_check_sequence(void **state)
 
 			if (v != seq[i].v)
 				fail_msg("%s: %s, expected %s", seq[i].addr, policy_reason(v),
-					 policy_reason(seq[i].v));
+				         policy_reason(seq[i].v));
 		}
 }
 
@@ -268,18 +345,18 @@ static void
 test_relay_domains(void **state)
 {
 	static const struct dcase dc[] = {
-		{"a@corp.example.com", 1},      {"a@eu.corp.example.com", 1},
-		{"a@x.eu.corp.example.com", 1}, {"a@example.org", 1},
-		{"a@sub.example.org", 0},       {"a@notcorp.example.com", 0},
-		{"a@example.com", 0},           {"a@partner.example.net", 0},
-		{"a@corp.example.com.evil", 0}, {"a@m\xc3\xbcnchen.example", 1},
+	    {"a@corp.example.com", 1},      {"a@eu.corp.example.com", 1},
+	    {"a@x.eu.corp.example.com", 1}, {"a@example.org", 1},
+	    {"a@sub.example.org", 0},       {"a@notcorp.example.com", 0},
+	    {"a@example.com", 0},           {"a@partner.example.net", 0},
+	    {"a@corp.example.com.evil", 0}, {"a@m\xc3\xbcnchen.example", 1},
 	};
 	struct strlist relay = {0};
 
 	(void)state;
 	assert_int_equal(strlist_split(&relay, "corp.example.com, .corp.example.com example.org "
-					       "m\xc3\xbcnchen.example"),
-			 0);
+	                                       "m\xc3\xbcnchen.example"),
+	                 0);
 	assert_int_equal(relay.n, 4);
 	for (size_t i = 0; i < sizeof(dc) / sizeof(dc[0]); i++)
 		if (policy_domain_match(&relay, dc[i].addr, strlen(dc[i].addr)) != dc[i].match)
@@ -306,16 +383,47 @@ teardown(void **state)
 	return 0;
 }
 
+/* policy_check_domain (relay_domains, static wildcards): the same label
+ * rules as the domain of an address */
+static void
+test_check_domain(void **state)
+{
+	static const struct {
+		const char *dom;
+		int ok;
+	} t[] = {
+	    {"example.org", 1},
+	    {"a-b.example.org", 1},
+	    {"xn--bcher-kva.example", 1},
+	    {"b\xc3\xbc"
+	     "cher.example",
+	     1},
+	    {"-example.org", 0},
+	    {"example-.org", 0},
+	    {"sub.-x.org", 0},
+	    {"example.org-", 0},
+	    {"-", 0},
+	    {"ex..org", 0},
+	    {"", 0},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (policy_check_domain(t[i].dom, strlen(t[i].dom)) != t[i].ok)
+			fail_msg("policy_check_domain(\"%s\") != %d", t[i].dom, t[i].ok);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_table),
-		cmocka_unit_test(test_fold_case_duplicates),
-		cmocka_unit_test(test_fold_ascii_every_byte),
-		cmocka_unit_test(test_check_sequence),
-		cmocka_unit_test(test_relay_domains),
-		cmocka_unit_test(test_escape),
+	    cmocka_unit_test(test_table),
+	    cmocka_unit_test(test_fold_case_duplicates),
+	    cmocka_unit_test(test_fold_ascii_every_byte),
+	    cmocka_unit_test(test_check_sequence),
+	    cmocka_unit_test(test_relay_domains),
+	    cmocka_unit_test(test_check_domain),
+	    cmocka_unit_test(test_escape),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);
