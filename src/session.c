@@ -279,7 +279,9 @@ session_ldap_error(struct session *s, int rc, const char *what, struct a2r_err *
 {
 	char *diag = NULL;
 
-	if (session_timed_out(s))
+	/* libldap's own timeout (LDAP_OPT_TIMEOUT, the same number of
+	 * seconds) may expire just before the watchdog's on a busy machine */
+	if (session_timed_out(s) || rc == LDAP_TIMEOUT)
 		return err_set(err, A2R_ERR_SOURCE, "%s: no answer within %ld s (timeout)", what,
 			       s->cfg->timeout);
 	ldap_get_option(s->ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
