@@ -6,7 +6,9 @@
  */
 #include "autoconf.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -254,14 +256,36 @@ parse_args(int argc, char **argv, struct opts *o, struct a2r_err *err)
 static int
 load_config(struct opts *o, struct a2r_config *cfg, struct a2r_err *err)
 {
+	int missing;
+
 	if (conf_init(cfg, err) < 0)
 		return -1;
 	if (conf_load(cfg, o->config, !o->config_given, err) < 0)
 		return -1;
+	/* conf_load() passes over only a default file that does not exist */
+	missing = !o->config_given && cfg->file == NULL;
 	for (size_t i = 0; i < o->novr; i++)
 		if (conf_set(cfg, o->ovr[i].key, o->ovr[i].value, o->ovr[i].where, err) < 0)
 			return -1;
-	return conf_finish(cfg, err);
+	if (conf_finish(cfg, err) < 0) {
+		/* Say which file was looked for: the setting may be in another. */
+		if (missing)
+			err_prefix(err, "%s: %s (create it, or name a config file with -c FILE)",
+			           o->config, strerror(ENOENT));
+		return -1;
+	}
+	return 0;
+}
+
+/* stdout_gone - our standard output is a pipe (or socket) whose reader
+ * has gone, as in "ad2relay dump | head": writes fail with EPIPE, since
+ * SIGPIPE is ignored for the sake of the LDAP sockets */
+static int
+stdout_gone(void)
+{
+	struct pollfd p = {.fd = STDOUT_FILENO, .events = 0};
+
+	return ferror(stdout) && poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
 }
 
 /* find_command - the command named by the first operand (default sync) */
@@ -348,7 +372,7 @@ main(int argc, char **argv)
 	struct a2r_config cfg;
 	struct a2r_err err = {0};
 	const struct command *cmd = NULL;
-	int rc;
+	int rc, gone;
 
 	/* A write past RLIMIT_FSIZE must fail with EFBIG, not kill us. */
 	signal(SIGXFSZ, SIG_IGN);
@@ -365,7 +389,10 @@ main(int argc, char **argv)
 		rc = cmd->run(&o.cli, &cfg, &err);
 	else
 		rc = -1;
-	if (rc < 0) {
+	/* Like cat or grep: a reader that went away ends us by SIGPIPE,
+	 * quietly, once everything else is cleaned up. */
+	gone = rc < 0 && err.code == A2R_ERR_WRITE && stdout_gone();
+	if (rc < 0 && !gone) {
 		report_error("%s", err.msg);
 		if (err.code == A2R_ERR_USAGE)
 			fprintf(stderr, "usage: ad2relay [-c FILE] [-v] [-q] [COMMAND] [OPTIONS]"
@@ -376,5 +403,9 @@ main(int argc, char **argv)
 	policy_cleanup();
 	report_close();
 	free(o.ovr);
+	if (gone) {
+		signal(SIGPIPE, SIG_DFL);
+		raise(SIGPIPE);
+	}
 	return rc < 0 ? exit_codes[err.code] : rc;
 }

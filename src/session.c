@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -46,12 +47,23 @@ enum { FIRED_NO, FIRED_TIMEOUT, FIRED_RUN_TIMEOUT };
  * match ...").  ad2relay turns the trace level on while it connects and
  * keeps the first such line to put into its own error message. */
 static char tls_diag[256];
+/* Likewise the socket error of a failed TCP connect ("Connection refused"):
+ * the trace line "ldap_is_socket_ready: error on socket N: errno: E (TEXT)"
+ * is the only place it survives (libldap's later shutdown() clobbers errno). */
+static char sock_diag[128];
+#define SOCK_ERROR_LINE "ldap_is_socket_ready: error on socket"
 
 static void
 catch_log(const char *msg)
 {
+	const char *lp, *rp;
 	size_t len;
 
+	if (strncmp(msg, SOCK_ERROR_LINE, strlen(SOCK_ERROR_LINE)) == 0 && sock_diag[0] == '\0' &&
+	    (lp = strrchr(msg, '(')) != NULL && (rp = strchr(lp, ')')) != NULL) {
+		snprintf(sock_diag, sizeof(sock_diag), "%.*s", (int)(rp - lp - 1), lp + 1);
+		return;
+	}
 	/* Keep the first cause; the later "can't connect" line says nothing. */
 	if (strncmp(msg, "TLS", 3) != 0 || tls_diag[0] != '\0')
 		return;
@@ -288,7 +300,9 @@ session_ldap_error(struct session *s, int rc, const char *what, struct a2r_err *
 	if (fired == FIRED_RUN_TIMEOUT)
 		return err_set(err, A2R_ERR_SOURCE, "%s: not complete within %ld s (run_timeout)",
 			       what, s->cfg->run_timeout);
-	if (fired == FIRED_TIMEOUT)
+	/* libldap's own timeout (LDAP_OPT_TIMEOUT, the same number of
+	 * seconds) may expire just before the watchdog's on a busy machine */
+	if (fired == FIRED_TIMEOUT || rc == LDAP_TIMEOUT)
 		return err_set(err, A2R_ERR_SOURCE, "%s: no answer within %ld s (timeout)", what,
 			       s->cfg->timeout);
 	ldap_get_option(s->ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
@@ -303,6 +317,26 @@ session_ldap_error(struct session *s, int rc, const char *what, struct a2r_err *
 		err_set(err, A2R_ERR_SOURCE, "%s: %s (%s)", what, ldap_err2string(rc), diag);
 	else
 		err_set(err, A2R_ERR_SOURCE, "%s: %s", what, ldap_err2string(rc));
+	ldap_memfree(diag);
+	return -1;
+}
+
+/* tls_setup_error - no TLS context: libldap does not say that the CA file
+ * is missing or unreadable, so try it ourselves for the OS error */
+static int
+tls_setup_error(struct session *s, struct a2r_err *err)
+{
+	const char *ca = s->cfg->tls_cacert;
+	char *diag = NULL;
+	int fd;
+
+	if (ca != NULL && (fd = open(ca, O_RDONLY | O_CLOEXEC)) < 0)
+		return err_set(err, A2R_ERR_CONFIG, "tls_cacert %s: %s", ca, strerror(errno));
+	if (ca != NULL)
+		close(fd);
+	ldap_get_option(s->ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
+	err_set(err, A2R_ERR_CONFIG, "TLS setup%s%s: %s", ca ? " with " : "", ca ? ca : "",
+	        diag && *diag ? diag : "cannot create a TLS context");
 	ldap_memfree(diag);
 	return -1;
 }
@@ -339,16 +373,8 @@ set_options(struct session *s, struct a2r_err *err)
 	if (cfg->tls_cacert != NULL &&
 	    ldap_set_option(s->ld, LDAP_OPT_X_TLS_CACERTFILE, cfg->tls_cacert) != LDAP_OPT_SUCCESS)
 		return err_set(err, A2R_ERR_CONFIG, "tls_cacert %s: cannot use it", cfg->tls_cacert);
-	if (ldap_set_option(s->ld, LDAP_OPT_X_TLS_NEWCTX, &zero) != LDAP_OPT_SUCCESS) {
-		char *diag = NULL;
-
-		ldap_get_option(s->ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
-		err_set(err, A2R_ERR_CONFIG, "TLS setup%s%s: %s", cfg->tls_cacert ? " with " : "",
-			cfg->tls_cacert ? cfg->tls_cacert : "",
-			diag && *diag ? diag : "cannot create a TLS context");
-		ldap_memfree(diag);
-		return -1;
-	}
+	if (ldap_set_option(s->ld, LDAP_OPT_X_TLS_NEWCTX, &zero) != LDAP_OPT_SUCCESS)
+		return tls_setup_error(s, err);
 	return 0;
 }
 
@@ -375,8 +401,16 @@ secure(struct session *s, struct a2r_err *err)
 		s->tls = "none (GSSAPI signs and seals)";
 		return 0;
 	}
-	if ((rc = ldap_start_tls_s(s->ld, NULL, NULL)) != LDAP_SUCCESS)
-		return session_ldap_error(s, rc, "StartTLS", err);
+	if ((rc = ldap_start_tls_s(s->ld, NULL, NULL)) != LDAP_SUCCESS) {
+		session_ldap_error(s, rc, "StartTLS", err);
+		/* A result code from the DC (not a failed handshake, < 0): it
+		 * refused the operation, e.g. no certificate installed. */
+		if (rc > 0 && strlen(err->msg) < sizeof(err->msg) - 120)
+			strcat(err->msg,
+			       "; this DC does not offer StartTLS: use ldaps://, or "
+			       "bind = gssapi with tls = none (Kerberos seals the connection)");
+		return -1;
+	}
 	s->tls = "StartTLS";
 	return 0;
 }
@@ -544,6 +578,38 @@ find_base(struct session *s, struct a2r_err *err)
 	return rc == LDAP_SUCCESS ? 0 : -1;
 }
 
+/* connect_error - libldap says "Can't contact LDAP server" both for a
+ * name that does not resolve and for a refused connection: after the
+ * failure, ask the resolver about the host ourselves. */
+static int
+connect_error(struct session *s, int rc, struct a2r_err *err)
+{
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG};
+	struct addrinfo *ai = NULL;
+	LDAPURLDesc *lud = NULL;
+	int gai = 0;
+
+	if (rc == LDAP_SERVER_DOWN && !session_timed_out(s) &&
+	    ldap_url_parse(s->uri, &lud) == LDAP_URL_SUCCESS && lud->lud_host != NULL &&
+	    lud->lud_host[0] != '\0' && strcasecmp(lud->lud_scheme, "ldapi") != 0)
+		gai = getaddrinfo(lud->lud_host, NULL, &hints, &ai);
+	if (gai != 0) {
+		err_set(err, A2R_ERR_SOURCE, "connect: cannot resolve %s: %s", lud->lud_host,
+		        gai == EAI_SYSTEM ? strerror(errno) : gai_strerror(gai));
+	} else {
+		session_ldap_error(s, rc, "connect", err);
+		/* The TCP error, when libldap gave no better cause */
+		if (rc == LDAP_SERVER_DOWN && !session_timed_out(s) && sock_diag[0] != '\0' &&
+		    strchr(err->msg, '(') == NULL)
+			snprintf(err->msg + strlen(err->msg), sizeof(err->msg) - strlen(err->msg),
+			         " (%s)", sock_diag);
+	}
+	if (ai != NULL)
+		freeaddrinfo(ai);
+	ldap_free_urldesc(lud);
+	return -1;
+}
+
 /* start_watchdog - the thread and its clock */
 static int
 start_watchdog(struct session *s, struct a2r_err *err)
@@ -578,6 +644,7 @@ session_open(const struct a2r_config *cfg, const char *uri, const struct timespe
 	s->until = *until;
 	s->tls = "none";
 	tls_diag[0] = '\0';
+	sock_diag[0] = '\0';
 	ber_set_option(NULL, LBER_OPT_LOG_PRINT_FN, (void *)catch_log);
 	/* The certificate checks log at the trace level (see catch_log). */
 	ldap_set_option(NULL, LDAP_OPT_DEBUG_LEVEL, &(int){LOG_TLS_CAUSES});
@@ -592,7 +659,7 @@ session_open(const struct a2r_config *cfg, const char *uri, const struct timespe
 	session_arm(s);
 	rc = ldap_connect(s->ld);
 	if (rc != LDAP_SUCCESS) {
-		session_ldap_error(s, rc, "connect", err);
+		connect_error(s, rc, err);
 		goto fail;
 	}
 	read_ahead(s);

@@ -9,6 +9,7 @@
 # new map without "postfix reload".
 . "$top_srcdir/tests/integration/lib/common.sh"
 set -e
+need_root "a real Postfix (master drops privileges to the postfix user)"
 . "$top_srcdir/tests/integration/lib/slapd.sh"
 . "$top_srcdir/tests/integration/lib/postfix.sh"
 for p in "$POSTFIX_CMD" "$POSTCONF_CMD" /usr/lib/postfix/sbin/master /usr/lib/postfix/sbin/smtpd \

@@ -33,7 +33,7 @@ last=$(sed -n 's/^ad2relay_last_run_timestamp_seconds //p' "$m")
 ok "metrics file: status, counts, duration, last success kept across a failure"
 
 # syslog: a private /dev/log in a private mount namespace (root only)
-if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
+if have_root "syslog lines (a private /dev/log)" && command -v unshare >/dev/null; then
 	python3 "$top_srcdir/tests/integration/lib/syslog_sink.py" "$T/log.sock" "$T/syslog" &
 	sink=$!
 	on_exit "kill $sink 2>/dev/null"

@@ -14,6 +14,11 @@
 #   postfix_dir           prints a private Postfix config dir for postmap -c
 #   snapshot DIR / unchanged DIR   record and compare every file in DIR
 #   need PROGRAM          skip (exit 77) when a server program is missing
+#   need_root WHAT        skip (exit 77) unless root: "SKIP: WHAT needs root"
+#   have_root WHAT        for one part of a test: true as root, else says
+#                         "skip: WHAT (needs root)" and is false
+#   wait_for SECS CMD...  run CMD every 0.05 s until it succeeds; false if
+#                         it has not within SECS seconds (instead of a sleep)
 #   write_conf FILE K=V.. an ad2relay config file, one "K = V" line each
 set -u
 
@@ -53,6 +58,28 @@ need() {
 		echo "SKIP: $1 not installed"
 		exit 77
 	}
+}
+
+need_root() {
+	[ "$(id -u)" = 0 ] || {
+		echo "SKIP: $* needs root"
+		exit 77
+	}
+}
+
+have_root() {
+	[ "$(id -u)" = 0 ] && return 0
+	echo "skip: $* (needs root)"
+	return 1
+}
+
+wait_for() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.05
+	done
 }
 
 run_a2r() {
