@@ -100,7 +100,8 @@ plan_read_text(const char *path, struct recipset **out, int *exists, struct a2r_
 		return err_nomem(err);
 	if (map_file(path, &data, &len, exists, err) < 0)
 		return -1;
-	for (p = data, end = p + len; p < end;) {
+	/* an empty file is not mapped: no arithmetic on the NULL pointer */
+	for (p = data, end = data != NULL ? p + len : p; p < end;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
 
