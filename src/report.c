@@ -31,6 +31,9 @@ report_open(int verbose, int q)
 }
 
 /* emit - one line to stderr (if wanted) and to syslog at PRIO (if >= 0) */
+static void emit(int prio, int to_stderr, const char *label, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
+
 static void
 emit(int prio, int to_stderr, const char *label, const char *fmt, va_list ap)
 {
