@@ -132,6 +132,9 @@ report_escape(const char *in, char *out, size_t size)
  * PRIO (if >= 0, with SLABEL, Postfix's "error: "/"warning: "), escaped.
  * When stderr is the journal, a line syslog already carries is not
  * written there a second time. */
+static void emit(int prio, const char *slabel, int to_stderr, const char *label, const char *fmt,
+                 va_list ap) __attribute__((format(printf, 5, 0)));
+
 static void
 emit(int prio, const char *slabel, int to_stderr, const char *label, const char *fmt, va_list ap)
 {

@@ -1,8 +1,14 @@
 #!/bin/bash
 # ci.sh - the whole test suite from a clean checkout: install what the
-# tests need, build with -Werror twice (plain, and with AddressSanitizer +
-# UndefinedBehaviorSanitizer), run `make check` in both and `make distcheck`,
-# and end with one line "N passed, N failed".
+# tests need, build with -Werror four times and test each build:
+#   build-ci-san   AddressSanitizer + UndefinedBehaviorSanitizer: make check
+#   build-ci       plain: make distcheck
+#   build-ci-vg    plain: make check-valgrind (unit tests and an integration
+#                  subset under valgrind memcheck)
+#   build-ci-fuzz  clang --enable-fuzzing: tests/fuzz/run, each libFuzzer
+#                  harness for FUZZ_SECONDS (default 60) seconds, 2 at a time
+# and end with one line "N passed, N failed" (one count per test, per
+# valgrind test and per fuzz harness).  About 11 minutes on 2 cores.
 set -u
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -25,7 +31,7 @@ step() { # step NAME COMMAND... - run, show the tail on failure, count a failed 
 	echo "== $name"
 	if ! "$@" >"$log/$name.log" 2>&1; then
 		tail -n 60 "$log/$name.log"
-		for f in $(find "$top/build-ci" "$top/build-ci-san" -name '*.log' -path '*tests*' 2>/dev/null); do
+		for f in $(find "$top/build-ci" "$top/build-ci-san" "$top/build-ci-vg" -name '*.log' -path '*tests*' 2>/dev/null); do
 			grep -q '^FAIL' "$f" 2>/dev/null && { echo "--- $f"; tail -n 30 "$f"; }
 		done
 		return 1
@@ -35,8 +41,8 @@ step() { # step NAME COMMAND... - run, show the tail on failure, count a failed 
 step deps sh tests/deps.sh --test || { echo "0 passed, 1 failed"; exit 1; }
 step autoreconf autoreconf -fi || { echo "0 passed, 1 failed"; exit 1; }
 
-rm -rf build-ci build-ci-san
-mkdir build-ci build-ci-san
+rm -rf build-ci build-ci-san build-ci-vg build-ci-fuzz
+mkdir build-ci build-ci-san build-ci-vg build-ci-fuzz
 (
 	cd build-ci-san &&
 		step configure-san ../configure --enable-sanitizers &&
@@ -56,7 +62,39 @@ dist=$?
 tally "$log/distcheck.log" 2>/dev/null
 [ $dist -ne 0 ] && ! grep -q '^# FAIL' "$log/distcheck.log" 2>/dev/null && failed=$((failed + 1))
 
-grep -h '^\(PASS\|FAIL\|SKIP\|ERROR\):' "$log/check-san.log" "$log/distcheck.log" 2>/dev/null
+(
+	cd build-ci-vg &&
+		step configure-vg ../configure &&
+		step build-vg make -j2 &&
+		step check-valgrind make -j2 check-valgrind
+)
+vg=$?
+tally "$log/check-valgrind.log" 2>/dev/null
+[ $vg -ne 0 ] && ! grep -q '^# FAIL' "$log/check-valgrind.log" 2>/dev/null && failed=$((failed + 1))
+
+# the fuzz step counts one PASS or FAIL per harness (tests/fuzz/run's lines)
+(
+	cd build-ci-fuzz &&
+		step configure-fuzz ../configure --enable-fuzzing CC=clang &&
+		step build-fuzz make -j2 &&
+		echo "== fuzz" &&
+		env FUZZ_SECONDS="${FUZZ_SECONDS:-60}" FUZZ_JOBS=2 \
+			FUZZ_BIN="$top/build-ci-fuzz/tests/fuzz" bash "$top/tests/fuzz/run" >"$log/fuzz.log" 2>&1
+)
+fz=$?
+fp=$(grep -c '^PASS: ' "$log/fuzz.log" 2>/dev/null)
+ff=$(grep -c '^FAIL: ' "$log/fuzz.log" 2>/dev/null)
+passed=$((passed + ${fp:-0}))
+failed=$((failed + ${ff:-0}))
+[ $fz -ne 0 ] && [ "${ff:-0}" -eq 0 ] && failed=$((failed + 1))
+# a fuzz finding: the whole report (stack, reproducer), not only its tail
+[ "${ff:-0}" -gt 0 ] && sed -n '/^FAIL: /,/^PASS: /p' "$log/fuzz.log" | grep -v '^PASS: '
+
+for s in check-san distcheck check-valgrind fuzz; do
+	[ -f "$log/$s.log" ] || continue
+	echo "== $s"
+	grep -h '^\(PASS\|FAIL\|SKIP\|ERROR\):' "$log/$s.log"
+done
 rm -rf "$log"
 echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ] && [ $san -eq 0 ] && [ $dist -eq 0 ]
+[ "$failed" -eq 0 ] && [ $san -eq 0 ] && [ $dist -eq 0 ] && [ $vg -eq 0 ] && [ $fz -eq 0 ]

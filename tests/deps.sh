@@ -9,7 +9,8 @@ BUILD="build-essential autoconf automake pkg-config libldap2-dev libsasl2-dev
 libcdb-dev libicu-dev libkrb5-dev"
 RUN="postfix postfix-cdb tinycdb libsasl2-modules-gssapi-mit"
 TEST="libcmocka-dev slapd ldap-utils openssl python3 util-linux iproute2
-samba samba-ad-dc samba-ad-provision python3-samba krb5-user ldb-tools bind9-host"
+samba samba-ad-dc samba-ad-provision python3-samba krb5-user ldb-tools bind9-host
+clang libclang-rt-14-dev valgrind"
 
 want="$BUILD $RUN"
 [ "${1-}" = "--test" ] && want="$want $TEST"

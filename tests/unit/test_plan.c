@@ -404,6 +404,24 @@ teardown(void **state)
 	return system(cmd) != 0;
 }
 
+/* an empty installed map: no mapping, no pointer arithmetic on NULL
+ * (UBSan in a clang build; found by tests/fuzz/fuzz_mapread) */
+static void
+test_read_empty(void **state)
+{
+	struct recipset *s = NULL;
+	struct a2r_err err = {0};
+	char *path = write_file("empty", "");
+	int exists = 0;
+
+	(void)state;
+	assert_int_equal(plan_read_text(path, &s, &exists, &err), 0);
+	assert_int_equal(exists, 1);
+	assert_int_equal(recipset_size(s), 0);
+	recipset_free(s);
+	free(path);
+}
+
 int
 main(void)
 {
@@ -414,6 +432,7 @@ main(void)
 		cmocka_unit_test(test_check_maps),
 		cmocka_unit_test(test_empty_and_long),
 		cmocka_unit_test(test_compare_installed),
+		cmocka_unit_test(test_read_empty),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -180,7 +180,7 @@ test_against_reference(void **state)
 				snprintf(num, sizeof(num), "%u", (seed >> 14) % 1000);
 			snprintf(ref[i].key, sizeof(ref[i].key), "%s%s%.*s",
 				 stems[(seed >> 4) % (sizeof(stems) / sizeof(stems[0]))], num,
-				 (int)((seed >> 12) % 4), "xyzw" + (seed >> 16) % 3);
+				 (int)((seed >> 12) % 4), &"xyzw"[(seed >> 16) % 3]);
 		}
 		ref[i].value = (seed >> 20) % 5 == 0 ? (int)((seed >> 23) % 3) : -1;
 		ref[i].order = i;

@@ -3,7 +3,9 @@
 # Each test gets its own directory ($T) from mktemp -d, removed on exit
 # together with anything registered with on_exit.  Helpers:
 #   fail MSG              print "FAIL: MSG" and exit 1
-#   run_a2r ARGS...       run ad2relay (under ulimit -f $A2R_FSIZE if set);
+#   run_a2r ARGS...       run ad2relay (under ulimit -f $A2R_FSIZE if set,
+#                         and under the command $A2R_WRAPPER if set: its
+#                         exit status 99 fails the test);
 #                         sets $rc, $out (stdout), $err (stderr);
 #                         the lock file is $T/ad2relay.lock unless ARGS
 #                         say otherwise (a later --lock-file wins), so tests
@@ -87,10 +89,17 @@ run_a2r() {
 	(
 		# A2R_FSIZE=KB: a file size limit, to make a write fail part-way
 		[ -z "${A2R_FSIZE-}" ] || ulimit -f "$A2R_FSIZE"
-		exec "$AD2RELAY" --lock-file "$T/ad2relay.lock" "$@"
+		# A2R_WRAPPER: a command line to run ad2relay under (make
+		# check-valgrind sets valgrind with --error-exitcode=99)
+		# shellcheck disable=SC2086
+		exec ${A2R_WRAPPER-} "$AD2RELAY" --lock-file "$T/ad2relay.lock" "$@"
 	) >"$T/.out" 2>"$T/.err"
 	rc=$?
 	set -e
+	if [ -n "${A2R_WRAPPER-}" ] && [ "$rc" = 99 ]; then
+		cat "$T/.err" >&2
+		fail "memory errors under ${A2R_WRAPPER%% *} (see above): ad2relay $*"
+	fi
 	out=$(cat "$T/.out")
 	err=$(cat "$T/.err")
 }

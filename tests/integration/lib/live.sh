@@ -36,7 +36,7 @@ live_conf() {
 	shift
 	local -A v=(
 		[relay_domains]=$RELAY [uri]=$SLAPD_URI [binddn]=$SLAPD_BINDDN
-		[bindpw_file]=$SLAPD_PWFILE [tls_cacert]=$SLAPD_CACERT [timeout]=2
+		[bindpw_file]=$SLAPD_PWFILE [tls_cacert]=$SLAPD_CACERT [timeout]=${A2R_TEST_TIMEOUT:-2}
 		[output]=$T/out/relay_recipients [lock_file]=$T/ad2relay.lock
 	)
 	for kv in "$@"; do
