@@ -2,7 +2,9 @@
 # ci.sh - the whole test suite from a clean checkout: install what the
 # tests need, build with -Werror twice (plain, and with AddressSanitizer +
 # UndefinedBehaviorSanitizer), run `make check` in both and `make distcheck`,
-# and end with one line "N passed, N failed".
+# run the demo in a clean clone with the test packages hidden, build, check,
+# install and purge the Debian package, check the SPDX lines, and end with
+# one line "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -39,7 +41,7 @@ rm -rf build-ci build-ci-san
 mkdir build-ci build-ci-san
 (
 	cd build-ci-san &&
-		step configure-san ../configure --enable-sanitizers &&
+		step configure-san ../configure --enable-sanitizers --enable-werror --enable-tests &&
 		step build-san make -j2 &&
 		step check-san make -j2 check
 )
@@ -49,14 +51,33 @@ tally "$log/check-san.log" 2>/dev/null
 
 (
 	cd build-ci &&
-		step configure ../configure &&
-		step distcheck make -j2 distcheck
+		step configure ../configure --enable-werror --enable-tests &&
+		step distcheck make -j2 distcheck DISTCHECK_CONFIGURE_FLAGS='--enable-werror --enable-tests'
 )
 dist=$?
 tally "$log/distcheck.log" 2>/dev/null
 [ $dist -ne 0 ] && ! grep -q '^# FAIL' "$log/distcheck.log" 2>/dev/null && failed=$((failed + 1))
 
-grep -h '^\(PASS\|FAIL\|SKIP\|ERROR\):' "$log/check-san.log" "$log/distcheck.log" 2>/dev/null
+# --- packaging and first contact (each one counted as a test) ---------------
+# check NAME COMMAND... - a step that is one test: PASS or FAIL
+check() {
+	if step "$@"; then
+		echo "PASS: $1" >>"$log/steps.log"
+		passed=$((passed + 1))
+	else
+		echo "FAIL: $1" >>"$log/steps.log"
+		failed=$((failed + 1))
+	fi
+}
+# The README's first command in a clean clone, test packages hidden.
+check demo-clean bash tests/demo-clean.sh
+# The Debian package: built, lintian-clean, installed, run, purged.
+check deb bash tests/deb.sh
+# Every tracked file that can carry a comment names its licence.
+check spdx bash tests/spdx-check.sh
+# --- end of packaging and first contact ---------------------------------------
+
+grep -h '^\(PASS\|FAIL\|SKIP\|ERROR\):' "$log/check-san.log" "$log/distcheck.log" "$log/steps.log" 2>/dev/null
 rm -rf "$log"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ $san -eq 0 ] && [ $dist -eq 0 ]

@@ -30,7 +30,8 @@ git clone -q "$top" "$scratch/ad2relay"
 deb=$(ls "$scratch"/ad2relay_*.deb)
 echo "deb.sh: built $(basename "$deb")"
 
-if ! lintian --fail-on error,warning "$scratch"/ad2relay_*.changes >"$scratch/lintian.log" 2>&1; then
+if ! lintian --fail-on error,warning "$scratch"/ad2relay_*.changes >"$scratch/lintian.log" 2>&1 ||
+	grep -q '^[EW]: ' "$scratch/lintian.log"; then
 	grep -v '^running with root' "$scratch/lintian.log" >&2
 	fail "lintian reports an error or a warning"
 fi
