@@ -49,8 +49,9 @@ add() {
 	case $first in
 	'#!'* | "'\\\""*) after=1 ;;
 	esac
-	awk -v n="$after" -v l="$line" 'NR == n + 1 { print l } { print } END { if (NR < n + 1) print l }' \
-		"$1" >"$1.spdx-tmp" && cat "$1.spdx-tmp" >"$1" && rm -f "$1.spdx-tmp"
+	# (the line through the environment: awk -v would eat its backslash)
+	SPDX_LINE=$line awk -v n="$after" 'NR == n + 1 { print ENVIRON["SPDX_LINE"] } { print }
+		END { if (NR < n + 1) print ENVIRON["SPDX_LINE"] }' "$1" >"$1.spdx-tmp" && cat "$1.spdx-tmp" >"$1" && rm -f "$1.spdx-tmp"
 }
 
 missing=0
