@@ -41,7 +41,7 @@ installed=1
 dpkg -i "$deb" >/dev/null
 for f in /usr/sbin/ad2relay /usr/share/man/man8/ad2relay.8.gz \
 	/usr/share/man/man5/ad2relay.conf.5.gz /usr/share/doc/ad2relay/copyright \
-	/usr/share/doc/ad2relay/guide.md /usr/share/doc/ad2relay/examples/ad2relay.conf \
+	/usr/share/doc/ad2relay/guide.md.gz /usr/share/doc/ad2relay/examples/ad2relay.conf \
 	/lib/systemd/system/ad2relay.service /lib/systemd/system/ad2relay.timer; do
 	[ -e "$f" ] || fail "$f is not installed"
 done
