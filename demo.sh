@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # demo.sh - build ad2relay and run it on the bundled sample directory:
 # print the recipient map, install it with its cdb into a scratch
 # directory, and look an address up with Postfix's own postmap.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # ci.sh - the whole test suite from a clean checkout: install what the
 # tests need, build with -Werror twice (plain, and with AddressSanitizer +
 # UndefinedBehaviorSanitizer), run `make check` in both and `make distcheck`,

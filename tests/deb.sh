@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # deb.sh - the Debian package from a clean clone of HEAD: build it
 # (dpkg-buildpackage -us -uc -b), let lintian judge it (no error, no
 # warning), install it with dpkg -i, check what it installed (program, man

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # demo-clean.sh - the README's first command as a newcomer meets it: clone
 # the repository's HEAD into a scratch directory and run ./demo.sh there,
 # in a private mount namespace where the files of the test-only packages

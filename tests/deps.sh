@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # deps.sh - install the Debian packages ad2relay needs to build and run
 # (and, with --test, to run its test suite) when they are missing.  Debian
 # 12, as root.  --list-test-only prints the packages only the tests need.
