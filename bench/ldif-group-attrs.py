@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """ldif-group-attrs.py IN.ldif OUT.ldif -- rewrite an LDIF file so that all
 values of one attribute type of an entry stand together (stable order: by
 first occurrence of the type; continuation lines move with their line).

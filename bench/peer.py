@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """peer.py -- the reference peer of bench/run: what a mail administrator
 would write instead of ad2relay.  A paged LDAP search with python-ldap, the
 smtp: values of proxyAddresses (any case) and mail, relay domains only,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* cdbmake.h - write a recipient set as a cdb file
  *
  * The file is the one `postmap cdb:` would write from the text map, byte

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* collect.h - entries to the recipient set: extract, policy, exclusions
  *
  * Drives the middle of the data flow for one export attempt.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* commands.h - the user-facing commands
  *
  * With main.c, the only code that prints results: each command exports

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* conf.h - the configuration: defaults, config file, command-line overrides
  *
  * Call order: conf_init() fills in defaults; conf_load() reads a config

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* discover.h - what a domain-joined box need not configure
  *
  * discover_fill() runs once before a live read and fills in, from the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* entry.h - one directory entry as every source hands it out
  *
  * Sources (ldif_source, search) yield entries one at a time through a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* err.h - the error contract shared by every module
  *
  * Modules never print and never exit.  A function that can fail takes a

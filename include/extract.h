@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* extract.h - turn attribute values into candidate addresses
  *
  * The first stage after the source.  Exchange stores addresses in

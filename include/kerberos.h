@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* kerberos.h - GSSAPI credentials from a keytab, in a private ccache
  *
  * A domain-joined box has a keytab but usually no ticket: kerberos_login()

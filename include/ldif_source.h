@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* ldif_source.h - entries from an LDIF file
  *
  * Reads `ldapsearch -LLL` output and Windows `ldifde` exports (which put

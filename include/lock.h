@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* lock.h - one sync at a time
  *
  * lock_acquire() takes an exclusive flock(2) on the lock file (created if

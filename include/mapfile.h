@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* mapfile.h - render the recipient set as Postfix maps and install them
  *
  * mapfile_install() renders the text map ("key value\n" per key, in the

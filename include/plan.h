@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* plan.h - compare the new recipient set with the installed map and
  * decide whether it may be installed
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* policy.h - which candidate addresses become map keys, and how
  *
  * Called after extract: policy_check() decides whether a candidate is one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* postfix.h - commands run after a changed map is installed
  *
  * postfix_actions() runs, in this order and only as configured:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* recipset.h - the set of recipient keys that becomes the map
  *
  * Call order: recipset_new(), recipset_add() for every folded key,

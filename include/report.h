@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* report.h - the only module besides the commands that talks to the
  * user: stderr, syslog (facility mail) and the metrics file
  *

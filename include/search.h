@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* search.h - the live directory source: filter, paged search, failover
  *
  * search_filter() builds the LDAP filter from the configuration.

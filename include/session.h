@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* session.h - one connection to one domain controller
  *
  * session_open() connects to one URI, secures it (ldaps:// or StartTLS,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* util.h - small containers used across modules
  *
  * struct strlist: a growable array of owned, NUL-terminated strings.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* cdbmake.c - write a recipient set as a cdb file (see cdbmake.h) */
 #include "autoconf.h"
 

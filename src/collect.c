@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* collect.c - entries to recipient set */
 #include "autoconf.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* commands.c - sync, dump, check, explain and test */
 #include "autoconf.h"
 

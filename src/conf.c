@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* conf.c - configuration keys, config file parsing, validation */
 #include "autoconf.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* discover.c - domain, DCs and bind of a domain-joined box */
 #include "autoconf.h"
 

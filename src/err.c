@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* err.c - caller-owned error records */
 #include "autoconf.h"
 

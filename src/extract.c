@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* extract.c - attribute values to candidate addresses */
 #include "autoconf.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* kerberos.c - a TGT from a keytab into a private MEMORY ccache */
 #include "autoconf.h"
 

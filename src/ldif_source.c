@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* ldif_source.c - entries from an LDIF file via libldap's LDIF reader */
 #include "autoconf.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* lock.c - flock(2) on the lock file */
 #include "autoconf.h"
 

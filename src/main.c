@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* main.c - command line, configuration, dispatch, exit status
  *
  * Parses options (anywhere on the line), loads the configuration, runs

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* mapfile.c - text and cdb maps, compared and atomically installed */
 #include "autoconf.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* plan.c - installed map versus new set, and the safety guards */
 #include "autoconf.h"
 

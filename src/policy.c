@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* policy.c - address validation, Postfix-compatible folding, relay domains */
 #include "autoconf.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* postfix.c - postmap, postfix reload and on_change, without a shell */
 #include "autoconf.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* recipset.c - unique, byte-sorted recipient keys
  *
  * Memory is what a large directory costs, so it is kept small: keys live

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* report.c - stderr, syslog (facility mail), progress and metrics */
 #include "autoconf.h"
 

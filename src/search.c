@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* search.c - paged search with failover across domain controllers */
 #include "autoconf.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* session.c - connect, secure, bind and find the base on one DC */
 #include "autoconf.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* util.c - string lists, byte buffers, UTF-8 checks, writing it all */
 #include "autoconf.h"
 

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # ci.sh - the whole test suite from a clean checkout: install what the
 # tests need, build with -Werror four times and test each build:
 #   build-ci-san   AddressSanitizer + UndefinedBehaviorSanitizer: make check
@@ -7,8 +8,10 @@
 #                  subset under valgrind memcheck)
 #   build-ci-fuzz  clang --enable-fuzzing: tests/fuzz/run, each libFuzzer
 #                  harness for FUZZ_SECONDS (default 60) seconds, 2 at a time
-# and end with one line "N passed, N failed" (one count per test, per
-# valgrind test and per fuzz harness).  About 11 minutes on 2 cores.
+# then run the demo in a clean clone with the test packages hidden, build,
+# check, install and purge the Debian package, check the SPDX lines, and end
+# with one line "N passed, N failed" (one count per test, per valgrind test,
+# per fuzz harness and per packaging step).
 set -u
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -45,7 +48,7 @@ rm -rf build-ci build-ci-san build-ci-vg build-ci-fuzz
 mkdir build-ci build-ci-san build-ci-vg build-ci-fuzz
 (
 	cd build-ci-san &&
-		step configure-san ../configure --enable-sanitizers &&
+		step configure-san ../configure --enable-sanitizers --enable-werror --enable-tests &&
 		step build-san make -j2 &&
 		step check-san make -j2 check
 )
@@ -55,8 +58,8 @@ tally "$log/check-san.log" 2>/dev/null
 
 (
 	cd build-ci &&
-		step configure ../configure &&
-		step distcheck make -j2 distcheck
+		step configure ../configure --enable-werror --enable-tests &&
+		step distcheck make -j2 distcheck DISTCHECK_CONFIGURE_FLAGS='--enable-werror --enable-tests'
 )
 dist=$?
 tally "$log/distcheck.log" 2>/dev/null
@@ -64,7 +67,7 @@ tally "$log/distcheck.log" 2>/dev/null
 
 (
 	cd build-ci-vg &&
-		step configure-vg ../configure &&
+		step configure-vg ../configure --enable-werror --enable-tests &&
 		step build-vg make -j2 &&
 		step check-valgrind make -j2 check-valgrind
 )
@@ -75,7 +78,7 @@ tally "$log/check-valgrind.log" 2>/dev/null
 # the fuzz step counts one PASS or FAIL per harness (tests/fuzz/run's lines)
 (
 	cd build-ci-fuzz &&
-		step configure-fuzz ../configure --enable-fuzzing CC=clang &&
+		step configure-fuzz ../configure --enable-fuzzing --enable-werror --enable-tests CC=clang &&
 		step build-fuzz make -j2 &&
 		echo "== fuzz" &&
 		env FUZZ_SECONDS="${FUZZ_SECONDS:-60}" FUZZ_JOBS=2 \
@@ -90,7 +93,26 @@ failed=$((failed + ${ff:-0}))
 # a fuzz finding: the whole report (stack, reproducer), not only its tail
 [ "${ff:-0}" -gt 0 ] && sed -n '/^FAIL: /,/^PASS: /p' "$log/fuzz.log" | grep -v '^PASS: '
 
-for s in check-san distcheck check-valgrind fuzz; do
+# --- packaging and first contact (each one counted as a test) ---------------
+# check NAME COMMAND... - a step that is one test: PASS or FAIL
+check() {
+	if step "$@"; then
+		echo "PASS: $1" >>"$log/steps.log"
+		passed=$((passed + 1))
+	else
+		echo "FAIL: $1" >>"$log/steps.log"
+		failed=$((failed + 1))
+	fi
+}
+# The README's first command in a clean clone, test packages hidden.
+check demo-clean bash tests/demo-clean.sh
+# The Debian package: built, lintian-clean, installed, run, purged.
+check deb bash tests/deb.sh
+# Every tracked file that can carry a comment names its licence.
+check spdx bash tests/spdx-check.sh
+# --- end of packaging and first contact ---------------------------------------
+
+for s in check-san distcheck check-valgrind fuzz steps; do
 	[ -f "$log/$s.log" ] || continue
 	echo "== $s"
 	grep -h '^\(PASS\|FAIL\|SKIP\|ERROR\):' "$log/$s.log"

@@ -1,6 +1,8 @@
 #!/bin/sh
-# deps.sh - install the Debian packages ad2relay needs to build (and, with
-# --test, to run its test suite) when they are missing.  Debian 12, as root.
+# SPDX-License-Identifier: BSD-2-Clause
+# deps.sh - install the Debian packages ad2relay needs to build and run
+# (and, with --test, to run its test suite) when they are missing.  Debian
+# 12, as root.  --list-test-only prints the packages only the tests need.
 # Postfix and slapd are preseeded so that neither is configured or started
 # system-wide: the tests run private instances.
 set -eu
@@ -8,12 +10,22 @@ set -eu
 BUILD="build-essential autoconf automake pkg-config libldap2-dev libsasl2-dev
 libcdb-dev libicu-dev libkrb5-dev"
 RUN="postfix postfix-cdb tinycdb libsasl2-modules-gssapi-mit"
-TEST="libcmocka-dev slapd ldap-utils openssl python3 util-linux iproute2
-samba samba-ad-dc samba-ad-provision python3-samba krb5-user ldb-tools bind9-host
+# The tests' generic tools, and what only the tests (and the Debian package
+# build of tests/ci.sh) use: tests/ci.sh hides the latter's files from the
+# clean-clone demo, so that none of them can sneak into the build.
+TOOLS="openssl python3 util-linux iproute2 git"
+TEST="libcmocka-dev slapd ldap-utils samba samba-ad-dc samba-ad-provision
+python3-samba krb5-user ldb-tools bind9-host debhelper lintian
 clang libclang-rt-14-dev valgrind"
 
+case "${1-}" in
+--list-test-only)
+	echo $TEST
+	exit 0
+	;;
+esac
 want="$BUILD $RUN"
-[ "${1-}" = "--test" ] && want="$want $TEST"
+[ "${1-}" = "--test" ] && want="$want $TOOLS $TEST"
 
 missing=""
 for p in $want; do

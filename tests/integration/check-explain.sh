@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # check-explain.sh - check compares the directory with the installed map
 # (text and cdb), exits like diff(1); explain says where an address comes
 # from or why it is not in the map.

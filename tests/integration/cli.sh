@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # cli.sh - command line and configuration: usage errors (64), config
 # errors (78) with FILE:LINE, global options before or after the command.
 . "$top_srcdir/tests/integration/lib/common.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # fault-matrix.sh - what can go wrong in an unattended sync, one case at a
 # time against a real slapd and real files: each ends with its documented
 # exit status, one clear line, and the installed text and cdb maps

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # install-failures.sh - failed writes leave the installed maps untouched:
 # exit 73, one clear line, no temp files, both maps byte-identical.
 . "$top_srcdir/tests/integration/lib/common.sh"

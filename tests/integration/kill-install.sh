@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # kill-install.sh - SIGKILL at random moments during install, 50 times on
 # a large map: every map is always the complete old or the complete new
 # one (the cdb answers postmap -q), and temp files never pile up.  Then

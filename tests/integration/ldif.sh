@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # ldif.sh - LDIF input: ldapsearch and ldifde exports read, change records
 # and garbage rejected with the line number, incomplete exports refused.
 . "$top_srcdir/tests/integration/lib/common.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # live-binds.sh - LDAPS with the test CA, StartTLS, SASL EXTERNAL over
 # ldapi://, anonymous; base from the rootDSE; the password never in argv
 # or the environment.

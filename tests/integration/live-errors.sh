@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # live-errors.sh - every way the directory can fail ends with its exit
 # status, one clear line, and the installed maps byte-identical.
 . "$top_srcdir/tests/integration/lib/common.sh"

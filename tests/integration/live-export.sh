@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # live-export.sh - a complete export from a real slapd with an AD-like
 # schema and AD's 1000-entry limit: paged search gets everything.
 . "$top_srcdir/tests/integration/lib/common.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # live-failover.sh - sick domain controllers never become a wrong map:
 # closed ports, listeners that never answer (ldap:// and ldaps://), a DC
 # that hangs after the bind or in mid-search, and one whose connection is

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # postfix-compat.sh - ad2relay's cdb answers postmap -q like postmap's own,
 # and postmap cdb: on ad2relay's text map yields a byte-identical cdb.
 . "$top_srcdir/tests/integration/lib/common.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # postfix-smtp.sh - end to end: slapd -> ad2relay sync -> cdb map -> a real
 # Postfix smtpd answers RCPT TO from it.  Listed addresses (in any case,
 # UTF-8 ones with SMTPUTF8, with a +extension) get 250, unlisted ones in a

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # reporting.sh - silent on success, one syslog line (facility mail) for a
 # change and for an error, the metrics file, progress on a terminal.
 . "$top_srcdir/tests/integration/lib/common.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # samba-ad.sh - a real Active Directory: Samba's AD DC, provisioned and
 # populated once per run (cached), in a private network namespace.
 # Complete export over LDAPS (paging against 2,500+ users, continuation

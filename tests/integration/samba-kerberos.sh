@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # samba-kerberos.sh - Kerberos from a keytab against Samba's AD DC: GSSAPI
 # with sign/seal on 389 from a private ccache, its failures, DNS SRV
 # discovery, and the one-line configuration of a domain-joined box.

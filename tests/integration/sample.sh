@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # sample.sh - the bundled sample directory gives the reviewed map; sync
 # installs it, a second sync touches nothing; formats; static merge.
 . "$top_srcdir/tests/integration/lib/common.sh"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_cdbmake.c - our cdb writer against tinycdb's, byte for byte
  *
  * Postfix's postmap writes cdb maps with tinycdb; ad2relay's own writer

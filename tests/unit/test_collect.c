@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_collect.c - entries to the recipient set: exclusions, warnings, counts */
 #include "autoconf.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_conf.c - config file parsing and validation, table-driven */
 #include "autoconf.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_plan.c - comparing installed maps with a new set; the guards */
 #include "autoconf.h"
 

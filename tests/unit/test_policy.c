@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_policy.c - extract + policy + folding, table-driven */
 #include "autoconf.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_range.c - ranged attribute descriptions (AD range retrieval) */
 #include "autoconf.h"
 

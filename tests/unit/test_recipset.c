@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_recipset.c - uniqueness, byte order, values, reset */
 #include "autoconf.h"
 

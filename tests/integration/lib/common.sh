@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # common.sh - shared helpers for the integration tests (sourced, bash)
 #
 # Each test gets its own directory ($T) from mktemp -d, removed on exit

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """faultproxy.py -- a misbehaving LDAP "server" for ad2relay's failover tests.
 
 Listens on 127.0.0.1 (port from --port, default: any free port), prints the

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """gen-ad-ldif.py -- write an Active-Directory-like directory as LDIF, plus
 the exact recipient list ad2relay must produce from it.
 

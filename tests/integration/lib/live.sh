@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # live.sh - a populated test slapd and an ad2relay config pointing at it
 # (sourced after common.sh)
 #   live_setup N [DIR]  slapd in DIR (default $T/ldap) with N generated users;

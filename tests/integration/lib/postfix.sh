@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # shellcheck shell=bash
 #
 # postfix.sh -- run a private, throw-away Postfix instance for ad2relay's

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """postfix_probe.py - one SMTP session that asks for recipients, sends no mail.
 
 usage: postfix_probe.py [--smtputf8] [--from ADDR] [--host H] PORT RCPT...

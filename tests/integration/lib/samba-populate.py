@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """samba-populate.py -- fill a freshly provisioned, STOPPED Samba AD DC with an
 Exchange-like directory and write the recipient lists ad2relay must export.
 

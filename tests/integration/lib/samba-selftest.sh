@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # samba-selftest.sh -- prove that the Samba AD DC harness (samba.sh,
 # samba-populate.py) works: namespace, fixture cache, start/stop, LDAPS

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # samba.sh -- run a real Samba AD domain controller for ad2relay's
 # integration tests (bash; source it).
 #

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # selftest.sh -- prove that the integration-test harness works:
 # slapd.sh (setup/load/start/stop/restart, two instances, TLS, ldapi +

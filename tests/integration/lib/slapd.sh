@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # shellcheck shell=bash
 #
 # slapd.sh -- run private, throw-away OpenLDAP slapd instances for ad2relay's

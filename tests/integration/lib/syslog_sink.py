@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """syslog_sink.py SOCKET OUT - collect syslog datagrams sent to a unix
 socket (bind-mounted over /dev/log by the test) into OUT, one per line,
 until killed."""
