@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* safefile.h - open the files ad2relay reads without being led astray
  *
  * ad2relay runs as root, and any path it reads may have been prepared by

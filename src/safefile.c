@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* safefile.c - regular files only, never through a symlink, never blocking */
 #include "autoconf.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* fuzz.h - what the libFuzzer harnesses share
  *
  * The sources under test read files by path, so input_file() writes each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* fuzz_conf.c - the config file parser (src/conf.c) on arbitrary files
  *
  * The input is the config file.  conf_load() and conf_finish() either

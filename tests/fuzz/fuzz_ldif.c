@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* fuzz_ldif.c - the LDIF source (src/ldif_source.c) on arbitrary files
  *
  * The input is the LDIF file.  Every entry the source hands out must be

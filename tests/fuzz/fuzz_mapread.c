@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* fuzz_mapread.c - the map reader (src/plan.c): an installed text map
  * and cdb, as ad2relay reads them before replacing them
  *

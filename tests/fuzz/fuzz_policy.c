@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* fuzz_policy.c - extract + policy (src/extract.c, src/policy.c): what a
  * directory value may become as a map key
  *

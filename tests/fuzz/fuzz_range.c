@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* fuzz_range.c - the ";range=LOW-HIGH" attribute description parser
  * (extract_parse_range in src/extract.c; tests/unit/test_range.c has the
  * cases it must get right)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* fuzz_recipset.c - the recipient set (src/recipset.c) against a simple
  * reference
  *

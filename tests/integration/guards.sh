@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # guards.sh - the guards protect the map Postfix reads (the cdb), runs
 # stopped by SIGTERM/SIGINT/SIGHUP leave no temp file and never a new text
 # map beside an old cdb, on_change children get only 0-2 and a background

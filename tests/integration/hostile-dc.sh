@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # hostile-dc.sh - a hostile domain controller (lib/hostile_dc.py: hand-made
 # BER over plain LDAP) never becomes a crash, a hung run or a changed map:
 # undecodable entries, paging and range loops that never end or make no

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # hostile-files.sh - ways in for a local user: FIFOs, symlinks and files of
 # other users planted where ad2relay (running as root) reads or writes.
 # Each case: no hang (timeout 20), the documented status, one line, and the

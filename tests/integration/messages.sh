@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # messages.sh - the first-contact failures say what is wrong and what to
 # do: no config file (which file was looked for), a refused connection, a
 # missing tls_cacert (the OS error), a DC without StartTLS (advice), and

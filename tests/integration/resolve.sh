@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # resolve.sh - a DC name that does not resolve is told apart from a
 # refused connection (libldap says "Can't contact LDAP server" for both).
 # Runs in a network and mount namespace of its own, with its own

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_report.c - report_escape(): what a log line may carry, table-driven */
 #include "autoconf.h"
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """hostile_dc.py -- a hostile LDAP "domain controller" for ad2relay's tests.
 
 Speaks just enough LDAPv3 over plain ldap:// (hand-made BER, Python 3
