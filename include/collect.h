@@ -49,7 +49,7 @@ typedef void collect_warn_fn(void *ctx, const char *msg);
  * WHERE is a DN or "FILE:LINE" of the static file, ATTR and VALUE may be
  * NULL (static file), OUTCOME a phrase such as "in the map". */
 typedef void collect_watch_fn(void *ctx, const char *where, const char *attr,
-			      const struct berval *value, const char *outcome);
+                              const struct berval *value, const char *outcome);
 
 /* Called every COLLECT_PROGRESS_EVERY entries (progress display). */
 typedef void collect_progress_fn(void *ctx, const struct collect_stats *stats);
@@ -62,8 +62,8 @@ struct collect {
 	collect_warn_fn *warn;
 	void *warn_ctx;
 	unsigned char *typed; /* per configured attribute: holds TYPE:value */
-	struct strbuf fold; /* scratch */
-	struct strbuf msg;  /* scratch */
+	struct strbuf fold;   /* scratch */
+	struct strbuf msg;    /* scratch */
 	/* optional: follow one folded address through the pipeline */
 	const char *watch;
 	collect_watch_fn *watch_fn;
@@ -75,7 +75,7 @@ struct collect {
 
 /* collect_init - bind to CFG (which must outlive C); WARN may be NULL */
 int collect_init(struct collect *c, const struct a2r_config *cfg, collect_warn_fn *warn,
-		 void *warn_ctx, struct a2r_err *err);
+                 void *warn_ctx, struct a2r_err *err);
 
 /* collect_entry - take the addresses of one entry.  Fails only when out
  * of memory (A2R_ERR_INTERNAL); bad values are warnings. */

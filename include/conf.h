@@ -28,38 +28,38 @@ struct a2r_config {
 	int exclude_disabled;         /* skip userAccountControl bit 2 */
 	char *from_ldif;              /* read entries from this LDIF file */
 	/* live directory */
-	struct strlist uri;           /* LDAP URIs, tried in order */
-	char *base;                   /* search base, or NULL for the rootDSE's */
-	int bind;                     /* enum conf_bind */
+	struct strlist uri; /* LDAP URIs, tried in order */
+	char *base;         /* search base, or NULL for the rootDSE's */
+	int bind;           /* enum conf_bind */
 	char *binddn;
 	char *bindpw_file;
-	int tls;                      /* enum conf_tls */
+	int tls; /* enum conf_tls */
 	char *tls_cacert;
 	int allow_plaintext_bind;
-	long timeout;                 /* seconds, connect and each operation */
-	long run_timeout;             /* seconds, connect to complete result (0: unset) */
+	long timeout;     /* seconds, connect and each operation */
+	long run_timeout; /* seconds, connect to complete result (0: unset) */
 	long page_size;
-	unsigned objects;             /* CONF_OBJ_* bits */
-	char *filter;                 /* extra filter ANDed in, or NULL */
-	char *domain;                 /* AD DNS domain: DCs from DNS SRV */
-	char *keytab;                 /* GSSAPI: credentials from this keytab */
-	char *principal;              /* GSSAPI: client principal in the keytab */
-	int sasl_nocanon;             /* do not canonicalize the DC's host name */
-	long range_size;              /* request ranged attributes (0: only if AD does) */
+	unsigned objects; /* CONF_OBJ_* bits */
+	char *filter;     /* extra filter ANDed in, or NULL */
+	char *domain;     /* AD DNS domain: DCs from DNS SRV */
+	char *keytab;     /* GSSAPI: credentials from this keytab */
+	char *principal;  /* GSSAPI: client principal in the keytab */
+	int sasl_nocanon; /* do not canonicalize the DC's host name */
+	long range_size;  /* request ranged attributes (0: only if AD does) */
 	/* guards, locking, Postfix actions, reporting */
-	long max_shrink;              /* percent of entries a new map may lose */
-	struct strlist require;       /* folded canary addresses */
-	int postmap;                  /* enum conf_postmap */
-	int reload;                   /* postfix reload after a change */
-	struct strlist on_change;     /* argv of the program run after a change */
+	long max_shrink;          /* percent of entries a new map may lose */
+	struct strlist require;   /* folded canary addresses */
+	int postmap;              /* enum conf_postmap */
+	int reload;               /* postfix reload after a change */
+	struct strlist on_change; /* argv of the program run after a change */
 	char *postmap_path;
 	char *postfix_path;
-	char *postfix_config;         /* -c DIR for postmap and postfix, or NULL */
-	long command_timeout;         /* seconds for each command */
+	char *postfix_config; /* -c DIR for postmap and postfix, or NULL */
+	long command_timeout; /* seconds for each command */
 	char *lock_file;
-	long lock_wait;               /* seconds to wait for the lock */
+	long lock_wait; /* seconds to wait for the lock */
 	char *metrics_file;
-	unsigned char seen[32];       /* which keys were set, by table index */
+	unsigned char seen[32]; /* which keys were set, by table index */
 };
 
 enum conf_bind {
@@ -78,12 +78,12 @@ enum conf_postmap { CONF_POSTMAP_NO, CONF_POSTMAP_HASH, CONF_POSTMAP_LMDB, CONF_
 const char *conf_postmap_name(int type);
 
 /* Object kinds of the "objects" key. */
-#define CONF_OBJ_USERS 0x01
-#define CONF_OBJ_GROUPS 0x02
-#define CONF_OBJ_CONTACTS 0x04
+#define CONF_OBJ_USERS         0x01
+#define CONF_OBJ_GROUPS        0x02
+#define CONF_OBJ_CONTACTS      0x04
 #define CONF_OBJ_PUBLICFOLDERS 0x08
-#define CONF_OBJ_DYNAMIC 0x10
-#define CONF_OBJ_ALL 0x1f
+#define CONF_OBJ_DYNAMIC       0x10
+#define CONF_OBJ_ALL           0x1f
 
 /* conf_bind_name - "simple", "anonymous", ... for a conf_bind value */
 const char *conf_bind_name(int bind);
@@ -98,7 +98,7 @@ int conf_load(struct a2r_config *cfg, const char *path, int optional, struct a2r
 /* conf_set - set KEY to VALUE; WHERE names the origin for messages.
  * Returns 0, or -1 (unknown key, bad value). */
 int conf_set(struct a2r_config *cfg, const char *key, const char *value, const char *where,
-	     struct a2r_err *err);
+             struct a2r_err *err);
 
 /* conf_finish - check the configuration as a whole: relay_domains set;
  * a simple bind has binddn and bindpw_file; no password bind over an

@@ -39,11 +39,10 @@ struct a2r_err {
 
 /* err_set - record status and message; always returns -1 */
 int err_set(struct a2r_err *err, enum a2r_status code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* err_prefix - put "CONTEXT: " in front of the message already recorded */
-void err_prefix(struct a2r_err *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void err_prefix(struct a2r_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* err_clear - reset to A2R_OK and an empty message */
 void err_clear(struct a2r_err *err);

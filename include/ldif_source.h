@@ -30,7 +30,7 @@ struct ldif_source *ldif_source_open(const char *path, struct a2r_err *err);
 
 /* ldif_source_next - the next entry; see entry.h for the three states */
 enum entry_state ldif_source_next(struct ldif_source *src, struct a2r_entry *entry,
-				  struct a2r_err *err);
+                                  struct a2r_err *err);
 
 /* ldif_source_close - release everything; SRC may be NULL */
 void ldif_source_close(struct ldif_source *src);

@@ -40,14 +40,14 @@ char *mapfile_cdb_path(const char *output);
 
 /* mapfile_install - install OUTPUT (and OUTPUT.cdb if WITH_CDB) */
 int mapfile_install(const char *output, int with_cdb, const struct recipset *set,
-		    const char *defval, struct mapfile_result *res, struct a2r_err *err);
+                    const char *defval, struct mapfile_result *res, struct a2r_err *err);
 
 /* mapfile_same_text - is the text map at PATH byte for byte what
  * mapfile_install() would write for the sorted SET?  1 yes, 0 no (or no
  * such file), -1 with ERR set if it cannot be read or is not a regular
  * file (a symlink or FIFO there is not followed) */
 int mapfile_same_text(const char *path, const struct recipset *set, const char *defval,
-		      struct a2r_err *err);
+                      struct a2r_err *err);
 
 /* mapfile_abort - async-signal-safe, for a handler of SIGHUP, SIGINT or
  * SIGTERM: unlink the temp files of the mapfile_install() in progress,

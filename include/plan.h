@@ -38,14 +38,14 @@ int plan_read_cdb(const char *path, struct recipset **out, int *exists, struct a
 /* plan_diff - compare sorted OLD and NEW; DEFVAL is the value of keys
  * without one; fills counts in P */
 void plan_diff(const struct recipset *old, const struct recipset *new, const char *defval,
-	       struct plan *p, plan_diff_fn *fn, void *ctx);
+               struct plan *p, plan_diff_fn *fn, void *ctx);
 
 /* plan_compare_text - compare the installed text map PATH with sorted NEW
  * without loading the map: one streaming pass when the file is in our
  * order (a second one only to list differences through FN), else load and
  * sort it.  A missing file is an empty map (P->have_old = 0). */
 int plan_compare_text(const char *path, const struct recipset *new, const char *defval,
-		      struct plan *p, plan_diff_fn *fn, void *ctx, struct a2r_err *err);
+                      struct plan *p, plan_diff_fn *fn, void *ctx, struct a2r_err *err);
 
 /* plan_compare_installed - plan_compare_text() against the installed map
  * the guards must protect.  That is the text map, unless CDB_PATH (the
@@ -58,8 +58,8 @@ int plan_compare_text(const char *path, const struct recipset *new, const char *
  * replaces it) and an error without one (A2R_ERR_WRITE): no guard could
  * be applied.  FN lists the differences from the map chosen. */
 int plan_compare_installed(const char *path, const char *cdb_path, const struct recipset *new,
-			   const char *defval, struct plan *p, plan_diff_fn *fn, void *ctx,
-			   struct a2r_err *err);
+                           const char *defval, struct plan *p, plan_diff_fn *fn, void *ctx,
+                           struct a2r_err *err);
 
 /* plan_check_maps - plan_compare_text() and, unless CDB_PATH is NULL,
  * plan_cdb_agrees() (its answer in *AGREE; 1 without CDB_PATH), the
@@ -67,20 +67,20 @@ int plan_compare_installed(const char *path, const char *cdb_path, const struct 
  * would write for NEW is confirmed by rendering and comparing, and its
  * cdb record by record against NEW; anything else takes both functions. */
 int plan_check_maps(const char *path, const char *cdb_path, const struct recipset *new,
-		    const char *defval, struct plan *p, plan_diff_fn *fn, void *ctx, int *agree,
-		    struct a2r_err *err);
+                    const char *defval, struct plan *p, plan_diff_fn *fn, void *ctx, int *agree,
+                    struct a2r_err *err);
 
 /* plan_cdb_agrees - do the installed text map and cdb hold the same
  * records?  Streams both when the cdb was written in the text's order
  * (by ad2relay or postmap), else compares them as sets.  1 yes, 0 no
  * (also when only one exists), -1 read error. */
 int plan_cdb_agrees(const char *text_path, const char *cdb_path, const char *defval,
-		    struct a2r_err *err);
+                    struct a2r_err *err);
 
 /* plan_guard - refuse (A2R_ERR_GUARD, with what and how to override) an
  * empty new set or one that lost more than max_shrink percent of the
  * installed entries, unless FORCE; a missing required address always */
 int plan_guard(const struct a2r_config *cfg, const struct plan *p, const struct recipset *new,
-	       int force, struct a2r_err *err);
+               int force, struct a2r_err *err);
 
 #endif

@@ -32,7 +32,7 @@
 #define SAFEFILE_NULL_OK    0x4 /* the null device reads as an empty file */
 
 int safefile_open(const char *path, const char *what, unsigned rules, enum a2r_status code,
-		  struct stat *st, struct a2r_err *err);
+                  struct stat *st, struct a2r_err *err);
 
 /* safefile_secret - open a file holding a secret: regular, not a symlink,
  * owned by root or us, no permission bits for group and others, and in a
@@ -40,7 +40,7 @@ int safefile_open(const char *path, const char *what, unsigned rules, enum a2r_s
  * is sticky, as /tmp), so that no one else can put another file in its
  * place.  HOLDS names the secret in the chmod hint ("a password"). */
 int safefile_secret(const char *path, const char *what, const char *holds, struct stat *st,
-		    struct a2r_err *err);
+                    struct a2r_err *err);
 
 /* safefile_kind - what a file of MODE is, for messages ("a FIFO") */
 const char *safefile_kind(mode_t mode);

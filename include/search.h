@@ -25,11 +25,11 @@
 #include "err.h"
 
 struct search_report {
-	char *uri;           /* DC that delivered the result (caller frees) */
-	char *base;          /* search base used (caller frees) */
-	char *filter;        /* filter used (caller frees) */
-	char *principal;     /* GSSAPI: the Kerberos principal (caller frees) */
-	const char *tls;     /* static string */
+	char *uri;       /* DC that delivered the result (caller frees) */
+	char *base;      /* search base used (caller frees) */
+	char *filter;    /* filter used (caller frees) */
+	char *principal; /* GSSAPI: the Kerberos principal (caller frees) */
+	const char *tls; /* static string */
 	unsigned long pages;
 	unsigned long entries;
 	unsigned long refs;  /* continuation references skipped */
@@ -47,7 +47,7 @@ char *search_filter(const struct a2r_config *cfg, int wide);
  * result.  Returns 0 (REP filled), or -1: A2R_ERR_AUTH (credentials
  * refused), A2R_ERR_CONFIG, or A2R_ERR_SOURCE listing every DC and why. */
 int search_export(const struct a2r_config *cfg, struct collect *c, struct search_report *rep,
-		  search_note_fn *note, void *note_ctx, struct a2r_err *err);
+                  search_note_fn *note, void *note_ctx, struct a2r_err *err);
 
 /* search_report_free - release the strings of REP */
 void search_report_free(struct search_report *rep);

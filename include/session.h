@@ -50,7 +50,7 @@ int session_prepare(const struct a2r_config *cfg, char **who, struct a2r_err *er
  * UNTIL (CLOCK_MONOTONIC) is the end of the run: no operation of the
  * session outlasts it, whatever session_arm() and session_touch() say. */
 struct session *session_open(const struct a2r_config *cfg, const char *uri,
-			     const struct timespec *until, struct a2r_err *err);
+                             const struct timespec *until, struct a2r_err *err);
 
 LDAP *session_ldap(struct session *s);
 const char *session_base(const struct session *s);
@@ -81,7 +81,7 @@ int session_timed_out(struct session *s);
  * in ERR (A2R_ERR_SOURCE).  One clock read: call it per page or per
  * request, not per entry. */
 int session_run_timeout(const struct a2r_config *cfg, const struct timespec *until,
-			const char *what, struct a2r_err *err);
+                        const char *what, struct a2r_err *err);
 
 /* session_ldap_error - fill ERR with "WHAT: error text (server diagnostic)"
  * for the LDAP result code RC, as A2R_ERR_SOURCE (or the timeout, or the

@@ -17,8 +17,8 @@
 #define UAC_ACCOUNTDISABLE 0x2
 
 int
-collect_init(struct collect *c, const struct a2r_config *cfg, collect_warn_fn *warn,
-	     void *warn_ctx, struct a2r_err *err)
+collect_init(struct collect *c, const struct a2r_config *cfg, collect_warn_fn *warn, void *warn_ctx,
+             struct a2r_err *err)
 {
 	memset(c, 0, sizeof(*c));
 	c->cfg = cfg;
@@ -108,7 +108,7 @@ count_other(struct collect_stats *st, const char *type, size_t len)
 /* warn_value - one warning: DN, attribute, value and reason */
 static void
 warn_value(struct collect *c, const char *dn, const char *attr, const struct berval *bv,
-	   const char *reason)
+           const char *reason)
 {
 	struct strbuf *m = &c->msg;
 
@@ -156,7 +156,7 @@ watched(const struct collect *c)
  * extract kind, or -1 (rejected: *V says why) */
 static int
 fold_candidate(struct collect *c, int typed, const struct berval *bv, enum policy_verdict *v,
-	       const char **addr, size_t *len)
+               const char **addr, size_t *len)
 {
 	enum extract_kind k = extract_typed(typed, bv->bv_val, bv->bv_len, addr, len);
 
@@ -186,7 +186,7 @@ watch_skipped(struct collect *c, const struct a2r_entry *e, const char *why)
 			size_t len;
 
 			if (fold_candidate(c, c->typed[i], a->vals[j], &v, &addr, &len) ==
-				    (int)EXTRACT_ADDRESS &&
+			        (int)EXTRACT_ADDRESS &&
 			    watched(c))
 				c->watch_fn(c->watch_ctx, e->dn, attrs->v[i], a->vals[j], why);
 		}
@@ -196,7 +196,7 @@ watch_skipped(struct collect *c, const struct a2r_entry *e, const char *why)
 /* take_value - one value of an address attribute */
 static int
 take_value(struct collect *c, const char *dn, size_t ai, const struct berval *bv,
-	   struct a2r_err *err)
+           struct a2r_err *err)
 {
 	const char *attr = c->cfg->attributes.v[ai];
 	struct collect_stats *st = &c->stats;
@@ -235,7 +235,8 @@ take_value(struct collect *c, const char *dn, size_t ai, const struct berval *bv
 	if (!policy_domain_match(&c->cfg->relay_domains, c->fold.p, c->fold.len)) {
 		st->not_relay++;
 		if (watched(c))
-			c->watch_fn(c->watch_ctx, dn, attr, bv, "its domain is not in relay_domains");
+			c->watch_fn(c->watch_ctx, dn, attr, bv,
+			            "its domain is not in relay_domains");
 		return 0;
 	}
 	st->accepted++;
@@ -302,7 +303,7 @@ static_line(struct collect *c, char *line, const char *where, struct a2r_err *er
 	if (key[0] == '@') {
 		if (!policy_check_domain(key + 1, klen - 1))
 			return err_set(err, A2R_ERR_CONFIG, "%s: \"%s\" is not @ and a domain",
-				       where, key);
+			               where, key);
 	} else if ((v = policy_check(key, klen)) != POLICY_OK) {
 		return err_set(err, A2R_ERR_CONFIG, "%s: \"%s\" %s", where, key, policy_reason(v));
 	}

@@ -63,15 +63,15 @@ summarize(const struct run *r)
 
 	for (size_t i = 0; i < st->nother && used < sizeof(types); i++)
 		used += (size_t)snprintf(types + used, sizeof(types) - used, "%s%s %lu",
-					 i ? ", " : " (", st->other[i].type, st->other[i].n);
+		                         i ? ", " : " (", st->other[i].type, st->other[i].n);
 	if (st->nother > 0 && used < sizeof(types) - 1)
 		strcat(types, ")");
 	report_info("%s: %lu entries, %zu unique addresses; %lu values of other types%s, "
-		    "%lu rejected, %lu without type, %lu outside relay_domains, "
-		    "%lu computers skipped, %lu disabled excluded, %lu static lines",
-		    r->from, st->entries, recipset_size(r->c.set), st->other_total, types,
-		    st->rejected_total, st->notype, st->not_relay, st->computers, st->disabled,
-		    st->static_lines);
+	            "%lu rejected, %lu without type, %lu outside relay_domains, "
+	            "%lu computers skipped, %lu disabled excluded, %lu static lines",
+	            r->from, st->entries, recipset_size(r->c.set), st->other_total, types,
+	            st->rejected_total, st->notype, st->not_relay, st->computers, st->disabled,
+	            st->static_lines);
 }
 
 /* note_dc - -v: why a DC was passed over */
@@ -83,8 +83,7 @@ note_dc(void *ctx, const char *msg)
 }
 
 /* export - the sorted recipient set from the configured source */
-static int
-export(struct cli *o, struct a2r_config *cfg, struct run *r, struct a2r_err *err)
+static int export(struct cli *o, struct a2r_config *cfg, struct run *r, struct a2r_err *err)
 {
 	if (collect_init(&r->c, cfg, report_collect_warning, NULL, err) < 0)
 		return -1;
@@ -99,8 +98,8 @@ export(struct cli *o, struct a2r_config *cfg, struct run *r, struct a2r_err *err
 		if (discover_fill(cfg, &r->disc, err) < 0)
 			return -1;
 		report_info("domain: %s (%s); DCs: %s; bind: %s", cfg->domain ? cfg->domain : "-",
-			    r->disc.domain[0] ? r->disc.domain : "not needed", r->disc.dcs,
-			    r->disc.bind);
+		            r->disc.domain[0] ? r->disc.domain : "not needed", r->disc.dcs,
+		            r->disc.bind);
 		if (o->verbose) {
 			char *f = search_filter(cfg, r->watch != NULL);
 
@@ -109,8 +108,9 @@ export(struct cli *o, struct a2r_config *cfg, struct run *r, struct a2r_err *err
 		}
 		if (search_export(cfg, &r->c, &r->rep, note_dc, NULL, err) < 0)
 			return -1;
-		snprintf(r->from, sizeof(r->from), "%s (base %s, %s, %lu pages, %lu references skipped)",
-			 r->rep.uri, r->rep.base, r->rep.tls, r->rep.pages, r->rep.refs);
+		snprintf(r->from, sizeof(r->from),
+		         "%s (base %s, %s, %lu pages, %lu references skipped)", r->rep.uri,
+		         r->rep.base, r->rep.tls, r->rep.pages, r->rep.refs);
 	}
 	report_progress_end(&r->c.stats);
 	if (collect_static(&r->c, err) < 0)
@@ -202,7 +202,7 @@ run_actions(const struct a2r_config *cfg, struct a2r_err *err)
 /* install - guarded install plus Postfix actions; *CHANGED tells */
 static int
 install(struct cli *o, struct a2r_config *cfg, struct run *r, struct plan *p, int *changed,
-	struct a2r_err *err)
+        struct a2r_err *err)
 {
 	struct mapfile_result res;
 	char *cdb_path = NULL;
@@ -216,7 +216,7 @@ install(struct cli *o, struct a2r_config *cfg, struct run *r, struct plan *p, in
 		goto out;
 	}
 	if (plan_compare_installed(cfg->output, cdb_path, r->c.set, cfg->value, p,
-				   o->dry_run && o->verbose ? print_change : NULL, NULL, err) < 0) {
+	                           o->dry_run && o->verbose ? print_change : NULL, NULL, err) < 0) {
 		err_prefix(err, "installed map");
 		goto out;
 	}
@@ -259,20 +259,22 @@ log_change(const struct a2r_config *cfg, const struct run *r, const struct plan 
 	unsigned long rej = r->c.stats.rejected_total + r->c.stats.notype;
 
 	report_log("updated %s from %s: %lu entries, %zu addresses, +%zu -%zu, %.2f s%s",
-		   cfg->output, r->rep.uri ? r->rep.uri : r->from, r->c.stats.entries,
-		   recipset_size(r->c.set), p->added, p->removed, secs,
-		   rej ? "; some directory values were rejected (ad2relay -v dump lists them)" : "");
+	           cfg->output, r->rep.uri ? r->rep.uri : r->from, r->c.stats.entries,
+	           recipset_size(r->c.set), p->added, p->removed, secs,
+	           rej ? "; some directory values were rejected (ad2relay -v dump lists them)"
+	               : "");
 	report_info("installed %s%s: +%zu -%zu (%zu addresses)", cfg->output,
-		    cfg->cdb ? " and its .cdb" : "", p->added, p->removed, recipset_size(r->c.set));
+	            cfg->cdb ? " and its .cdb" : "", p->added, p->removed, recipset_size(r->c.set));
 }
 
 /* write_metrics - the metrics file, for every run that got this far */
 static void
 write_metrics(const struct a2r_config *cfg, const struct run *r, time_t start, double secs,
-	      int status)
+              int status)
 {
-	struct report_metrics m = {start, secs, status, r->c.stats.entries,
-				   r->c.set ? recipset_size(r->c.set) : 0, r->rep.uri};
+	struct report_metrics m = {
+	    start,     secs, status, r->c.stats.entries, r->c.set ? recipset_size(r->c.set) : 0,
+	    r->rep.uri};
 	struct a2r_err merr = {0};
 
 	if (cfg->metrics_file != NULL && report_metrics(cfg->metrics_file, &m, &merr) < 0)
@@ -299,7 +301,7 @@ cmd_sync(struct cli *o, struct a2r_config *cfg, struct a2r_err *err)
 	if (!o->dry_run) {
 		/* the lock file must not be one of the files a run writes */
 		const char *keep[] = {cfg->output, cdb_path = mapfile_cdb_path(cfg->output),
-				      cfg->metrics_file, NULL};
+		                      cfg->metrics_file, NULL};
 
 		if (cdb_path == NULL)
 			return err_nomem(err);
@@ -308,16 +310,19 @@ cmd_sync(struct cli *o, struct a2r_config *cfg, struct a2r_err *err)
 		if (lockfd < 0)
 			return -1;
 		if (mapfile_clean_stale(cfg->output) > 0)
-			report_info("removed temp files of an interrupted run beside %s", cfg->output);
+			report_info("removed temp files of an interrupted run beside %s",
+			            cfg->output);
 	}
 	if (export(o, cfg, &r, err) == 0 && install(o, cfg, &r, &p, &changed, err) == 0)
 		rc = 0;
 	if (changed)
 		log_change(cfg, &r, &p, elapsed(&t0));
 	else if (rc == 0 && !o->dry_run)
-		report_info("%s is up to date (%zu addresses)", cfg->output, recipset_size(r.c.set));
+		report_info("%s is up to date (%zu addresses)", cfg->output,
+		            recipset_size(r.c.set));
 	if (!o->dry_run)
-		write_metrics(cfg, &r, start, elapsed(&t0), rc == 0 ? 0 : cli_exit_status(err->code));
+		write_metrics(cfg, &r, start, elapsed(&t0),
+		              rc == 0 ? 0 : cli_exit_status(err->code));
 	lock_release(lockfd);
 	run_free(&r);
 	return rc;
@@ -434,22 +439,23 @@ json_list(const char *name, const struct strlist *l)
 /* check_report - check's output, text or JSON */
 static void
 check_report(struct cli *o, const struct plan *p, const struct diffs *d, int text_exists,
-	     int cdb_ok, const char *output)
+             int cdb_ok, const char *output)
 {
 	if (o->json) {
 		printf("{\n  \"in_sync\": %s,\n",
 		       p->added || p->removed || p->changed || !cdb_ok || !text_exists ? "false"
-											: "true");
+		                                                                       : "true");
 		printf("  \"map\": ");
 		json_string(output);
-		printf(",\n  \"map_exists\": %s,\n  \"cdb_agrees\": %s,\n", text_exists ? "true" : "false",
-		       cdb_ok ? "true" : "false");
+		printf(",\n  \"map_exists\": %s,\n  \"cdb_agrees\": %s,\n",
+		       text_exists ? "true" : "false", cdb_ok ? "true" : "false");
 		printf("  \"directory_addresses\": %zu,\n  \"map_addresses\": %zu,\n", p->new_count,
 		       p->old_count);
 		json_list("missing", &d->plus);
 		json_list("stale", &d->minus);
 		json_list("value_differs", &d->changed);
-		printf("  \"missing_count\": %zu,\n  \"stale_count\": %zu\n}\n", p->added, p->removed);
+		printf("  \"missing_count\": %zu,\n  \"stale_count\": %zu\n}\n", p->added,
+		       p->removed);
 		return;
 	}
 	for (size_t i = 0; i < d->plus.n; i++)
@@ -460,8 +466,9 @@ check_report(struct cli *o, const struct plan *p, const struct diffs *d, int tex
 		printf("~ %s\n", d->changed.v[i]);
 	if (!cdb_ok)
 		printf("! %s.cdb does not match %s\n", output, output);
-	report_info("%zu in the directory, %zu in %s: %zu missing, %zu stale, %zu with another value",
-		    p->new_count, p->old_count, output, p->added, p->removed, p->changed);
+	report_info(
+	    "%zu in the directory, %zu in %s: %zu missing, %zu stale, %zu with another value",
+	    p->new_count, p->old_count, output, p->added, p->removed, p->changed);
 }
 
 int
@@ -475,7 +482,8 @@ cmd_check(struct cli *o, struct a2r_config *cfg, struct a2r_err *err)
 
 	if (only_options(o, "check", 1, err) < 0 || o->nargs > 0) {
 		if (o->nargs > 0)
-			err_set(err, A2R_ERR_USAGE, "check: unexpected argument \"%s\"", o->args[0]);
+			err_set(err, A2R_ERR_USAGE, "check: unexpected argument \"%s\"",
+			        o->args[0]);
 		goto out;
 	}
 	if (export(o, cfg, &r, err) < 0)
@@ -485,7 +493,7 @@ cmd_check(struct cli *o, struct a2r_config *cfg, struct a2r_err *err)
 		goto out;
 	}
 	if (plan_check_maps(cfg->output, cdb_path, r.c.set, cfg->value, &p, keep_change, &d, &agree,
-			    err) < 0)
+	                    err) < 0)
 		goto out;
 	check_report(o, &p, &d, p.have_old, agree, cfg->output);
 	if (flush_stdout(err) < 0)
@@ -508,8 +516,7 @@ struct sightings {
 };
 
 static void
-saw(void *ctx, const char *where, const char *attr, const struct berval *value,
-    const char *outcome)
+saw(void *ctx, const char *where, const char *attr, const struct berval *value, const char *outcome)
 {
 	struct sightings *s = ctx;
 	struct strbuf v = {0};
@@ -532,7 +539,7 @@ saw(void *ctx, const char *where, const char *attr, const struct berval *value,
 /* explain_verdict - the conclusion line; 0 in the map, 1 not */
 static int
 explain_verdict(const struct a2r_config *cfg, const struct sightings *s, int in_map,
-		const char *key)
+                const char *key)
 {
 	if (in_map && s->directory == 0 && s->statics > 0) {
 		printf("=> in the map, present only via the static file %s\n", cfg->static_file);
@@ -550,7 +557,10 @@ explain_verdict(const struct a2r_config *cfg, const struct sightings *s, int in_
 	else {
 		printf("=> not in the map: no entry holds it in");
 		for (size_t i = 0; i < cfg->attributes.n; i++)
-			printf("%s %s", i == 0 ? "" : i + 1 == cfg->attributes.n ? " or" : ",",
+			printf("%s %s",
+			       i == 0                       ? ""
+			       : i + 1 == cfg->attributes.n ? " or"
+			                                    : ",",
 			       cfg->attributes.v[i]);
 		printf("\n");
 	}
@@ -605,8 +615,9 @@ cmd_test(struct cli *o, struct a2r_config *cfg, struct a2r_err *err)
 
 	if (o->from_ldif != NULL || only_options(o, "test", 0, err) < 0 || o->nargs > 0) {
 		if (o->from_ldif != NULL || o->nargs > 0)
-			err_set(err, A2R_ERR_USAGE, "test reads the live directory and takes no "
-						    "arguments");
+			err_set(err, A2R_ERR_USAGE,
+			        "test reads the live directory and takes no "
+			        "arguments");
 		goto out;
 	}
 	if (export(o, cfg, &r, err) < 0)

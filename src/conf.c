@@ -52,44 +52,44 @@ struct key {
 
 /* The keys, in the order the manual lists them. */
 static const struct key keys[] = {
-	{"relay_domains", K_DOMAINS, F(relay_domains), NULL},
-	{"output", K_PATH, F(output), "/etc/postfix/relay_recipients"},
-	{"cdb", K_BOOL, F(cdb), "yes"},
-	{"value", K_VALUE, F(value), "OK"},
-	{"static", K_PATH, F(static_file), NULL},
-	{"attributes", K_ATTRS, F(attributes), "proxyAddresses mail"},
-	{"exclude_disabled", K_BOOL, F(exclude_disabled), "no"},
-	{"uri", K_URIS, F(uri), NULL},
-	{"base", K_STRING, F(base), NULL},
-	{"bind", K_BIND, F(bind), NULL},
-	{"binddn", K_STRING, F(binddn), NULL},
-	{"bindpw_file", K_PATH, F(bindpw_file), NULL},
-	{"tls", K_TLS, F(tls), "auto"},
-	{"tls_cacert", K_PATH, F(tls_cacert), NULL},
-	{"allow_plaintext_bind", K_BOOL, F(allow_plaintext_bind), "no"},
-	{"timeout", K_SECONDS, F(timeout), "10"},
-	/* default 30 x timeout, set by conf_finish() */
-	{"run_timeout", K_RUN_SECONDS, F(run_timeout), NULL},
-	{"page_size", K_PAGESIZE, F(page_size), "500"},
-	{"objects", K_OBJECTS, F(objects), "users groups contacts publicfolders dynamic"},
-	{"filter", K_FILTER, F(filter), NULL},
-	{"domain", K_DOMAIN, F(domain), NULL},
-	{"keytab", K_PATH, F(keytab), NULL},
-	{"principal", K_STRING, F(principal), NULL},
-	{"sasl_nocanon", K_BOOL, F(sasl_nocanon), "no"},
-	{"range_size", K_RANGE, F(range_size), "0"},
-	{"max_shrink", K_PERCENT, F(max_shrink), "10%"},
-	{"require", K_ADDRESSES, F(require), NULL},
-	{"postmap", K_POSTMAP, F(postmap), "no"},
-	{"reload", K_BOOL, F(reload), "no"},
-	{"on_change", K_COMMAND, F(on_change), NULL},
-	{"postmap_path", K_COMMAND_PATH, F(postmap_path), PATH_POSTMAP},
-	{"postfix_path", K_COMMAND_PATH, F(postfix_path), PATH_POSTFIX},
-	{"postfix_config", K_DIR, F(postfix_config), NULL},
-	{"command_timeout", K_SECONDS, F(command_timeout), "60"},
-	{"lock_file", K_PATH, F(lock_file), "/run/ad2relay.lock"},
-	{"lock_wait", K_WAIT, F(lock_wait), "0"},
-	{"metrics_file", K_PATH, F(metrics_file), NULL},
+    {"relay_domains", K_DOMAINS, F(relay_domains), NULL},
+    {"output", K_PATH, F(output), "/etc/postfix/relay_recipients"},
+    {"cdb", K_BOOL, F(cdb), "yes"},
+    {"value", K_VALUE, F(value), "OK"},
+    {"static", K_PATH, F(static_file), NULL},
+    {"attributes", K_ATTRS, F(attributes), "proxyAddresses mail"},
+    {"exclude_disabled", K_BOOL, F(exclude_disabled), "no"},
+    {"uri", K_URIS, F(uri), NULL},
+    {"base", K_STRING, F(base), NULL},
+    {"bind", K_BIND, F(bind), NULL},
+    {"binddn", K_STRING, F(binddn), NULL},
+    {"bindpw_file", K_PATH, F(bindpw_file), NULL},
+    {"tls", K_TLS, F(tls), "auto"},
+    {"tls_cacert", K_PATH, F(tls_cacert), NULL},
+    {"allow_plaintext_bind", K_BOOL, F(allow_plaintext_bind), "no"},
+    {"timeout", K_SECONDS, F(timeout), "10"},
+    /* default 30 x timeout, set by conf_finish() */
+    {"run_timeout", K_RUN_SECONDS, F(run_timeout), NULL},
+    {"page_size", K_PAGESIZE, F(page_size), "500"},
+    {"objects", K_OBJECTS, F(objects), "users groups contacts publicfolders dynamic"},
+    {"filter", K_FILTER, F(filter), NULL},
+    {"domain", K_DOMAIN, F(domain), NULL},
+    {"keytab", K_PATH, F(keytab), NULL},
+    {"principal", K_STRING, F(principal), NULL},
+    {"sasl_nocanon", K_BOOL, F(sasl_nocanon), "no"},
+    {"range_size", K_RANGE, F(range_size), "0"},
+    {"max_shrink", K_PERCENT, F(max_shrink), "10%"},
+    {"require", K_ADDRESSES, F(require), NULL},
+    {"postmap", K_POSTMAP, F(postmap), "no"},
+    {"reload", K_BOOL, F(reload), "no"},
+    {"on_change", K_COMMAND, F(on_change), NULL},
+    {"postmap_path", K_COMMAND_PATH, F(postmap_path), PATH_POSTMAP},
+    {"postfix_path", K_COMMAND_PATH, F(postfix_path), PATH_POSTFIX},
+    {"postfix_config", K_DIR, F(postfix_config), NULL},
+    {"command_timeout", K_SECONDS, F(command_timeout), "60"},
+    {"lock_file", K_PATH, F(lock_file), "/run/ad2relay.lock"},
+    {"lock_wait", K_WAIT, F(lock_wait), "0"},
+    {"metrics_file", K_PATH, F(metrics_file), NULL},
 };
 
 /* Words of the enumerated keys. */
@@ -99,35 +99,32 @@ struct word {
 };
 
 static const struct word bind_words[] = {
-	{"anonymous", CONF_BIND_ANONYMOUS},
-	{"simple", CONF_BIND_SIMPLE},
-	{"external", CONF_BIND_EXTERNAL},
-	{"gssapi", CONF_BIND_GSSAPI},
-	{NULL, 0},
+    {"anonymous", CONF_BIND_ANONYMOUS},
+    {"simple", CONF_BIND_SIMPLE},
+    {"external", CONF_BIND_EXTERNAL},
+    {"gssapi", CONF_BIND_GSSAPI},
+    {NULL, 0},
 };
 
 static const struct word tls_words[] = {
-	{"auto", CONF_TLS_AUTO},
-	{"starttls", CONF_TLS_STARTTLS},
-	{"none", CONF_TLS_NONE},
-	{NULL, 0},
+    {"auto", CONF_TLS_AUTO},
+    {"starttls", CONF_TLS_STARTTLS},
+    {"none", CONF_TLS_NONE},
+    {NULL, 0},
 };
 
 static const struct word postmap_words[] = {
-	{"no", CONF_POSTMAP_NO},
-	{"hash", CONF_POSTMAP_HASH},
-	{"lmdb", CONF_POSTMAP_LMDB},
-	{"btree", CONF_POSTMAP_BTREE},
-	{NULL, 0},
+    {"no", CONF_POSTMAP_NO},
+    {"hash", CONF_POSTMAP_HASH},
+    {"lmdb", CONF_POSTMAP_LMDB},
+    {"btree", CONF_POSTMAP_BTREE},
+    {NULL, 0},
 };
 
 static const struct word object_words[] = {
-	{"users", CONF_OBJ_USERS},
-	{"groups", CONF_OBJ_GROUPS},
-	{"contacts", CONF_OBJ_CONTACTS},
-	{"publicfolders", CONF_OBJ_PUBLICFOLDERS},
-	{"dynamic", CONF_OBJ_DYNAMIC},
-	{NULL, 0},
+    {"users", CONF_OBJ_USERS},       {"groups", CONF_OBJ_GROUPS},
+    {"contacts", CONF_OBJ_CONTACTS}, {"publicfolders", CONF_OBJ_PUBLICFOLDERS},
+    {"dynamic", CONF_OBJ_DYNAMIC},   {NULL, 0},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -136,7 +133,7 @@ static const struct {
 	const char *word;
 	int value;
 } bools[] = {
-	{"yes", 1}, {"no", 0}, {"true", 1}, {"false", 0}, {"on", 1}, {"off", 0}, {"1", 1}, {"0", 0},
+    {"yes", 1}, {"no", 0}, {"true", 1}, {"false", 0}, {"on", 1}, {"off", 0}, {"1", 1}, {"0", 0},
 };
 
 const char *
@@ -191,7 +188,7 @@ set_string(char **field, const char *value, const char *where, struct a2r_err *e
 
 static int
 set_path(char **field, const struct key *k, const char *value, const char *where,
-	 struct a2r_err *err)
+         struct a2r_err *err)
 {
 	if (value[0] == '\0')
 		return err_set(err, A2R_ERR_CONFIG, "%s: %s: empty path", where, k->name);
@@ -199,8 +196,7 @@ set_path(char **field, const struct key *k, const char *value, const char *where
 }
 
 static int
-set_bool(int *field, const struct key *k, const char *value, const char *where,
-	 struct a2r_err *err)
+set_bool(int *field, const struct key *k, const char *value, const char *where, struct a2r_err *err)
 {
 	for (size_t i = 0; i < sizeof(bools) / sizeof(bools[0]); i++) {
 		if (strcasecmp(value, bools[i].word) == 0) {
@@ -209,7 +205,7 @@ set_bool(int *field, const struct key *k, const char *value, const char *where,
 		}
 	}
 	return err_set(err, A2R_ERR_CONFIG, "%s: %s: \"%s\" is not yes or no", where, k->name,
-		       value);
+	               value);
 }
 
 /* A check of one list item: NULL if acceptable, else why not ("is not
@@ -220,7 +216,7 @@ typedef const char *item_check_fn(const char *item);
  * folds keys (relay domains, required addresses) */
 static int
 set_folded(struct strlist *field, const struct key *k, const char *value, const char *where,
-	   item_check_fn *check, struct a2r_err *err)
+           item_check_fn *check, struct a2r_err *err)
 {
 	struct strlist raw = {0};
 	struct strbuf folded = {0};
@@ -235,7 +231,7 @@ set_folded(struct strlist *field, const struct key *k, const char *value, const 
 	for (size_t i = 0; i < raw.n; i++) {
 		if ((why = check(raw.v[i])) != NULL) {
 			err_set(err, A2R_ERR_CONFIG, "%s: %s: \"%s\" %s", where, k->name, raw.v[i],
-				why);
+			        why);
 			goto out;
 		}
 		folded.len = 0;
@@ -280,7 +276,7 @@ check_address(const char *a)
 /* set_attrs - attribute descriptions: letters, digits and '-' */
 static int
 set_attrs(struct strlist *field, const struct key *k, const char *value, const char *where,
-	  struct a2r_err *err)
+          struct a2r_err *err)
 {
 	strlist_clear(field);
 	if (strlist_split(field, value) < 0)
@@ -291,8 +287,8 @@ set_attrs(struct strlist *field, const struct key *k, const char *value, const c
 		for (size_t j = 0; a[j] != '\0'; j++)
 			if (!isalnum((unsigned char)a[j]) && a[j] != '-')
 				return err_set(err, A2R_ERR_CONFIG,
-					       "%s: %s: \"%s\" is not an attribute name", where,
-					       k->name, a);
+				               "%s: %s: \"%s\" is not an attribute name", where,
+				               k->name, a);
 	}
 	if (field->n == 0)
 		return err_set(err, A2R_ERR_CONFIG, "%s: %s: no attribute named", where, k->name);
@@ -302,7 +298,7 @@ set_attrs(struct strlist *field, const struct key *k, const char *value, const c
 /* set_value - a map value: one line of printable text */
 static int
 set_value(char **field, const struct key *k, const char *value, const char *where,
-	  struct a2r_err *err)
+          struct a2r_err *err)
 {
 	const char *why = value[0] == '\0' ? "empty value" : value_problem(value);
 
@@ -314,7 +310,7 @@ set_value(char **field, const struct key *k, const char *value, const char *wher
 /* set_word - one of the words of an enumerated key */
 static int
 set_word(int *field, const struct word *words, const struct key *k, const char *value,
-	 const char *where, struct a2r_err *err)
+         const char *where, struct a2r_err *err)
 {
 	struct strbuf list = {0};
 
@@ -324,10 +320,11 @@ set_word(int *field, const struct word *words, const struct key *k, const char *
 			return 0;
 		}
 	for (size_t i = 0; words[i].word != NULL; i++)
-		if (strbuf_addstr(&list, i ? ", " : "") < 0 || strbuf_addstr(&list, words[i].word) < 0)
+		if (strbuf_addstr(&list, i ? ", " : "") < 0 ||
+		    strbuf_addstr(&list, words[i].word) < 0)
 			break;
 	err_set(err, A2R_ERR_CONFIG, "%s: %s: \"%s\" is not one of %s", where, k->name, value,
-		list.p ? list.p : "");
+	        list.p ? list.p : "");
 	strbuf_free(&list);
 	return -1;
 }
@@ -335,7 +332,7 @@ set_word(int *field, const struct word *words, const struct key *k, const char *
 /* set_objects - a list of object kinds */
 static int
 set_objects(unsigned *field, const struct key *k, const char *value, const char *where,
-	    struct a2r_err *err)
+            struct a2r_err *err)
 {
 	struct strlist l = {0};
 	int bit, rc = 0;
@@ -355,7 +352,7 @@ set_objects(unsigned *field, const struct key *k, const char *value, const char 
 /* set_number - an integer within [MIN, MAX] */
 static int
 set_number(long *field, const struct key *k, const char *value, long min, long max,
-	   const char *where, struct a2r_err *err)
+           const char *where, struct a2r_err *err)
 {
 	char *end;
 	long v;
@@ -363,8 +360,9 @@ set_number(long *field, const struct key *k, const char *value, long min, long m
 	errno = 0;
 	v = strtol(value, &end, 10);
 	if (errno != 0 || end == value || *end != '\0' || v < min || v > max)
-		return err_set(err, A2R_ERR_CONFIG, "%s: %s: \"%s\" is not a number from %ld to %ld",
-			       where, k->name, value, min, max);
+		return err_set(err, A2R_ERR_CONFIG,
+		               "%s: %s: \"%s\" is not a number from %ld to %ld", where, k->name,
+		               value, min, max);
 	*field = v;
 	return 0;
 }
@@ -372,7 +370,7 @@ set_number(long *field, const struct key *k, const char *value, long min, long m
 /* set_uris - LDAP URIs: ldap://, ldaps:// or ldapi://, one or more */
 static int
 set_uris(struct strlist *field, const struct key *k, const char *value, const char *where,
-	 struct a2r_err *err)
+         struct a2r_err *err)
 {
 	static const char *const schemes[] = {"ldap://", "ldaps://", "ldapi://"};
 
@@ -387,8 +385,8 @@ set_uris(struct strlist *field, const struct key *k, const char *value, const ch
 				break;
 		if (j == 3)
 			return err_set(err, A2R_ERR_CONFIG,
-				       "%s: %s: \"%s\" is not an ldap://, ldaps:// or ldapi:// URI",
-				       where, k->name, field->v[i]);
+			               "%s: %s: \"%s\" is not an ldap://, ldaps:// or ldapi:// URI",
+			               where, k->name, field->v[i]);
 	}
 	return 0;
 }
@@ -396,7 +394,7 @@ set_uris(struct strlist *field, const struct key *k, const char *value, const ch
 /* set_filter - an LDAP filter in parentheses, parentheses balanced */
 static int
 set_filter(char **field, const struct key *k, const char *value, const char *where,
-	   struct a2r_err *err)
+           struct a2r_err *err)
 {
 	int depth = 0;
 
@@ -415,21 +413,21 @@ set_filter(char **field, const struct key *k, const char *value, const char *whe
 		goto bad;
 	return set_string(field, value, where, err);
 bad:
-	return err_set(err, A2R_ERR_CONFIG,
-		       "%s: %s: \"%s\" is not one LDAP filter in parentheses", where, k->name, value);
+	return err_set(err, A2R_ERR_CONFIG, "%s: %s: \"%s\" is not one LDAP filter in parentheses",
+	               where, k->name, value);
 }
 
 /* set_percent - "10%" or "10": a share from 0 to 100 percent */
 static int
 set_percent(long *field, const struct key *k, const char *value, const char *where,
-	    struct a2r_err *err)
+            struct a2r_err *err)
 {
 	char tmp[32];
 	size_t len = strlen(value);
 
 	if (len == 0 || len >= sizeof(tmp))
 		return err_set(err, A2R_ERR_CONFIG, "%s: %s: \"%s\" is not a percentage", where,
-			       k->name, value);
+		               k->name, value);
 	memcpy(tmp, value, len + 1);
 	if (tmp[len - 1] == '%')
 		tmp[--len] = '\0';
@@ -440,7 +438,7 @@ set_percent(long *field, const struct key *k, const char *value, const char *whe
  * shell, no quoting); the program is named by an absolute path */
 static int
 set_command(struct strlist *field, const struct key *k, const char *value, const char *where,
-	    struct a2r_err *err)
+            struct a2r_err *err)
 {
 	strlist_clear(field);
 	for (const char *p = value; *p != '\0';) {
@@ -454,20 +452,20 @@ set_command(struct strlist *field, const struct key *k, const char *value, const
 	}
 	if (field->n == 0 || field->v[0][0] != '/')
 		return err_set(err, A2R_ERR_CONFIG,
-			       "%s: %s: \"%s\" must start with an absolute program path (it is "
-			       "run without a shell)",
-			       where, k->name, value);
+		               "%s: %s: \"%s\" must start with an absolute program path (it is "
+		               "run without a shell)",
+		               where, k->name, value);
 	return 0;
 }
 
 /* set_abs - an absolute path (programs and directories we hand to Postfix) */
 static int
 set_abs(char **field, const struct key *k, const char *value, const char *where,
-	struct a2r_err *err)
+        struct a2r_err *err)
 {
 	if (value[0] != '/')
 		return err_set(err, A2R_ERR_CONFIG, "%s: %s: \"%s\" is not an absolute path", where,
-			       k->name, value);
+		               k->name, value);
 	return set_string(field, value, where, err);
 }
 
@@ -525,7 +523,7 @@ apply(struct a2r_config *cfg, const struct key *k, const char *value, const char
 	case K_DOMAIN:
 		if (!policy_check_domain(value, strlen(value)) || strchr(value, '.') == NULL)
 			return err_set(err, A2R_ERR_CONFIG, "%s: %s: \"%s\" is not a DNS domain",
-				       where, k->name, value);
+			               where, k->name, value);
 		return set_string(field, value, where, err);
 	}
 	return err_set(err, A2R_ERR_INTERNAL, "%s: %s: bad key type", where, k->name);
@@ -553,7 +551,7 @@ conf_init(struct a2r_config *cfg, struct a2r_err *err)
 /* conf_set - one key from the command line or the config file */
 int
 conf_set(struct a2r_config *cfg, const char *key, const char *value, const char *where,
-	 struct a2r_err *err)
+         struct a2r_err *err)
 {
 	const struct key *k = find_key(key);
 	size_t idx;
@@ -584,7 +582,7 @@ trim(char *s)
 /* parse_line - "key = value"; LINE is modified */
 static int
 parse_line(struct a2r_config *cfg, char *line, const char *where, unsigned char *done,
-	   struct a2r_err *err)
+           struct a2r_err *err)
 {
 	char *eq = strchr(line, '=');
 	char *key, *value;
@@ -622,9 +620,9 @@ conf_load(struct a2r_config *cfg, const char *path, int optional, struct a2r_err
 
 	/* Whoever can write the config file runs commands as us (on_change). */
 	fd = safefile_open(path, "config file",
-			   SAFEFILE_TRUSTED | SAFEFILE_NULL_OK |
-			       (optional ? SAFEFILE_MISSING_OK : 0),
-			   A2R_ERR_CONFIG, &st, err);
+	                   SAFEFILE_TRUSTED | SAFEFILE_NULL_OK |
+	                       (optional ? SAFEFILE_MISSING_OK : 0),
+	                   A2R_ERR_CONFIG, &st, err);
 	if (fd == -2)
 		return 0;
 	if (fd < 0)
@@ -646,7 +644,8 @@ conf_load(struct a2r_config *cfg, const char *path, int optional, struct a2r_err
 			if (*trim(line) == '#' || *trim(line) == '\0')
 				continue;
 			if (isspace((unsigned char)line[0]) && logical.len > 0) {
-				if (strbuf_addc(&logical, ' ') < 0 || strbuf_addstr(&logical, line) < 0)
+				if (strbuf_addc(&logical, ' ') < 0 ||
+				    strbuf_addstr(&logical, line) < 0)
 					goto nomem;
 				continue;
 			}
@@ -662,7 +661,7 @@ conf_load(struct a2r_config *cfg, const char *path, int optional, struct a2r_err
 			break;
 		if (isspace((unsigned char)line[0])) {
 			err_set(err, A2R_ERR_CONFIG, "%s:%zu: continuation line without a key",
-				path, lineno);
+			        path, lineno);
 			goto out;
 		}
 		start = lineno;
@@ -696,10 +695,10 @@ conf_check_plaintext(const struct a2r_config *cfg, struct a2r_err *err)
 	for (size_t i = 0; i < cfg->uri.n; i++)
 		if (strncasecmp(cfg->uri.v[i], "ldap://", 7) == 0)
 			return err_set(err, A2R_ERR_CONFIG,
-				       "%s: refusing a simple bind with a password over plain LDAP "
-				       "(tls = none): use ldaps:// or tls = starttls, or set "
-				       "allow_plaintext_bind = yes",
-				       cfg->uri.v[i]);
+			               "%s: refusing a simple bind with a password over plain LDAP "
+			               "(tls = none): use ldaps:// or tls = starttls, or set "
+			               "allow_plaintext_bind = yes",
+			               cfg->uri.v[i]);
 	return 0;
 }
 
@@ -709,9 +708,9 @@ conf_finish(struct a2r_config *cfg, struct a2r_err *err)
 {
 	if (cfg->relay_domains.n == 0)
 		return err_set(err, A2R_ERR_CONFIG,
-			       "relay_domains is not set: list the domains this gateway "
-			       "relays for in %s or with --relay-domains",
-			       cfg->file ? cfg->file : "the config file");
+		               "relay_domains is not set: list the domains this gateway "
+		               "relays for in %s or with --relay-domains",
+		               cfg->file ? cfg->file : "the config file");
 	/* The default bind: simple with a binddn, GSSAPI with a keytab; with
 	 * neither, discover.c may find the machine keytab (else anonymous). */
 	if (cfg->bind == CONF_BIND_DEFAULT && cfg->binddn != NULL)
@@ -722,8 +721,8 @@ conf_finish(struct a2r_config *cfg, struct a2r_err *err)
 		cfg->run_timeout = 30 * cfg->timeout;
 	if (cfg->bind == CONF_BIND_SIMPLE && (cfg->binddn == NULL || cfg->bindpw_file == NULL))
 		return err_set(err, A2R_ERR_CONFIG,
-			       "bind = simple needs binddn and bindpw_file (the password is "
-			       "read from that file, never from the command line)");
+		               "bind = simple needs binddn and bindpw_file (the password is "
+		               "read from that file, never from the command line)");
 	return conf_check_plaintext(cfg, err);
 }
 

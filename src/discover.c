@@ -22,8 +22,8 @@ find_domain(struct a2r_config *cfg, struct discovery *d, struct a2r_err *err)
 
 	if (realm == NULL)
 		return err_set(err, A2R_ERR_CONFIG,
-			       "no directory to read: set uri or domain (krb5.conf names no "
-			       "default_realm to take the domain from), or use --from-ldif FILE");
+		               "no directory to read: set uri or domain (krb5.conf names no "
+		               "default_realm to take the domain from), or use --from-ldif FILE");
 	for (char *p = realm; *p != '\0'; p++)
 		*p = (char)tolower((unsigned char)*p);
 	if (conf_set(cfg, "domain", realm, "default_realm", err) < 0) {
@@ -48,9 +48,9 @@ find_dcs(struct a2r_config *cfg, struct discovery *d, struct a2r_err *err)
 	if (rc != LDAP_SUCCESS || hosts == NULL || hosts[0] == '\0') {
 		ldap_memfree(hosts);
 		return err_set(err, A2R_ERR_SOURCE,
-			       "no domain controller found: DNS has no SRV records for "
-			       "_ldap._tcp.%s (%s); set uri",
-			       name, ldap_err2string(rc));
+		               "no domain controller found: DNS has no SRV records for "
+		               "_ldap._tcp.%s (%s); set uri",
+		               name, ldap_err2string(rc));
 	}
 	/* "host:port host:port" -> "ldap://host:port ldap://host:port" */
 	for (char *h = strtok(hosts, " "); h != NULL; h = strtok(NULL, " ")) {
@@ -94,7 +94,7 @@ find_bind(struct a2r_config *cfg, struct discovery *d, struct a2r_err *err)
 	} else {
 		cfg->bind = CONF_BIND_ANONYMOUS;
 		snprintf(d->bind, sizeof(d->bind), "no binddn, keytab or readable %s",
-			 keytab ? keytab : "default keytab");
+		         keytab ? keytab : "default keytab");
 	}
 	free(keytab);
 	return 0;

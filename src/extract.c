@@ -22,8 +22,7 @@ extract_is_typed(const char *name)
 
 /* extract_value - classify one value */
 enum extract_kind
-extract_value(const char *name, const char *val, size_t len, const char **addr,
-	      size_t *addrlen)
+extract_value(const char *name, const char *val, size_t len, const char **addr, size_t *addrlen)
 {
 	return extract_typed(extract_is_typed(name), val, len, addr, addrlen);
 }

@@ -107,7 +107,7 @@ check_keytab(krb5_keytab kt, const char *keytab, struct a2r_err *err)
 /* get_tgt - initial credentials for PRINC from KT into the new ccache */
 static int
 get_tgt(krb5_keytab kt, krb5_principal princ, const char *keytab, const char *name,
-	struct a2r_err *err)
+        struct a2r_err *err)
 {
 	krb5_get_init_creds_opt *opt = NULL;
 	krb5_creds creds;
@@ -163,7 +163,7 @@ kerberos_login(const char *keytab, const char *principal, char **used, struct a2
 	code = principal ? krb5_parse_name(kctx, principal, &princ) : machine_principal(kt, &princ);
 	if (code != 0) {
 		krb_error(code, principal ? A2R_ERR_CONFIG : A2R_ERR_AUTH,
-			  principal ? principal : keytab, err);
+		          principal ? principal : keytab, err);
 		goto out;
 	}
 	if ((code = krb5_unparse_name(kctx, princ, &name)) != 0) {

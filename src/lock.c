@@ -54,7 +54,7 @@ walk_step(int *dfd, const char *name, const char *path, size_t end, struct a2r_e
 
 	if (fstatat(*dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return err_set(err, A2R_ERR_CONFIG, "lock_file %s: %.*s: %s", path, (int)end, path,
-			       strerror(errno));
+		               strerror(errno));
 	if (S_ISLNK(st.st_mode)) {
 		if (!safe_link(*dfd, &st))
 			return err_set(
@@ -66,7 +66,7 @@ walk_step(int *dfd, const char *name, const char *path, size_t end, struct a2r_e
 	}
 	if ((fd = openat(*dfd, name, flags)) < 0)
 		return err_set(err, A2R_ERR_CONFIG, "lock_file %s: %.*s: %s", path, (int)end, path,
-			       strerror(errno));
+		               strerror(errno));
 	close(*dfd);
 	*dfd = fd;
 	return 0;
@@ -115,16 +115,16 @@ check_file(const char *path, const struct stat *st, const char *const *keep, str
 
 	if (!S_ISREG(st->st_mode))
 		return err_set(err, A2R_ERR_CONFIG, "lock_file %s: is %s, not a regular file", path,
-			       safefile_kind(st->st_mode));
+		               safefile_kind(st->st_mode));
 	if (!safefile_uid_ok(st->st_uid))
 		return err_set(err, A2R_ERR_CONFIG, "lock_file %s is owned by uid %lu", path,
-			       (unsigned long)st->st_uid);
+		               (unsigned long)st->st_uid);
 	for (; keep != NULL && *keep != NULL; keep++)
 		if (stat(*keep, &kst) == 0 && kst.st_dev == st->st_dev && kst.st_ino == st->st_ino)
 			return err_set(err, A2R_ERR_CONFIG,
-				       "lock_file %s is the same file as %s: refusing to use it "
-				       "as the lock",
-				       path, *keep);
+			               "lock_file %s is the same file as %s: refusing to use it "
+			               "as the lock",
+			               path, *keep);
 	if (st->st_nlink > 1)
 		return err_set(err, A2R_ERR_CONFIG, "lock_file %s has other hard links", path);
 	if (st->st_size > LOCK_MAX)
@@ -149,7 +149,7 @@ open_lock(const char *path, const char *const *keep, struct a2r_err *err)
 	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode)) {
 		if (S_ISLNK(st.st_mode))
 			err_set(err, A2R_ERR_CONFIG,
-				"lock_file %s: is a symbolic link (not followed)", path);
+			        "lock_file %s: is a symbolic link (not followed)", path);
 		else
 			check_file(path, &st, keep, err);
 		goto out;
@@ -157,8 +157,8 @@ open_lock(const char *path, const char *const *keep, struct a2r_err *err)
 	fd = openat(dfd, base, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		err_set(err, A2R_ERR_CONFIG, "lock_file %s: %s (set lock_file to a writable path)",
-			path,
-			errno == ELOOP ? "is a symbolic link (not followed)" : strerror(errno));
+		        path,
+		        errno == ELOOP ? "is a symbolic link (not followed)" : strerror(errno));
 	} else if (fstat(fd, &st) < 0) {
 		err_set(err, A2R_ERR_CONFIG, "lock_file %s: %s", path, strerror(errno));
 		close(fd);
@@ -194,9 +194,9 @@ busy(int fd, const char *path, long wait, struct a2r_err *err)
 
 	if (other > 0)
 		return err_set(err, A2R_ERR_LOCK, "another ad2relay run (pid %ld) holds %s%s",
-			       other, path, wait ? "; gave up waiting (lock_wait)" : "");
+		               other, path, wait ? "; gave up waiting (lock_wait)" : "");
 	return err_set(err, A2R_ERR_LOCK, "another ad2relay run holds %s%s", path,
-		       wait ? "; gave up waiting (lock_wait)" : "");
+	               wait ? "; gave up waiting (lock_wait)" : "");
 }
 
 int
@@ -223,8 +223,8 @@ lock_acquire(const char *path, long wait, const char *const *keep, struct a2r_er
 	/* Held: now no other run writes to it, and it is ours to rewrite. */
 	if (!is_pid(fd)) {
 		err_set(err, A2R_ERR_CONFIG,
-			"lock_file %s is not a lock file (it holds something other than a PID)",
-			path);
+		        "lock_file %s is not a lock file (it holds something other than a PID)",
+		        path);
 		goto fail;
 	}
 	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());

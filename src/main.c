@@ -32,16 +32,16 @@
 
 /* Exit status for each error class (DESIGN.md, "Exit status"). */
 static const int exit_codes[] = {
-	[A2R_OK] = EX_OK,
-	[A2R_ERR_USAGE] = EX_USAGE,
-	[A2R_ERR_CONFIG] = EX_CONFIG,
-	[A2R_ERR_SOURCE] = EX_UNAVAILABLE,
-	[A2R_ERR_AUTH] = EX_NOPERM,
-	[A2R_ERR_WRITE] = EX_CANTCREAT,
-	[A2R_ERR_GUARD] = EX_DATAERR,
-	[A2R_ERR_ACTION] = EX_OSERR,
-	[A2R_ERR_LOCK] = EX_TEMPFAIL,
-	[A2R_ERR_INTERNAL] = EX_SOFTWARE,
+    [A2R_OK] = EX_OK,
+    [A2R_ERR_USAGE] = EX_USAGE,
+    [A2R_ERR_CONFIG] = EX_CONFIG,
+    [A2R_ERR_SOURCE] = EX_UNAVAILABLE,
+    [A2R_ERR_AUTH] = EX_NOPERM,
+    [A2R_ERR_WRITE] = EX_CANTCREAT,
+    [A2R_ERR_GUARD] = EX_DATAERR,
+    [A2R_ERR_ACTION] = EX_OSERR,
+    [A2R_ERR_LOCK] = EX_TEMPFAIL,
+    [A2R_ERR_INTERNAL] = EX_SOFTWARE,
 };
 
 int
@@ -72,24 +72,17 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{"sync", cmd_sync, "sync [-n|--dry-run] [--force]   install the maps if changed (default)"},
-	{"check", cmd_check, "check [--json]                 compare the directory with the map"},
-	{"dump", cmd_dump, "dump [--format map|list|json]  print the recipient set"},
-	{"explain", cmd_explain, "explain ADDRESS                where it comes from, or why not"},
-	{"test", cmd_test, "test                           connect, bind, search; report"},
+    {"sync", cmd_sync, "sync [-n|--dry-run] [--force]   install the maps if changed (default)"},
+    {"check", cmd_check, "check [--json]                 compare the directory with the map"},
+    {"dump", cmd_dump, "dump [--format map|list|json]  print the recipient set"},
+    {"explain", cmd_explain, "explain ADDRESS                where it comes from, or why not"},
+    {"test", cmd_test, "test                           connect, bind, search; report"},
 };
 
 /* Number of options that are not config keys (see build_options). */
 #define NFIXED 10
 
-enum {
-	OPT_FORMAT = 1000,
-	OPT_FROM_LDIF,
-	OPT_FORCE,
-	OPT_JSON,
-	OPT_KEY = 2000,
-	OPT_NOKEY = 3000
-};
+enum { OPT_FORMAT = 1000, OPT_FROM_LDIF, OPT_FORCE, OPT_JSON, OPT_KEY = 2000, OPT_NOKEY = 3000 };
 
 static void
 usage(FILE *fp)
@@ -98,16 +91,16 @@ usage(FILE *fp)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(fp, "  %s\n", commands[i].synopsis);
 	fprintf(fp, "\noptions:\n"
-		    "  -c, --config FILE   configuration file (default " DEFAULT_CONFIG ")\n"
-		    "  -v, --verbose       more detail on stderr\n"
-		    "  -q, --quiet         no warnings on stderr\n"
-		    "  --from-ldif FILE    read an LDIF export instead of the directory\n"
-		    "  -h, --help          this text\n"
-		    "  -V, --version       print the version\n"
-		    "  --KEY VALUE         override config key KEY (underscores as dashes),\n"
-		    "                      e.g. --uri, --base, --relay-domains, --output;\n"
-		    "                      --KEY / --no-KEY for yes/no keys (--exclude-disabled)\n"
-		    "See ad2relay(8) and ad2relay.conf(5).\n");
+	            "  -c, --config FILE   configuration file (default " DEFAULT_CONFIG ")\n"
+	            "  -v, --verbose       more detail on stderr\n"
+	            "  -q, --quiet         no warnings on stderr\n"
+	            "  --from-ldif FILE    read an LDIF export instead of the directory\n"
+	            "  -h, --help          this text\n"
+	            "  -V, --version       print the version\n"
+	            "  --KEY VALUE         override config key KEY (underscores as dashes),\n"
+	            "                      e.g. --uri, --base, --relay-domains, --output;\n"
+	            "                      --KEY / --no-KEY for yes/no keys (--exclude-disabled)\n"
+	            "See ad2relay(8) and ad2relay.conf(5).\n");
 }
 
 /* option_name - "relay_domains" -> "relay-domains" (with a "no-" prefix) */
@@ -129,16 +122,16 @@ static struct option *
 build_options(void)
 {
 	static const struct option fixed[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{"format", required_argument, NULL, OPT_FORMAT},
-		{"from-ldif", required_argument, NULL, OPT_FROM_LDIF},
-		{"dry-run", no_argument, NULL, 'n'},
-		{"force", no_argument, NULL, OPT_FORCE},
-		{"json", no_argument, NULL, OPT_JSON},
+	    {"config", required_argument, NULL, 'c'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"format", required_argument, NULL, OPT_FORMAT},
+	    {"from-ldif", required_argument, NULL, OPT_FROM_LDIF},
+	    {"dry-run", no_argument, NULL, 'n'},
+	    {"force", no_argument, NULL, OPT_FORCE},
+	    {"json", no_argument, NULL, OPT_JSON},
 	};
 	size_t nkeys = conf_key_count(), n = NFIXED;
 	struct option *lo = calloc(NFIXED + 2 * nkeys + 1, sizeof(*lo));
@@ -340,8 +333,8 @@ on_stop(int sig)
 	say("ad2relay: stopped by ");
 	say(name);
 	say(installed ? ": the new maps are installed; Postfix commands not run are left to "
-			"the next run\n"
-		      : ": the installed maps are unchanged\n");
+	                "the next run\n"
+	              : ": the installed maps are unchanged\n");
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -397,7 +390,7 @@ main(int argc, char **argv)
 		report_error("%s", err.msg);
 		if (err.code == A2R_ERR_USAGE)
 			fprintf(stderr, "usage: ad2relay [-c FILE] [-v] [-q] [COMMAND] [OPTIONS]"
-					" (ad2relay --help)\n");
+			                " (ad2relay --help)\n");
 	}
 	conf_free(&cfg);
 	kerberos_logout();

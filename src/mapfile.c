@@ -70,7 +70,7 @@ struct render {
 /* put_part - bytes [FROM, FROM + N) of the line "KEY VAL\n" into DST */
 static void
 put_part(char *dst, const char *key, size_t klen, const char *val, size_t vlen, size_t from,
-	 size_t n)
+         size_t n)
 {
 	const char *seg[4] = {key, " ", val, "\n"};
 	size_t len[4] = {klen, 1, vlen, 1};
@@ -201,7 +201,7 @@ open_installed(const char *path, off_t size, struct a2r_err *err)
  * 1 yes, 0 no, -1 read error */
 static int
 same_text(const char *path, const struct recipset *set, const char *defval, char *a, char *b,
-	  struct a2r_err *err)
+          struct a2r_err *err)
 {
 	struct render r = {set, defval, strlen(defval), 0, 0};
 	off_t off = 0;
@@ -227,7 +227,7 @@ same_text(const char *path, const struct recipset *set, const char *defval, char
 
 int
 mapfile_same_text(const char *path, const struct recipset *set, const char *defval,
-		  struct a2r_err *err)
+                  struct a2r_err *err)
 {
 	char *a = malloc(IOBUF), *b = malloc(IOBUF);
 	int rc = -1;
@@ -274,8 +274,7 @@ cdb_into(int fd, const struct recipset *set, const char *defval)
 /* build_cdb - the cdb of SET in an anonymous memory file (never mapped
  * into our memory), to compare with the installed one; *FD and *SIZE */
 static int
-build_cdb(const struct recipset *set, const char *defval, int *fd, off_t *size,
-	  struct a2r_err *err)
+build_cdb(const struct recipset *set, const char *defval, int *fd, off_t *size, struct a2r_err *err)
 {
 	if ((*fd = memfd_create("ad2relay-cdb", MFD_CLOEXEC)) < 0)
 		return err_set(err, A2R_ERR_WRITE, "memfd_create: %s", strerror(errno));
@@ -341,10 +340,10 @@ old_mode(const struct pending *p, mode_t *mode, gid_t *gid, struct a2r_err *err)
 	}
 	if (S_ISLNK(st.st_mode))
 		return err_set(err, A2R_ERR_WRITE, "%s: is a symbolic link (not replaced)",
-			       p->path);
+		               p->path);
 	if (!S_ISREG(st.st_mode))
 		return err_set(err, A2R_ERR_WRITE, "%s: is %s, not a regular file (not replaced)",
-			       p->path, safefile_kind(st.st_mode));
+		               p->path, safefile_kind(st.st_mode));
 	*mode = st.st_mode & 0777;
 	*gid = st.st_gid;
 	return 0;
@@ -462,7 +461,7 @@ rename_all(struct pending *files, size_t n, struct a2r_err *err)
 			continue;
 		if (rename(files[i].tmp, files[i].path) < 0) {
 			rc = err_set(err, A2R_ERR_WRITE, "rename %s to %s: %s", files[i].tmp,
-				     files[i].path, strerror(errno));
+			             files[i].path, strerror(errno));
 			break;
 		}
 		free(files[i].tmp);
@@ -496,10 +495,10 @@ install_files(struct pending *files, struct source *srcs, size_t n, struct a2r_e
  * file holding the cdb) differ from the installed file?  Sets P->changed */
 static int
 compare(struct pending *p, struct source *src, const struct recipset *set, const char *defval,
-	char *other, struct a2r_err *err)
+        char *other, struct a2r_err *err)
 {
 	int same = src->text != NULL ? same_text(p->path, set, defval, src->buf, other, err)
-				     : same_file(p->path, src->fd, src->size, src->buf, other, err);
+	                             : same_file(p->path, src->fd, src->size, src->buf, other, err);
 
 	if (same < 0)
 		return -1;
@@ -508,8 +507,8 @@ compare(struct pending *p, struct source *src, const struct recipset *set, const
 }
 
 int
-mapfile_install(const char *output, int with_cdb, const struct recipset *set,
-		const char *defval, struct mapfile_result *res, struct a2r_err *err)
+mapfile_install(const char *output, int with_cdb, const struct recipset *set, const char *defval,
+                struct mapfile_result *res, struct a2r_err *err)
 {
 	struct pending files[2] = {{.path = output, .fd = -1}, {.path = NULL, .fd = -1}};
 	struct render r = {set, defval, strlen(defval), 0, 0};
@@ -543,7 +542,7 @@ mapfile_install(const char *output, int with_cdb, const struct recipset *set,
 			srcs[1].cdb_of = set;
 			srcs[1].defval = defval;
 		} else if (build_cdb(set, defval, &srcs[1].fd, &srcs[1].size, err) < 0 ||
-			   compare(&files[1], &srcs[1], set, defval, bufs + 2 * IOBUF, err) < 0) {
+		           compare(&files[1], &srcs[1], set, defval, bufs + 2 * IOBUF, err) < 0) {
 			goto out;
 		}
 	}

@@ -53,7 +53,7 @@ split_line(const char *p, size_t len, size_t *klen, const char **val, size_t *vl
 	size_t k = 0;
 
 	while (len > 0 && (p[len - 1] == '\n' || p[len - 1] == '\r' || p[len - 1] == ' ' ||
-			   p[len - 1] == '\t'))
+	                   p[len - 1] == '\t'))
 		len--;
 	if (len == 0 || p[0] == '#' || p[0] == ' ' || p[0] == '\t')
 		return 0;
@@ -172,7 +172,7 @@ value_of(const struct recipset *s, size_t i, const char *defval)
 
 void
 plan_diff(const struct recipset *old, const struct recipset *new, const char *defval,
-	  struct plan *p, plan_diff_fn *fn, void *ctx)
+          struct plan *p, plan_diff_fn *fn, void *ctx)
 {
 	size_t i = 0, j = 0, no = recipset_size(old), nn = recipset_size(new);
 
@@ -371,10 +371,10 @@ follow_line(struct follow *f, const char *key, size_t klen, const char *val, siz
 		return;
 	/* REC points into the reader's buffer only until its next read */
 	f->same = f->pos < f->end &&
-		  (rec = (const unsigned char *)reader_bytes(&f->r, 8)) != NULL &&
-		  (k = le32(rec)) == klen && (v = le32(rec + 4)) == vlen && k + v <= RDBUF &&
-		  (rec = (const unsigned char *)reader_bytes(&f->r, k + v)) != NULL &&
-		  memcmp(rec, key, k) == 0 && memcmp(rec + k, val, v) == 0;
+	          (rec = (const unsigned char *)reader_bytes(&f->r, 8)) != NULL &&
+	          (k = le32(rec)) == klen && (v = le32(rec + 4)) == vlen && k + v <= RDBUF &&
+	          (rec = (const unsigned char *)reader_bytes(&f->r, k + v)) != NULL &&
+	          memcmp(rec, key, k) == 0 && memcmp(rec + k, val, v) == 0;
 	f->pos += 8 + klen + vlen;
 }
 
@@ -397,8 +397,8 @@ struct walk {
 	void *ctx;
 	size_t j;        /* next key of the new set */
 	char prev[1024]; /* last key read from the file (a longer one, or a
-			  * line longer than the reader's buffer, makes the file
-			  * "unsorted": it is then loaded whole) */
+	                  * line longer than the reader's buffer, makes the file
+	                  * "unsorted": it is then loaded whole) */
 	size_t prevlen;
 	int have_prev;
 };
@@ -493,7 +493,7 @@ walk_file(struct reader *r, struct walk *w)
 /* slow_compare - an installed map not in our order: load it and sort it */
 static int
 slow_compare(const char *path, const struct recipset *new, const char *defval, struct plan *p,
-	     plan_diff_fn *fn, void *ctx, struct a2r_err *err)
+             plan_diff_fn *fn, void *ctx, struct a2r_err *err)
 {
 	struct recipset *old = NULL;
 	int exists;
@@ -509,8 +509,8 @@ slow_compare(const char *path, const struct recipset *new, const char *defval, s
 }
 
 int
-plan_compare_text(const char *path, const struct recipset *new, const char *defval,
-		  struct plan *p, plan_diff_fn *fn, void *ctx, struct a2r_err *err)
+plan_compare_text(const char *path, const struct recipset *new, const char *defval, struct plan *p,
+                  plan_diff_fn *fn, void *ctx, struct a2r_err *err)
 {
 	struct walk w;
 	struct reader r;
@@ -551,8 +551,8 @@ plan_compare_text(const char *path, const struct recipset *new, const char *defv
 
 int
 plan_check_maps(const char *path, const char *cdb_path, const struct recipset *new,
-		const char *defval, struct plan *p, plan_diff_fn *fn, void *ctx, int *agree,
-		struct a2r_err *err)
+                const char *defval, struct plan *p, plan_diff_fn *fn, void *ctx, int *agree,
+                struct a2r_err *err)
 {
 	struct follow f;
 	int same;
@@ -621,7 +621,7 @@ same_sequence(struct reader *text, const char *cdb_path)
 
 int
 plan_cdb_agrees(const char *text_path, const char *cdb_path, const char *defval,
-		struct a2r_err *err)
+                struct a2r_err *err)
 {
 	struct reader text, cdb;
 	struct recipset *a = NULL, *b = NULL;
@@ -643,7 +643,8 @@ plan_cdb_agrees(const char *text_path, const char *cdb_path, const char *defval,
 	if ((rc = same_sequence(&text, cdb_path)) == 1)
 		goto out;
 	/* another order (a hand-made map, say): compare as sets */
-	if (plan_read_text(text_path, &a, &ea, err) < 0 || plan_read_cdb(cdb_path, &b, &eb, err) < 0) {
+	if (plan_read_text(text_path, &a, &ea, err) < 0 ||
+	    plan_read_cdb(cdb_path, &b, &eb, err) < 0) {
 		rc = -1;
 		goto out;
 	}
@@ -659,27 +660,28 @@ out:
 
 int
 plan_guard(const struct a2r_config *cfg, const struct plan *p, const struct recipset *new,
-	   int force, struct a2r_err *err)
+           int force, struct a2r_err *err)
 {
 	for (size_t i = 0; i < cfg->require.n; i++)
 		if (!recipset_contains(new, cfg->require.v[i], strlen(cfg->require.v[i])))
 			return err_set(err, A2R_ERR_GUARD,
-				       "refusing to install: required address %s is missing from "
-				       "the new map (see require; --force does not override this)",
-				       cfg->require.v[i]);
+			               "refusing to install: required address %s is missing from "
+			               "the new map (see require; --force does not override this)",
+			               cfg->require.v[i]);
 	if (force)
 		return 0;
 	if (p->new_count == 0)
 		return err_set(err, A2R_ERR_GUARD,
-			       "refusing to install an empty map: the directory yielded no "
-			       "addresses (use --force to install it anyway)");
+		               "refusing to install an empty map: the directory yielded no "
+		               "addresses (use --force to install it anyway)");
 	/* removed / old > max_shrink / 100, in integers */
 	if (p->old_count > 0 && p->removed * 100 > (size_t)cfg->max_shrink * p->old_count)
-		return err_set(err, A2R_ERR_GUARD,
-			       "refusing to install: the new map lost %zu of %zu entries%s (%.1f%%), "
-			       "more than max_shrink = %ld%% (check the directory, or use --force)",
-			       p->removed, p->old_count, p->old_is_cdb ? " of the installed cdb" : "",
-			       100.0 * (double)p->removed / (double)p->old_count, cfg->max_shrink);
+		return err_set(
+		    err, A2R_ERR_GUARD,
+		    "refusing to install: the new map lost %zu of %zu entries%s (%.1f%%), "
+		    "more than max_shrink = %ld%% (check the directory, or use --force)",
+		    p->removed, p->old_count, p->old_is_cdb ? " of the installed cdb" : "",
+		    100.0 * (double)p->removed / (double)p->old_count, cfg->max_shrink);
 	return 0;
 }
 
@@ -716,7 +718,7 @@ count_cdb(const char *path, long *count, struct a2r_err *err)
 /* compare_cdb - plan_diff() of the cdb's records with NEW */
 static int
 compare_cdb(const char *cdb_path, const struct recipset *new, const char *defval, struct plan *p,
-	    plan_diff_fn *fn, void *ctx, struct a2r_err *err)
+            plan_diff_fn *fn, void *ctx, struct a2r_err *err)
 {
 	struct recipset *old = NULL;
 	int exists, rc = -1;
@@ -733,8 +735,8 @@ compare_cdb(const char *cdb_path, const struct recipset *new, const char *defval
 
 int
 plan_compare_installed(const char *path, const char *cdb_path, const struct recipset *new,
-		       const char *defval, struct plan *p, plan_diff_fn *fn, void *ctx,
-		       struct a2r_err *err)
+                       const char *defval, struct plan *p, plan_diff_fn *fn, void *ctx,
+                       struct a2r_err *err)
 {
 	struct a2r_err cerr = {0};
 	long records = -1;

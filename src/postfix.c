@@ -17,9 +17,9 @@
 #include "postfix.h"
 #include "util.h"
 
-#define STDERR_KEEP	512 /* bytes of a command's stderr kept for the message */
+#define STDERR_KEEP     512 /* bytes of a command's stderr kept for the message */
 #define STDERR_GRACE_MS 250 /* reading its stderr after the command exited */
-#define TICK_MS		20  /* how often a running command is looked at */
+#define TICK_MS         20  /* how often a running command is looked at */
 
 static char *const child_env[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL};
 
@@ -166,13 +166,13 @@ postfix_run(char *const argv[], long timeout, struct a2r_err *err)
 	one_line(&text);
 	if (timed_out)
 		err_set(err, A2R_ERR_ACTION, "%s: killed after %ld s (command_timeout)", argv[0],
-			timeout);
+		        timeout);
 	else if (WIFSIGNALED(status))
-		err_set(err, A2R_ERR_ACTION, "%s: killed by signal %d%s%s", argv[0], WTERMSIG(status),
-			text.len ? ": " : "", text.len ? text.p : "");
+		err_set(err, A2R_ERR_ACTION, "%s: killed by signal %d%s%s", argv[0],
+		        WTERMSIG(status), text.len ? ": " : "", text.len ? text.p : "");
 	else if (WEXITSTATUS(status) != 0)
 		err_set(err, A2R_ERR_ACTION, "%s: exit status %d%s%s", argv[0], WEXITSTATUS(status),
-			text.len ? ": " : "", text.len ? text.p : "");
+		        text.len ? ": " : "", text.len ? text.p : "");
 	else
 		rc = 0;
 	strbuf_free(&text);
@@ -182,7 +182,7 @@ postfix_run(char *const argv[], long timeout, struct a2r_err *err)
 /* run_postfix_cmd - postmap/postfix with an optional -c DIR */
 static int
 run_postfix_cmd(const struct a2r_config *cfg, const char *prog, const char *arg,
-		struct a2r_err *err)
+                struct a2r_err *err)
 {
 	char *argv[5];
 	int n = 0;

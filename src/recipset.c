@@ -22,12 +22,12 @@
 #define CHUNK_BITS 21 /* 2 MiB: one huge page, where the kernel has them */
 #define CHUNK_SIZE (1u << CHUNK_BITS)
 #define MAX_CHUNKS 2048 /* offsets are 32 bits: 11 of chunk, 21 within */
-#define MAX_KEY 0xffff
+#define MAX_KEY    0xffff
 #define MAX_VALUES 0xfffe
-#define DROPPED 0xffff /* vnum of a duplicate while sorting */
-#define RECENT 8       /* recipset_add() compares with this many last keys */
-#define SMALL 32       /* ranges this short are insertion-sorted */
-#define PREFETCH 8     /* recipset_key() prefetches the key this far ahead */
+#define DROPPED    0xffff /* vnum of a duplicate while sorting */
+#define RECENT     8      /* recipset_add() compares with this many last keys */
+#define SMALL      32     /* ranges this short are insertion-sorted */
+#define PREFETCH   8      /* recipset_key() prefetches the key this far ahead */
 
 struct rec {
 	uint32_t off;  /* chunk << CHUNK_BITS | offset; grows with every add */
@@ -80,7 +80,7 @@ static char *
 new_chunk(void)
 {
 	char *p = mmap(NULL, 2 * (size_t)CHUNK_SIZE, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	uintptr_t a;
 
 	if (p == MAP_FAILED)
@@ -257,7 +257,7 @@ item_cmp(const struct recipset *s, const struct item *a, const struct item *b, s
 	if (a->r.len <= w + 8 && b->r.len <= w + 8)
 		return (a->r.len > b->r.len) - (a->r.len < b->r.len);
 	return compare(key_of(s, &a->r) + w + 8, a->r.len > w + 8 ? a->r.len - w - 8 : 0,
-		       key_of(s, &b->r) + w + 8, b->r.len > w + 8 ? b->r.len - w - 8 : 0);
+	               key_of(s, &b->r) + w + 8, b->r.len > w + 8 ? b->r.len - w - 8 : 0);
 }
 
 /* drop_run - A[0..N) hold one key: keep the first, with the value of

@@ -48,23 +48,23 @@ is_null(const struct stat *st)
 /* not_regular - the message for a file of another kind */
 static int
 not_regular(const char *path, const char *what, enum a2r_status code, mode_t mode,
-	    struct a2r_err *err)
+            struct a2r_err *err)
 {
 	if (S_ISLNK(mode))
 		return err_set(err, code, "%s %s: is a symbolic link (not followed)", what, path);
 	return err_set(err, code, "%s %s: is %s, not a regular file", what, path,
-		       safefile_kind(mode));
+	               safefile_kind(mode));
 }
 
 /* trusted - owner root or us, not writable by group or others */
 static int
 trusted(const char *path, const char *what, enum a2r_status code, const struct stat *st,
-	struct a2r_err *err)
+        struct a2r_err *err)
 {
 	if (!safefile_uid_ok(st->st_uid))
 		return err_set(err, code, "%s %s is owned by uid %lu, not by root%s", what, path,
-			       (unsigned long)st->st_uid,
-			       geteuid() ? " or the user running ad2relay" : "");
+		               (unsigned long)st->st_uid,
+		               geteuid() ? " or the user running ad2relay" : "");
 	if (st->st_mode & 022)
 		return err_set(
 		    err, code,
@@ -75,7 +75,7 @@ trusted(const char *path, const char *what, enum a2r_status code, const struct s
 
 int
 safefile_open(const char *path, const char *what, unsigned rules, enum a2r_status code,
-	      struct stat *st, struct a2r_err *err)
+              struct stat *st, struct a2r_err *err)
 {
 	struct stat fst;
 	int fd;
@@ -130,20 +130,20 @@ safe_dir(const char *path, const char *what, struct a2r_err *err)
 		    err_set(err, A2R_ERR_CONFIG, "%s %s: %s: %s", what, path, dir, strerror(errno));
 	else if (!safefile_uid_ok(st.st_uid))
 		rc = err_set(err, A2R_ERR_CONFIG,
-			     "%s %s: its directory %s is owned by uid %lu, who could replace it",
-			     what, path, dir, (unsigned long)st.st_uid);
+		             "%s %s: its directory %s is owned by uid %lu, who could replace it",
+		             what, path, dir, (unsigned long)st.st_uid);
 	else if ((st.st_mode & 022) && !(st.st_mode & S_ISVTX))
 		rc = err_set(err, A2R_ERR_CONFIG,
-			     "%s %s: its directory %s is writable by others (mode %04o), who could "
-			     "replace it",
-			     what, path, dir, (unsigned)(st.st_mode & 07777));
+		             "%s %s: its directory %s is writable by others (mode %04o), who could "
+		             "replace it",
+		             what, path, dir, (unsigned)(st.st_mode & 07777));
 	free(copy);
 	return rc;
 }
 
 int
 safefile_secret(const char *path, const char *what, const char *holds, struct stat *st,
-		struct a2r_err *err)
+                struct a2r_err *err)
 {
 	int fd = safefile_open(path, what, SAFEFILE_TRUSTED, A2R_ERR_CONFIG, st, err);
 
@@ -151,9 +151,9 @@ safefile_secret(const char *path, const char *what, const char *holds, struct st
 		return -1;
 	if (st->st_mode & 077) {
 		err_set(err, A2R_ERR_CONFIG,
-			"%s %s is readable or writable by others (mode %04o): it holds %s, run "
-			"chmod 600 %s",
-			what, path, (unsigned)(st->st_mode & 07777), holds, path);
+		        "%s %s is readable or writable by others (mode %04o): it holds %s, run "
+		        "chmod 600 %s",
+		        what, path, (unsigned)(st->st_mode & 07777), holds, path);
 		goto fail;
 	}
 	if (safe_dir(path, what, err) < 0)

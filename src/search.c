@@ -21,11 +21,11 @@ static const struct {
 	unsigned bit;
 	const char *filter;
 } object_filters[] = {
-	{CONF_OBJ_USERS, "(&(objectClass=user)(!(objectClass=computer)))"},
-	{CONF_OBJ_GROUPS, "(objectClass=group)"},
-	{CONF_OBJ_CONTACTS, "(objectClass=contact)"},
-	{CONF_OBJ_PUBLICFOLDERS, "(objectClass=publicFolder)"},
-	{CONF_OBJ_DYNAMIC, "(objectClass=msExchDynamicDistributionList)"},
+    {CONF_OBJ_USERS, "(&(objectClass=user)(!(objectClass=computer)))"},
+    {CONF_OBJ_GROUPS, "(objectClass=group)"},
+    {CONF_OBJ_CONTACTS, "(objectClass=contact)"},
+    {CONF_OBJ_PUBLICFOLDERS, "(objectClass=publicFolder)"},
+    {CONF_OBJ_DYNAMIC, "(objectClass=msExchDynamicDistributionList)"},
 };
 
 /* AD's LDAP_MATCHING_RULE_BIT_AND on ACCOUNTDISABLE (0x2).  An entry
@@ -55,7 +55,7 @@ struct attempt {
 		BerVarray vals;
 		struct berval **more; /* values fetched by range retrieval */
 		size_t nmore;
-	} *pa;
+	} * pa;
 	size_t pa_cap;
 	struct a2r_attr *ea;
 	size_t ea_cap;
@@ -81,12 +81,12 @@ search_filter(const struct a2r_config *cfg, int wide)
 	for (size_t i = 0; i < sizeof(object_filters) / sizeof(object_filters[0]); i++)
 		if (cfg->objects & object_filters[i].bit)
 			ok = ok && strbuf_addstr(&f, wide && object_filters[i].bit == CONF_OBJ_USERS
-							 ? "(objectClass=user)"
-							 : object_filters[i].filter) == 0;
+			                                 ? "(objectClass=user)"
+			                                 : object_filters[i].filter) == 0;
 	ok = ok && strbuf_addstr(&f, ")(|") == 0;
 	for (size_t i = 0; i < cfg->attributes.n; i++)
-		ok = ok && strbuf_addc(&f, '(') == 0 && strbuf_addstr(&f, cfg->attributes.v[i]) == 0 &&
-		     strbuf_addstr(&f, "=*)") == 0;
+		ok = ok && strbuf_addc(&f, '(') == 0 &&
+		     strbuf_addstr(&f, cfg->attributes.v[i]) == 0 && strbuf_addstr(&f, "=*)") == 0;
 	ok = ok && strbuf_addc(&f, ')') == 0;
 	if (cfg->exclude_disabled && !wide)
 		ok = ok && strbuf_addstr(&f, NOT_DISABLED) == 0;
@@ -125,7 +125,7 @@ request_attrs(const struct a2r_config *cfg, int wide)
 		/* range_size: ask for ranges from the start, as AD would cut */
 		if (cfg->range_size > 0) {
 			if (asprintf(&attrs[n], "%s;range=0-%ld", cfg->attributes.v[i],
-				     cfg->range_size - 1) < 0) {
+			             cfg->range_size - 1) < 0) {
 				free_attrs(attrs, n, cfg);
 				return NULL;
 			}
@@ -165,7 +165,7 @@ grow(void **p, size_t *cap, size_t n, size_t size)
  * the entry itself, would be silently missing from the map. */
 static int
 read_attrs(struct attempt *a, LDAP *ld, LDAPMessage *msg, BerElement *ber, size_t *nattrs,
-	   struct a2r_err *err)
+           struct a2r_err *err)
 {
 	struct berval name;
 	BerVarray vals = NULL;
@@ -177,8 +177,8 @@ read_attrs(struct attempt *a, LDAP *ld, LDAPMessage *msg, BerElement *ber, size_
 		if (rc != LDAP_SUCCESS) {
 			*nattrs = n;
 			return err_set(err, A2R_ERR_SOURCE,
-				       "search: entry %s: its attributes cannot be decoded (%s)",
-				       a->dn, ldap_err2string(rc));
+			               "search: entry %s: its attributes cannot be decoded (%s)",
+			               a->dn, ldap_err2string(rc));
 		}
 		if (name.bv_val == NULL)
 			break;
@@ -223,7 +223,7 @@ keep_values(struct attempt *a, size_t i, struct berval **v, struct a2r_err *err)
  * *NEXT gets the next low value, or -1 when the server said "*" */
 static int
 fetch_range(struct attempt *a, const char *dn, size_t i, size_t baselen, long low, long *next,
-	    struct a2r_err *err)
+            struct a2r_err *err)
 {
 	LDAP *ld = session_ldap(a->s);
 	struct timeval tv = {.tv_sec = a->c->cfg->timeout, .tv_usec = 0};
@@ -235,14 +235,15 @@ fetch_range(struct attempt *a, const char *dn, size_t i, size_t baselen, long lo
 	int rc, found = 0;
 
 	snprintf(hi, sizeof(hi), step > 0 ? "%ld" : "*", low + step - 1);
-	snprintf(want, sizeof(want), "%.*s;range=%ld-%s", (int)baselen, a->pa[i].name.bv_val, low, hi);
+	snprintf(want, sizeof(want), "%.*s;range=%ld-%s", (int)baselen, a->pa[i].name.bv_val, low,
+	         hi);
 	snprintf(what, sizeof(what), "range retrieval of %s", want);
 	/* a range that never ends: the run's deadline ends it */
 	if (session_run_timeout(a->c->cfg, &a->until, what, err) < 0)
 		return -1;
 	session_arm(a->s);
-	rc = ldap_search_ext_s(ld, dn, LDAP_SCOPE_BASE, "(objectClass=*)", attrs, 0, NULL, NULL, &tv,
-			       1, &res);
+	rc = ldap_search_ext_s(ld, dn, LDAP_SCOPE_BASE, "(objectClass=*)", attrs, 0, NULL, NULL,
+	                       &tv, 1, &res);
 	if (rc != LDAP_SUCCESS || (e = ldap_first_entry(ld, res)) == NULL) {
 		ldap_msgfree(res);
 		return session_ldap_error(a->s, rc ? rc : LDAP_NO_SUCH_OBJECT, what, err);
@@ -259,7 +260,7 @@ fetch_range(struct attempt *a, const char *dn, size_t i, size_t baselen, long lo
 			 * decoding error, never an empty range */
 			rc = v ? keep_values(a, i, v, err)
 			       : err_set(err, A2R_ERR_SOURCE,
-					 "%s: %s: the values cannot be decoded", dn, what);
+			                 "%s: %s: the values cannot be decoded", dn, what);
 		}
 		ldap_memfree(name);
 	}
@@ -268,8 +269,8 @@ fetch_range(struct attempt *a, const char *dn, size_t i, size_t baselen, long lo
 	ber_free(ber, 0);
 	ldap_msgfree(res);
 	if (rc == 0 && !found)
-		rc = err_set(err, A2R_ERR_SOURCE, "%s: range retrieval of %s: no such range in the answer",
-			     dn, want);
+		rc = err_set(err, A2R_ERR_SOURCE,
+		             "%s: range retrieval of %s: no such range in the answer", dn, want);
 	return rc;
 }
 
@@ -286,8 +287,8 @@ complete_ranges(struct attempt *a, const char *dn, size_t nattrs, struct a2r_err
 		int r = extract_parse_range(nm->bv_val, nm->bv_len, &baselen, &low, &high);
 
 		if (r < 0)
-			return err_set(err, A2R_ERR_SOURCE, "%s: malformed ranged attribute %.*s", dn,
-				       (int)nm->bv_len, nm->bv_val);
+			return err_set(err, A2R_ERR_SOURCE, "%s: malformed ranged attribute %.*s",
+			               dn, (int)nm->bv_len, nm->bv_val);
 		for (next = r == 1 && high >= 0 ? high + 1 : -1; next >= 0;) {
 			long from = next;
 
@@ -295,8 +296,8 @@ complete_ranges(struct attempt *a, const char *dn, size_t nattrs, struct a2r_err
 				return -1;
 			if (next >= 0 && next <= from)
 				return err_set(err, A2R_ERR_SOURCE,
-					       "%s: range retrieval of %.*s does not advance", dn,
-					       (int)baselen, nm->bv_val);
+				               "%s: range retrieval of %.*s does not advance", dn,
+				               (int)baselen, nm->bv_val);
 		}
 		if (r == 1)
 			a->pa[i].name.bv_len = baselen; /* the values are complete now */
@@ -394,17 +395,17 @@ page_done(struct attempt *a, LDAPMessage *msg, struct berval *cookie, struct a2r
 	if (rc != LDAP_SUCCESS) {
 		/* a referral result: this DC does not hold the base */
 		err_set(err, A2R_ERR_SOURCE, "search %s: %s%s%s%s", a->rep->base,
-			ldap_err2string(rc), diag && *diag ? " (" : "", diag && *diag ? diag : "",
-			diag && *diag ? ")" : "");
+		        ldap_err2string(rc), diag && *diag ? " (" : "", diag && *diag ? diag : "",
+		        diag && *diag ? ")" : "");
 		rc = -1;
 		goto out;
 	}
 	pr = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, ctrls, NULL);
 	if (pr == NULL || ldap_parse_pageresponse_control(ld, pr, &total, cookie) != LDAP_SUCCESS) {
 		rc = err_set(err, A2R_ERR_SOURCE,
-			     "search %s: the server answered without a valid paged results "
-			     "control",
-			     a->rep->base);
+		             "search %s: the server answered without a valid paged results "
+		             "control",
+		             a->rep->base);
 		goto out;
 	}
 	a->rep->pages++;
@@ -430,12 +431,13 @@ send_page(struct attempt *a, struct berval *cookie, int *msgid, struct a2r_err *
 		return session_ldap_error(a->s, rc, "create paging control", err);
 	ctrls[0] = ctrl;
 	rc = ldap_search_ext(ld, a->rep->base, LDAP_SCOPE_SUBTREE, a->filter, a->attrs, 0, ctrls,
-			     NULL, NULL, LDAP_NO_LIMIT, msgid);
+	                     NULL, NULL, LDAP_NO_LIMIT, msgid);
 	ldap_control_free(ctrl);
 	/* the same on every DC: a configuration error, not a sick DC */
 	if (rc == LDAP_FILTER_ERROR)
-		return err_set(err, A2R_ERR_CONFIG, "search filter %s: not a valid LDAP filter (check filter)",
-			       a->filter);
+		return err_set(err, A2R_ERR_CONFIG,
+		               "search filter %s: not a valid LDAP filter (check filter)",
+		               a->filter);
 	if (rc != LDAP_SUCCESS)
 		return session_ldap_error(a->s, rc, "search", err);
 	return 0;
@@ -454,13 +456,13 @@ page_progress(struct attempt *a, const struct berval *cookie, struct a2r_err *er
 	if (a->page_entries == 0 && cookie->bv_len > 0 && cookie->bv_len == a->prev.bv_len &&
 	    memcmp(cookie->bv_val, a->prev.bv_val, cookie->bv_len) == 0)
 		return err_set(err, A2R_ERR_SOURCE,
-			       "search: page %lu was empty and came back with the cookie it was "
-			       "asked with (no progress)",
-			       a->rep->pages);
+		               "search: page %lu was empty and came back with the cookie it was "
+		               "asked with (no progress)",
+		               a->rep->pages);
 	if (cookie->bv_len > 0 && a->empty_pages >= MAX_EMPTY_PAGES)
 		return err_set(err, A2R_ERR_SOURCE,
-			       "search: %u pages in a row without an entry (no progress)",
-			       a->empty_pages);
+		               "search: %u pages in a row without an entry (no progress)",
+		               a->empty_pages);
 	return 0;
 }
 
@@ -481,8 +483,8 @@ page_wait(struct attempt *a, int msgid, size_t left, LDAPMessage **msg, struct a
 		return type;
 	if (type < 0 && errno == ERANGE && !session_timed_out(a->s))
 		return err_set(err, A2R_ERR_SOURCE,
-			       "search: the server sent a message longer than %u MiB (refused)",
-			       SESSION_MAX_MESSAGE >> 20);
+		               "search: the server sent a message longer than %u MiB (refused)",
+		               SESSION_MAX_MESSAGE >> 20);
 	if (type < 0) {
 		/* a Notice of Disconnection leaves the server's result code */
 		code = LDAP_SERVER_DOWN;
@@ -493,7 +495,7 @@ page_wait(struct attempt *a, int msgid, size_t left, LDAPMessage **msg, struct a
 	session_ldap_error(a->s, type == 0 ? LDAP_TIMEOUT : code, "search", err);
 	if (type == 0 && !session_timed_out(a->s))
 		err_set(err, A2R_ERR_SOURCE, "search: no answer within %ld s (timeout)",
-			a->c->cfg->timeout);
+		        a->c->cfg->timeout);
 	return -1;
 }
 
@@ -543,7 +545,8 @@ run_page(struct attempt *a, struct berval *cookie, struct a2r_err *err)
 				a->page_expect -= left;
 			goto out;
 		} else {
-			rc = err_set(err, A2R_ERR_SOURCE, "search: unexpected message type 0x%x", type);
+			rc = err_set(err, A2R_ERR_SOURCE, "search: unexpected message type 0x%x",
+			             type);
 		}
 		ldap_msgfree(msg);
 		if (rc < 0)
@@ -597,7 +600,7 @@ one_dc(const struct a2r_config *cfg, const char *uri, struct attempt *a, struct 
 
 int
 search_export(const struct a2r_config *cfg, struct collect *c, struct search_report *rep,
-	      search_note_fn *note, void *note_ctx, struct a2r_err *err)
+              search_note_fn *note, void *note_ctx, struct a2r_err *err)
 {
 	struct attempt a = {.c = c, .rep = rep};
 	struct strbuf why = {0};
@@ -606,7 +609,7 @@ search_export(const struct a2r_config *cfg, struct collect *c, struct search_rep
 	memset(rep, 0, sizeof(*rep));
 	if (cfg->uri.n == 0)
 		return err_set(err, A2R_ERR_CONFIG,
-			       "no directory to read: set uri (or use --from-ldif FILE)");
+		               "no directory to read: set uri (or use --from-ldif FILE)");
 	if (session_prepare(cfg, &rep->principal, err) < 0)
 		return -1;
 	/* explain follows an address into entries the filter would drop */
@@ -637,7 +640,8 @@ search_export(const struct a2r_config *cfg, struct collect *c, struct search_rep
 		if (err->code == A2R_ERR_AUTH || err->code == A2R_ERR_CONFIG ||
 		    err->code == A2R_ERR_INTERNAL)
 			goto out;
-		if (strbuf_addstr(&why, why.len ? "; " : "") < 0 || strbuf_addstr(&why, err->msg) < 0) {
+		if (strbuf_addstr(&why, why.len ? "; " : "") < 0 ||
+		    strbuf_addstr(&why, err->msg) < 0) {
 			rc = err_nomem(err);
 			goto out;
 		}
@@ -646,8 +650,8 @@ search_export(const struct a2r_config *cfg, struct collect *c, struct search_rep
 			char more[96];
 
 			snprintf(more, sizeof(more),
-				 "; run_timeout (%ld s) reached, %zu more not tried",
-				 cfg->run_timeout, cfg->uri.n - i - 1);
+			         "; run_timeout (%ld s) reached, %zu more not tried",
+			         cfg->run_timeout, cfg->uri.n - i - 1);
 			if (strbuf_addstr(&why, more) < 0) {
 				rc = err_nomem(err);
 				goto out;
@@ -656,7 +660,7 @@ search_export(const struct a2r_config *cfg, struct collect *c, struct search_rep
 		}
 	}
 	err_set(err, A2R_ERR_SOURCE, "no domain controller delivered a complete result: %s",
-		why.p ? why.p : "");
+	        why.p ? why.p : "");
 out:
 	if (rc < 0)
 		collect_reset(c); /* never hand on a partial set */

@@ -28,8 +28,8 @@
 #define MAX_SECRET 4096
 
 /* session_gather(): wait for at most this many bytes, at most this long */
-#define GATHER_MIN 4096
-#define GATHER_MAX 262144
+#define GATHER_MIN     4096
+#define GATHER_MAX     262144
 #define GATHER_WAIT_MS 4
 /* the read-ahead buffer: as much as session_gather() lets gather */
 #define READAHEAD GATHER_MAX
@@ -93,7 +93,7 @@ struct session {
 	struct timespec deadline; /* CLOCK_MONOTONIC */
 	struct timespec until;    /* the whole run's deadline (run_timeout) */
 	_Atomic int64_t touched;  /* session_touch(): CLOCK_MONOTONIC_COARSE, ns */
-	int gather;    /* fd is TCP: session_gather() may wait on it */
+	int gather;               /* fd is TCP: session_gather() may wait on it */
 	Sockbuf *sb;
 };
 
@@ -121,9 +121,9 @@ read_secret(const char *path, char *buf, size_t size, size_t *len, struct a2r_er
 	buf[*len] = '\0';
 	if (*len == 0)
 		return err_set(err, A2R_ERR_CONFIG,
-			       "bindpw_file %s is empty: an empty password would be an "
-			       "unauthenticated bind",
-			       path);
+		               "bindpw_file %s is empty: an empty password would be an "
+		               "unauthenticated bind",
+		               path);
 	return 0;
 }
 
@@ -141,7 +141,8 @@ session_prepare(const struct a2r_config *cfg, char **who, struct a2r_err *err)
 	} else if (cfg->bind == CONF_BIND_GSSAPI) {
 		keytab = cfg->keytab ? strdup(cfg->keytab) : kerberos_default_keytab();
 		if (keytab == NULL)
-			return err_set(err, A2R_ERR_CONFIG, "bind = gssapi: no keytab (set keytab)");
+			return err_set(err, A2R_ERR_CONFIG,
+			               "bind = gssapi: no keytab (set keytab)");
 		rc = kerberos_login(keytab, cfg->principal, who, err);
 		free(keytab);
 	}
@@ -186,7 +187,8 @@ watchdog(void *arg)
 		}
 		if (s->armed && ns_of(&now) >= ns_of(&s->deadline)) {
 			/* Mark first: the reader may see EOF before we unlock. */
-			s->fired = ns_of(&now) >= ns_of(&s->until) ? FIRED_RUN_TIMEOUT : FIRED_TIMEOUT;
+			s->fired =
+			    ns_of(&now) >= ns_of(&s->until) ? FIRED_RUN_TIMEOUT : FIRED_TIMEOUT;
 			s->armed = 0;
 			/* Wakes up any read blocked on the socket, in TLS too. */
 			if (s->fd >= 0)
@@ -248,7 +250,7 @@ session_timed_out(struct session *s)
 
 int
 session_run_timeout(const struct a2r_config *cfg, const struct timespec *until, const char *what,
-		    struct a2r_err *err)
+                    struct a2r_err *err)
 {
 	struct timespec now;
 
@@ -256,7 +258,7 @@ session_run_timeout(const struct a2r_config *cfg, const struct timespec *until, 
 	if (ns_of(&now) < ns_of(until))
 		return 0;
 	return err_set(err, A2R_ERR_SOURCE, "%s: not complete within %ld s (run_timeout)", what,
-		       cfg->run_timeout);
+	               cfg->run_timeout);
 }
 
 /* conn_add, conn_del - libldap tells us the socket as soon as TCP is up,
@@ -300,20 +302,21 @@ session_ldap_error(struct session *s, int rc, const char *what, struct a2r_err *
 	pthread_mutex_unlock(&s->mu);
 	if (fired == FIRED_RUN_TIMEOUT)
 		return err_set(err, A2R_ERR_SOURCE, "%s: not complete within %ld s (run_timeout)",
-			       what, s->cfg->run_timeout);
+		               what, s->cfg->run_timeout);
 	/* libldap's own timeout (LDAP_OPT_TIMEOUT, the same number of
 	 * seconds) may expire just before the watchdog's on a busy machine */
 	if (fired == FIRED_TIMEOUT || rc == LDAP_TIMEOUT)
 		return err_set(err, A2R_ERR_SOURCE, "%s: no answer within %ld s (timeout)", what,
-			       s->cfg->timeout);
+		               s->cfg->timeout);
 	ldap_get_option(s->ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
 	/* GnuTLS failures reach us as "(unknown error code)": say what the
 	 * TLS layer logged instead. */
 	if (tls_diag[0] != '\0' && (diag == NULL || diag[0] == '\0' || diag[0] == '('))
 		err_set(err, A2R_ERR_SOURCE, "%s: %s (%s%s)", what, ldap_err2string(rc), tls_diag,
-			strstr(tls_diag, "untrusted") ? ": the server certificate is not signed by a "
-							"CA in tls_cacert or the system store"
-						      : "");
+		        strstr(tls_diag, "untrusted")
+		            ? ": the server certificate is not signed by a "
+		              "CA in tls_cacert or the system store"
+		            : "");
 	else if (diag != NULL && diag[0] != '\0')
 		err_set(err, A2R_ERR_SOURCE, "%s: %s (%s)", what, ldap_err2string(rc), diag);
 	else
@@ -373,7 +376,8 @@ set_options(struct session *s, struct a2r_err *err)
 		return err_set(err, A2R_ERR_INTERNAL, "cannot require TLS certificates");
 	if (cfg->tls_cacert != NULL &&
 	    ldap_set_option(s->ld, LDAP_OPT_X_TLS_CACERTFILE, cfg->tls_cacert) != LDAP_OPT_SUCCESS)
-		return err_set(err, A2R_ERR_CONFIG, "tls_cacert %s: cannot use it", cfg->tls_cacert);
+		return err_set(err, A2R_ERR_CONFIG, "tls_cacert %s: cannot use it",
+		               cfg->tls_cacert);
 	if (ldap_set_option(s->ld, LDAP_OPT_X_TLS_NEWCTX, &zero) != LDAP_OPT_SUCCESS)
 		return tls_setup_error(s, err);
 	return 0;
@@ -437,7 +441,7 @@ read_ahead(struct session *s)
 	/* SO_RCVLOWAT holds poll() back only on TCP (a Unix socket's read
 	 * would wait for it too); the socket is the one conn_add() noted */
 	s->gather = s->fd >= 0 && getsockname(s->fd, (struct sockaddr *)&ss, &sl) == 0 &&
-		    (ss.ss_family == AF_INET || ss.ss_family == AF_INET6);
+	            (ss.ss_family == AF_INET || ss.ss_family == AF_INET6);
 }
 
 /* session_gather - see session.h.  Sets SO_RCVLOWAT for one poll() and
@@ -448,7 +452,8 @@ session_gather(struct session *s, size_t want)
 	struct pollfd pfd = {.fd = s->fd, .events = POLLIN};
 	int lowat;
 
-	if (!s->gather || want < GATHER_MIN || ber_sockbuf_ctrl(s->sb, LBER_SB_OPT_DATA_READY, NULL))
+	if (!s->gather || want < GATHER_MIN ||
+	    ber_sockbuf_ctrl(s->sb, LBER_SB_OPT_DATA_READY, NULL))
 		return;
 	lowat = want > GATHER_MAX ? GATHER_MAX : (int)want;
 	if (setsockopt(s->fd, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof(lowat)) != 0)
@@ -484,13 +489,14 @@ bind_error(struct session *s, int rc, const char *who, struct a2r_err *err)
 	/* AD's "require strong auth": say what to change */
 	if (rc == LDAP_STRONG_AUTH_REQUIRED && strlen(err->msg) < sizeof(err->msg) - 120)
 		strcat(err->msg, s->cfg->bind == CONF_BIND_GSSAPI
-					 ? "; this DC refuses GSSAPI inside TLS: use an ldap:// URI "
-					   "with tls = auto (Kerberos signs and seals)"
-					 : "; the DC wants an encrypted or signed connection: use "
-					   "ldaps://, tls = starttls, or bind = gssapi");
-	if (!session_timed_out(s) && (rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_INAPPROPRIATE_AUTH ||
-			  rc == LDAP_STRONG_AUTH_REQUIRED || rc == LDAP_INSUFFICIENT_ACCESS ||
-			  rc == LDAP_AUTH_METHOD_NOT_SUPPORTED))
+		                     ? "; this DC refuses GSSAPI inside TLS: use an ldap:// URI "
+		                       "with tls = auto (Kerberos signs and seals)"
+		                     : "; the DC wants an encrypted or signed connection: use "
+		                       "ldaps://, tls = starttls, or bind = gssapi");
+	if (!session_timed_out(s) &&
+	    (rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_INAPPROPRIATE_AUTH ||
+	     rc == LDAP_STRONG_AUTH_REQUIRED || rc == LDAP_INSUFFICIENT_ACCESS ||
+	     rc == LDAP_AUTH_METHOD_NOT_SUPPORTED))
 		err->code = A2R_ERR_AUTH;
 	return -1;
 }
@@ -503,16 +509,16 @@ gssapi_bind(struct session *s, struct a2r_err *err)
 	/* Inside TLS, AD refuses a SASL layer ("Sign or Seal are not allowed
 	 * if TLS is used"): none there; without TLS, at least sealing. */
 	const char *secprops = strcmp(s->tls, "ldaps") == 0 || strcmp(s->tls, "StartTLS") == 0
-				       ? "minssf=0,maxssf=0"
-				       : "minssf=56";
+	                           ? "minssf=0,maxssf=0"
+	                           : "minssf=56";
 	int rc;
 
 	if (ldap_set_option(s->ld, LDAP_OPT_X_SASL_SECPROPS, secprops) != LDAP_OPT_SUCCESS ||
 	    ldap_set_option(s->ld, LDAP_OPT_X_SASL_NOCANON,
-			    s->cfg->sasl_nocanon ? LDAP_OPT_ON : LDAP_OPT_OFF) != LDAP_OPT_SUCCESS)
+	                    s->cfg->sasl_nocanon ? LDAP_OPT_ON : LDAP_OPT_OFF) != LDAP_OPT_SUCCESS)
 		return err_set(err, A2R_ERR_INTERNAL, "cannot set SASL options");
 	rc = ldap_sasl_interactive_bind_s(s->ld, NULL, "GSSAPI", NULL, NULL, LDAP_SASL_QUIET,
-					  sasl_interact, NULL);
+	                                  sasl_interact, NULL);
 	return rc == LDAP_SUCCESS ? 0 : bind_error(s, rc, "SASL GSSAPI", err);
 }
 
@@ -529,12 +535,13 @@ do_bind(struct session *s, struct a2r_err *err)
 	case CONF_BIND_SIMPLE:
 		if (read_secret(cfg->bindpw_file, pw, sizeof(pw), &cred.bv_len, err) < 0)
 			return -1;
-		rc = ldap_sasl_bind_s(s->ld, cfg->binddn, LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL);
+		rc =
+		    ldap_sasl_bind_s(s->ld, cfg->binddn, LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL);
 		explicit_bzero(pw, sizeof(pw));
 		return rc == LDAP_SUCCESS ? 0 : bind_error(s, rc, cfg->binddn, err);
 	case CONF_BIND_EXTERNAL:
 		rc = ldap_sasl_interactive_bind_s(s->ld, NULL, "EXTERNAL", NULL, NULL,
-						  LDAP_SASL_QUIET, sasl_interact, NULL);
+		                                  LDAP_SASL_QUIET, sasl_interact, NULL);
 		return rc == LDAP_SUCCESS ? 0 : bind_error(s, rc, "SASL EXTERNAL", err);
 	case CONF_BIND_GSSAPI:
 		return gssapi_bind(s, err);
@@ -559,7 +566,7 @@ find_base(struct session *s, struct a2r_err *err)
 	if (s->cfg->base != NULL)
 		return (s->base = strdup(s->cfg->base)) ? 0 : err_nomem(err);
 	rc = ldap_search_ext_s(s->ld, "", LDAP_SCOPE_BASE, "(objectClass=*)", attrs, 0, NULL, NULL,
-			       &tv, 1, &res);
+	                       &tv, 1, &res);
 	if (rc != LDAP_SUCCESS) {
 		ldap_msgfree(res);
 		return session_ldap_error(s, rc, "read rootDSE", err);
@@ -572,8 +579,9 @@ find_base(struct session *s, struct a2r_err *err)
 	if (v != NULL && v[0] != NULL && (s->base = strndup(v[0]->bv_val, v[0]->bv_len)) == NULL)
 		rc = err_nomem(err);
 	else if (s->base == NULL)
-		rc = err_set(err, A2R_ERR_SOURCE,
-			     "the rootDSE names no defaultNamingContext or namingContexts: set base");
+		rc = err_set(
+		    err, A2R_ERR_SOURCE,
+		    "the rootDSE names no defaultNamingContext or namingContexts: set base");
 	ldap_value_free_len(v);
 	ldap_msgfree(res);
 	return rc == LDAP_SUCCESS ? 0 : -1;
@@ -631,7 +639,7 @@ start_watchdog(struct session *s, struct a2r_err *err)
 
 struct session *
 session_open(const struct a2r_config *cfg, const char *uri, const struct timespec *until,
-	     struct a2r_err *err)
+             struct a2r_err *err)
 {
 	struct session *s = calloc(1, sizeof(*s));
 	int rc;

@@ -163,8 +163,8 @@ utf8_seqlen(const unsigned char *s, size_t len)
 		cp = (cp << 6) | (s[i] & 0x3f);
 	}
 	/* Reject overlong forms, surrogates and code points past U+10FFFF. */
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || (cp >= 0xd800 && cp <= 0xdfff) ||
+	    cp > 0x10ffff)
 		return 0;
 	return n;
 }

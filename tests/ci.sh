@@ -110,6 +110,8 @@ check demo-clean bash tests/demo-clean.sh
 check deb bash tests/deb.sh
 # Every tracked file that can carry a comment names its licence.
 check spdx bash tests/spdx-check.sh
+# The C sources follow the committed .clang-format.
+check format-check make -C build-ci format-check
 # --- end of packaging and first contact ---------------------------------------
 
 for s in check-san distcheck check-valgrind fuzz steps; do

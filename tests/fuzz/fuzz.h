@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 	do {                                                                                       \
 		if (!(cond)) {                                                                     \
 			fprintf(stderr, "%s:%d: invariant broken: %s\n", __FILE__, __LINE__,       \
-				#cond);                                                            \
+			        #cond);                                                            \
 			abort();                                                                   \
 		}                                                                                  \
 	} while (0)
@@ -73,7 +73,7 @@ fuzz_tmpdir(void)
 		const char *tmp = getenv("TMPDIR");
 
 		snprintf(fuzz_dir, sizeof(fuzz_dir), "%s/a2r-fuzz.XXXXXX",
-			 tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
+		         tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
 		if (mkdtemp(fuzz_dir) == NULL) {
 			perror(fuzz_dir);
 			abort();

@@ -70,7 +70,7 @@ check_accepted(const char *name, size_t len, size_t baselen, long low, long high
 		n = snprintf(rebuilt + baselen, sizeof(rebuilt) - baselen, ";range=%ld-*", low);
 	else
 		n = snprintf(rebuilt + baselen, sizeof(rebuilt) - baselen, ";range=%ld-%ld", low,
-			     high);
+		             high);
 	n += (int)baselen;
 	FUZZ_ASSERT(n > 0 && (size_t)n < sizeof(rebuilt));
 	FUZZ_ASSERT(extract_parse_range(rebuilt, (size_t)n, &b2, &l2, &h2) == 1);

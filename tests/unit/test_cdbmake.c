@@ -75,7 +75,8 @@ same_as_tinycdb(const struct recipset *set, const char *defval)
 
 		assert_int_equal(cdb_find(&cdb, k, (unsigned)klen), 1);
 		assert_int_equal(cdb_datalen(&cdb), strlen(v));
-		assert_memory_equal(cdb_get(&cdb, cdb_datalen(&cdb), cdb_datapos(&cdb)), v, strlen(v));
+		assert_memory_equal(cdb_get(&cdb, cdb_datalen(&cdb), cdb_datapos(&cdb)), v,
+		                    strlen(v));
 	}
 	assert_int_equal(cdb_find(&cdb, "not@there", 9), 0);
 	cdb_free(&cdb);
@@ -119,9 +120,11 @@ test_many(void **state)
 
 	(void)state;
 	for (int i = 0; i < 30000; i++) {
-		int n = snprintf(key, sizeof(key), "user.%d.%x@corp%d.example.com", i, i * 7919u, i % 5);
+		int n = snprintf(key, sizeof(key), "user.%d.%x@corp%d.example.com", i, i * 7919u,
+		                 i % 5);
 
-		assert_int_equal(recipset_add(s, key, (size_t)n, i % 97 == 0 ? "relay:[mx]" : NULL), 0);
+		assert_int_equal(recipset_add(s, key, (size_t)n, i % 97 == 0 ? "relay:[mx]" : NULL),
+		                 0);
 	}
 	assert_int_equal(recipset_sort(s), 0);
 	same_as_tinycdb(s, "OK");
@@ -151,10 +154,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_empty),
-		cmocka_unit_test(test_small_with_values),
-		cmocka_unit_test(test_many),
-		cmocka_unit_test(test_write_error),
+	    cmocka_unit_test(test_empty),
+	    cmocka_unit_test(test_small_with_values),
+	    cmocka_unit_test(test_many),
+	    cmocka_unit_test(test_write_error),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -54,7 +54,7 @@ add_attr(struct fixture *f, size_t *nb, size_t *np, const char *name, const char
 
 static void
 make_entry(struct fixture *f, const char *dn, const char *oc, const char *uac,
-	   const char *const *proxy, const char *mail)
+           const char *const *proxy, const char *mail)
 {
 	const char *ocv[] = {"top", "person", oc, NULL};
 	const char *uacv[] = {uac, NULL};
@@ -79,9 +79,8 @@ setup_cfg(struct a2r_config *cfg, int exclude_disabled)
 	struct a2r_err err = {0};
 
 	assert_int_equal(conf_init(cfg, &err), 0);
-	assert_int_equal(conf_set(cfg, "relay_domains", "corp.example.com .corp.example.com",
-				  "test", &err),
-			 0);
+	assert_int_equal(
+	    conf_set(cfg, "relay_domains", "corp.example.com .corp.example.com", "test", &err), 0);
 	cfg->exclude_disabled = exclude_disabled;
 	warnings[0] = '\0';
 	nwarnings = 0;
@@ -91,13 +90,13 @@ static void
 run(struct collect *c, int exclude_disabled, struct a2r_config *cfg)
 {
 	static const char *const p1[] = {"SMTP:John.Doe@corp.example.com",
-					 "smtp:jd@eu.corp.example.com",
-					 "X500:/o=Corp/cn=jd",
-					 "SIP:jd@corp.example.com",
-					 "smtp:john doe@corp.example.com",
-					 "smtp:jd@partner.example.net",
-					 "nocolon@corp.example.com",
-					 NULL};
+	                                 "smtp:jd@eu.corp.example.com",
+	                                 "X500:/o=Corp/cn=jd",
+	                                 "SIP:jd@corp.example.com",
+	                                 "smtp:john doe@corp.example.com",
+	                                 "smtp:jd@partner.example.net",
+	                                 "nocolon@corp.example.com",
+	                                 NULL};
 	static const char *const p2[] = {"SMTP:shared@corp.example.com", NULL};
 	static const char *const p3[] = {"smtp:pc@corp.example.com", NULL};
 	struct fixture f;
@@ -137,8 +136,8 @@ test_default_keeps_disabled(void **state)
 	assert_int_equal(c.stats.not_relay, 1);
 	assert_int_equal(nwarnings, 2);
 	assert_non_null(strstr(warnings, "CN=John Doe,DC=corp: proxyAddresses value "
-					 "\"smtp:john doe@corp.example.com\" rejected: contains "
-					 "whitespace\n"));
+	                                 "\"smtp:john doe@corp.example.com\" rejected: contains "
+	                                 "whitespace\n"));
 	assert_non_null(strstr(warnings, "\"nocolon@corp.example.com\" rejected: no address type"));
 	collect_free(&c);
 	conf_free(&cfg);
@@ -171,7 +170,7 @@ test_static_file(void **state)
 	char path[] = "/tmp/test_static.XXXXXX";
 	int fd = mkstemp(path);
 	const char *text = "# merged\nPostmaster@Corp.Example.com\n@Unsynced.Example.org  OK\n"
-			   "x@corp.example.com REJECT gone\n";
+	                   "x@corp.example.com REJECT gone\n";
 
 	(void)state;
 	assert_true(fd >= 0);
@@ -215,9 +214,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_default_keeps_disabled),
-		cmocka_unit_test(test_exclude_disabled),
-		cmocka_unit_test(test_static_file),
+	    cmocka_unit_test(test_default_keeps_disabled),
+	    cmocka_unit_test(test_exclude_disabled),
+	    cmocka_unit_test(test_static_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);

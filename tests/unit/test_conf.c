@@ -23,35 +23,48 @@ struct ccase {
 };
 
 static const struct ccase cases[] = {
-	{"relay_domains = example.org\n", 1, NULL},
-	{"# comment\n\nrelay_domains = example.org, .Example.ORG\n", 1, NULL},
-	{"relay_domains = a.example\n  b.example\n", 1, NULL},
-	{"relay_domains = example.org\nbogus = 1\n", 0, ":2: unknown key \"bogus\""},
-	{"relay_domains example.org\n", 0, ":1: expected \"key = value\""},
-	{"relay_domains = example.org mple..org\n", 0, ":1: relay_domains: \"mple..org\" is not a domain"},
-	{"relay_domains = postconf\n", 0, ":1: relay_domains: \"postconf\" is not a domain name (a relay domain has a dot"},
-	{"relay_domains = example.org\ndomain = corp\n", 0, ":2: domain: \"corp\" is not a DNS domain"},
-	{"relay_domains = example.org\nbind = kerberos\n", 0, ":2: bind: \"kerberos\" is not one of anonymous, simple, external, gssapi"},
-	{"relay_domains = example.org\ntls = ldaps\n", 0, ":2: tls: \"ldaps\" is not one of auto, starttls, none"},
-	{"relay_domains = example.org\nmax_shrink = 120%\n", 0, ":2: max_shrink: \"120\" is not a number from 0 to 100"},
-	{"relay_domains = example.org\nrequire = postmaster\n", 0, ":2: require: \"postmaster\" has no @"},
-	{"relay_domains = example.org\nuri = http://dc1\n", 0, ":2: uri: \"http://dc1\" is not an ldap://, ldaps:// or ldapi:// URI"},
-	{"relay_domains = example.org\nfilter = cn=x\n", 0, ":2: filter: \"cn=x\" is not one LDAP filter in parentheses"},
-	{"relay_domains = example.org\nfilter = (cn=x)(cn=y)\n", 0, ":2: filter: \"(cn=x)(cn=y)\" is not one LDAP filter"},
-	{"relay_domains = example.org\nfilter = (&(cn=x)(cn=y))\ntimeout = 0\n", 0, ":3: timeout: \"0\" is not a number from 1 to 3600"},
-	{"relay_domains = example.org\nbind = simple\n", 0, "bind = simple needs binddn and bindpw_file"},
-	{"relay_domains = example.org\nobjects = users printers\n", 0, ":2: objects: \"printers\" is not one of users, groups"},
-	{"relay_domains = example.org\ncdb = maybe\n", 0, ":2: cdb: \"maybe\" is not yes or no"},
-	{"relay_domains = example.org\nrelay_domains = example.com\n", 0, ":2: relay_domains is set twice"},
-	{"  relay_domains = example.org\n", 0, ":1: continuation line without a key"},
-	{"relay_domains = example.org\nattributes = mail proxy_Addresses\n", 0,
-	 ":2: attributes: \"proxy_Addresses\" is not an attribute name"},
-	{"relay_domains = example.org\nvalue =\n", 0, ":2: value: empty value"},
-	{"relay_domains = example.org\noutput =\n", 0, ":2: output: empty path"},
-	{"output = /tmp/x\n", 0, "relay_domains is not set"},
-	{"relay_domains = @example.org\n", 0, ":1: relay_domains: \"@example.org\" is not a domain"},
-	{"relay_domains = example.org\nrun_timeout = 0\n", 0,
-	 ":2: run_timeout: \"0\" is not a number from 1 to 86400"},
+    {"relay_domains = example.org\n", 1, NULL},
+    {"# comment\n\nrelay_domains = example.org, .Example.ORG\n", 1, NULL},
+    {"relay_domains = a.example\n  b.example\n", 1, NULL},
+    {"relay_domains = example.org\nbogus = 1\n", 0, ":2: unknown key \"bogus\""},
+    {"relay_domains example.org\n", 0, ":1: expected \"key = value\""},
+    {"relay_domains = example.org mple..org\n", 0,
+     ":1: relay_domains: \"mple..org\" is not a domain"},
+    {"relay_domains = postconf\n", 0,
+     ":1: relay_domains: \"postconf\" is not a domain name (a relay domain has a dot"},
+    {"relay_domains = example.org\ndomain = corp\n", 0, ":2: domain: \"corp\" is not a DNS domain"},
+    {"relay_domains = example.org\nbind = kerberos\n", 0,
+     ":2: bind: \"kerberos\" is not one of anonymous, simple, external, gssapi"},
+    {"relay_domains = example.org\ntls = ldaps\n", 0,
+     ":2: tls: \"ldaps\" is not one of auto, starttls, none"},
+    {"relay_domains = example.org\nmax_shrink = 120%\n", 0,
+     ":2: max_shrink: \"120\" is not a number from 0 to 100"},
+    {"relay_domains = example.org\nrequire = postmaster\n", 0,
+     ":2: require: \"postmaster\" has no @"},
+    {"relay_domains = example.org\nuri = http://dc1\n", 0,
+     ":2: uri: \"http://dc1\" is not an ldap://, ldaps:// or ldapi:// URI"},
+    {"relay_domains = example.org\nfilter = cn=x\n", 0,
+     ":2: filter: \"cn=x\" is not one LDAP filter in parentheses"},
+    {"relay_domains = example.org\nfilter = (cn=x)(cn=y)\n", 0,
+     ":2: filter: \"(cn=x)(cn=y)\" is not one LDAP filter"},
+    {"relay_domains = example.org\nfilter = (&(cn=x)(cn=y))\ntimeout = 0\n", 0,
+     ":3: timeout: \"0\" is not a number from 1 to 3600"},
+    {"relay_domains = example.org\nbind = simple\n", 0,
+     "bind = simple needs binddn and bindpw_file"},
+    {"relay_domains = example.org\nobjects = users printers\n", 0,
+     ":2: objects: \"printers\" is not one of users, groups"},
+    {"relay_domains = example.org\ncdb = maybe\n", 0, ":2: cdb: \"maybe\" is not yes or no"},
+    {"relay_domains = example.org\nrelay_domains = example.com\n", 0,
+     ":2: relay_domains is set twice"},
+    {"  relay_domains = example.org\n", 0, ":1: continuation line without a key"},
+    {"relay_domains = example.org\nattributes = mail proxy_Addresses\n", 0,
+     ":2: attributes: \"proxy_Addresses\" is not an attribute name"},
+    {"relay_domains = example.org\nvalue =\n", 0, ":2: value: empty value"},
+    {"relay_domains = example.org\noutput =\n", 0, ":2: output: empty path"},
+    {"output = /tmp/x\n", 0, "relay_domains is not set"},
+    {"relay_domains = @example.org\n", 0, ":1: relay_domains: \"@example.org\" is not a domain"},
+    {"relay_domains = example.org\nrun_timeout = 0\n", 0,
+     ":2: run_timeout: \"0\" is not a number from 1 to 86400"},
 };
 
 static char *
@@ -129,9 +142,9 @@ test_run_timeout(void **state)
 		const char *text;
 		long want;
 	} rows[] = {
-		{"relay_domains = example.org\n", 300},
-		{"relay_domains = example.org\ntimeout = 2\n", 60},
-		{"run_timeout = 7\nrelay_domains = example.org\ntimeout = 2\n", 7},
+	    {"relay_domains = example.org\n", 300},
+	    {"relay_domains = example.org\ntimeout = 2\n", 60},
+	    {"run_timeout = 7\nrelay_domains = example.org\ntimeout = 2\n", 7},
 	};
 
 	(void)state;
@@ -160,7 +173,8 @@ test_missing_file(void **state)
 	assert_int_equal(conf_init(&cfg, &err), 0);
 	assert_int_equal(conf_load(&cfg, "/nonexistent/ad2relay.conf", 1, &err), 0);
 	assert_int_equal(conf_load(&cfg, "/nonexistent/ad2relay.conf", 0, &err), -1);
-	assert_string_equal(err.msg, "config file /nonexistent/ad2relay.conf: No such file or directory");
+	assert_string_equal(err.msg,
+	                    "config file /nonexistent/ad2relay.conf: No such file or directory");
 	conf_free(&cfg);
 }
 
@@ -176,10 +190,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_table),
-		cmocka_unit_test(test_defaults_and_override),
-		cmocka_unit_test(test_missing_file),
-		cmocka_unit_test(test_run_timeout),
+	    cmocka_unit_test(test_table),
+	    cmocka_unit_test(test_defaults_and_override),
+	    cmocka_unit_test(test_missing_file),
+	    cmocka_unit_test(test_run_timeout),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);

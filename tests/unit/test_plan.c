@@ -63,16 +63,21 @@ struct pcase {
 };
 
 static const struct pcase pcases[] = {
-	{NULL, {"a@x", "b@x", NULL}, 0, 2, 0, 0, "+a@x +b@x "},
-	{"a@x OK\nb@x OK\n", {"a@x", "b@x", NULL}, 2, 0, 0, 0, ""},
-	{"a@x OK\nc@x OK\n", {"a@x", "b@x", NULL}, 2, 1, 1, 0, "+b@x -c@x "},
-	{"# comment\n\na@x REJECT\nb@x   OK  \n", {"a@x", "b@x", NULL}, 2, 0, 0, 1, "~a@x "},
-	{"b@x OK\na@x OK\nd@x OK\n", {"a@x", "c@x", NULL}, 3, 1, 2, 0, "-b@x +c@x -d@x "},
-	{"a@x OK\na@x OK\n", {"a@x", NULL}, 1, 0, 0, 0, ""},
-	{"a@x OK\nb@x OK\n", {NULL}, 2, 0, 2, 0, "-a@x -b@x "},
-	/* tabs as separators, before or among spaces; a key alone; CRLF */
-	{"a@x\tOK\nb@x\t OK\nc@x \tREJECT\r\nd@x\n", {"a@x", "b@x", "c@x", "d@x", NULL}, 4, 0, 0,
-	 2, "~c@x ~d@x "},
+    {NULL, {"a@x", "b@x", NULL}, 0, 2, 0, 0, "+a@x +b@x "},
+    {"a@x OK\nb@x OK\n", {"a@x", "b@x", NULL}, 2, 0, 0, 0, ""},
+    {"a@x OK\nc@x OK\n", {"a@x", "b@x", NULL}, 2, 1, 1, 0, "+b@x -c@x "},
+    {"# comment\n\na@x REJECT\nb@x   OK  \n", {"a@x", "b@x", NULL}, 2, 0, 0, 1, "~a@x "},
+    {"b@x OK\na@x OK\nd@x OK\n", {"a@x", "c@x", NULL}, 3, 1, 2, 0, "-b@x +c@x -d@x "},
+    {"a@x OK\na@x OK\n", {"a@x", NULL}, 1, 0, 0, 0, ""},
+    {"a@x OK\nb@x OK\n", {NULL}, 2, 0, 2, 0, "-a@x -b@x "},
+    /* tabs as separators, before or among spaces; a key alone; CRLF */
+    {"a@x\tOK\nb@x\t OK\nc@x \tREJECT\r\nd@x\n",
+     {"a@x", "b@x", "c@x", "d@x", NULL},
+     4,
+     0,
+     0,
+     2,
+     "~c@x ~d@x "},
 };
 
 static void
@@ -91,7 +96,7 @@ test_compare_text(void **state)
 		if (p.old_count != t->old || p.added != t->added || p.removed != t->removed ||
 		    p.changed != t->changed || strcmp(listing, t->listing) != 0)
 			fail_msg("case %zu: old %zu +%zu -%zu ~%zu \"%s\"", i, p.old_count, p.added,
-				 p.removed, p.changed, listing);
+			         p.removed, p.changed, listing);
 		assert_int_equal(p.have_old, t->map != NULL);
 		recipset_free(s);
 		free(path);
@@ -112,7 +117,8 @@ test_guards(void **state)
 	assert_int_equal(conf_init(&cfg, &err), 0);
 	assert_int_equal(plan_guard(&cfg, &p, s, 0, &err), -1);
 	assert_int_equal(err.code, A2R_ERR_GUARD);
-	assert_non_null(strstr(err.msg, "lost 11 of 100 entries (11.0%), more than max_shrink = 10%"));
+	assert_non_null(
+	    strstr(err.msg, "lost 11 of 100 entries (11.0%), more than max_shrink = 10%"));
 	assert_int_equal(plan_guard(&cfg, &p, s, 1, &err), 0);
 	p.removed = 10;
 	assert_int_equal(plan_guard(&cfg, &p, s, 0, &err), 0);
@@ -323,7 +329,7 @@ static void
 test_compare_installed(void **state)
 {
 	static const char *const ten[] = {"a@x", "b@x", "c@x", "d@x", "e@x", "f@x",
-					  "g@x", "h@x", "i@x", "j@x", NULL};
+	                                  "g@x", "h@x", "i@x", "j@x", NULL};
 	static const char *const one[] = {"a@x", NULL};
 	static const char *const two[] = {"a@x", "k@x", NULL};
 	struct recipset *s1 = set_of(one), *s2 = set_of(two);
@@ -427,13 +433,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_compare_text),
-		cmocka_unit_test(test_guards),
-		cmocka_unit_test(test_cdb_agrees),
-		cmocka_unit_test(test_check_maps),
-		cmocka_unit_test(test_empty_and_long),
-		cmocka_unit_test(test_compare_installed),
-		cmocka_unit_test(test_read_empty),
+	    cmocka_unit_test(test_compare_text),   cmocka_unit_test(test_guards),
+	    cmocka_unit_test(test_cdb_agrees),     cmocka_unit_test(test_check_maps),
+	    cmocka_unit_test(test_empty_and_long), cmocka_unit_test(test_compare_installed),
+	    cmocka_unit_test(test_read_empty),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

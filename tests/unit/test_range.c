@@ -20,21 +20,21 @@ struct rcase {
 };
 
 static const struct rcase cases[] = {
-	{"proxyAddresses", 0, 0, 0, 0},
-	{"proxyAddresses;range=0-1499", 1, 14, 0, 1499},
-	{"proxyAddresses;range=1500-*", 1, 14, 1500, -1},
-	{"member;Range=0-*", 1, 6, 0, -1},
-	{"proxyAddresses;RANGE=3000-4499", 1, 14, 3000, 4499},
-	{"proxyAddresses;binary;range=0-9", 1, 21, 0, 9},
-	{"proxyAddresses;range=0-9;binary", 1, 14, 0, 9},
-	{"proxyAddresses;lang-en", 0, 0, 0, 0},
-	{"proxyAddresses;range=", -1, 0, 0, 0},
-	{"proxyAddresses;range=x-9", -1, 0, 0, 0},
-	{"proxyAddresses;range=10", -1, 0, 0, 0},
-	{"proxyAddresses;range=10-", -1, 0, 0, 0},
-	{"proxyAddresses;range=10-5", -1, 0, 0, 0},
-	{"proxyAddresses;range=0-9x", -1, 0, 0, 0},
-	{"proxyAddresses;range=0-*x", -1, 0, 0, 0},
+    {"proxyAddresses", 0, 0, 0, 0},
+    {"proxyAddresses;range=0-1499", 1, 14, 0, 1499},
+    {"proxyAddresses;range=1500-*", 1, 14, 1500, -1},
+    {"member;Range=0-*", 1, 6, 0, -1},
+    {"proxyAddresses;RANGE=3000-4499", 1, 14, 3000, 4499},
+    {"proxyAddresses;binary;range=0-9", 1, 21, 0, 9},
+    {"proxyAddresses;range=0-9;binary", 1, 14, 0, 9},
+    {"proxyAddresses;lang-en", 0, 0, 0, 0},
+    {"proxyAddresses;range=", -1, 0, 0, 0},
+    {"proxyAddresses;range=x-9", -1, 0, 0, 0},
+    {"proxyAddresses;range=10", -1, 0, 0, 0},
+    {"proxyAddresses;range=10-", -1, 0, 0, 0},
+    {"proxyAddresses;range=10-5", -1, 0, 0, 0},
+    {"proxyAddresses;range=0-9x", -1, 0, 0, 0},
+    {"proxyAddresses;range=0-*x", -1, 0, 0, 0},
 };
 
 static void
@@ -72,8 +72,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse),
-		cmocka_unit_test(test_not_terminated),
+	    cmocka_unit_test(test_parse),
+	    cmocka_unit_test(test_not_terminated),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,8 +17,8 @@
 static void
 test_unique_sorted(void **state)
 {
-	static const char *const in[] = {"b@x", "a@x", "B@x", "a@x", "\xc3\xa4@x", "a@xa",
-					 "a@x",  "Z@x"};
+	static const char *const in[] = {"b@x",        "a@x",  "B@x", "a@x",
+	                                 "\xc3\xa4@x", "a@xa", "a@x", "Z@x"};
 	static const char *const want[] = {"B@x", "Z@x", "a@x", "a@xa", "b@x", "\xc3\xa4@x"};
 	struct recipset *s = recipset_new();
 
@@ -76,8 +76,10 @@ test_many_repeats(void **state)
 
 		assert_int_equal(recipset_add(s, other, (size_t)n, NULL), 0);
 		assert_int_equal(recipset_add(s, "same.long.key@example.org", 25,
-					      i == 30 ? "first" : i == 60 ? "second" : NULL),
-				 0);
+		                              i == 30   ? "first"
+		                              : i == 60 ? "second"
+		                                        : NULL),
+		                 0);
 	}
 	assert_int_equal(recipset_sort(s), 0);
 	assert_int_equal(recipset_size(s), 101);
@@ -155,9 +157,17 @@ ref_cmp(const void *a, const void *b)
 static void
 test_against_reference(void **state)
 {
-	static const char *const stems[] = {"", "a", "ab", "abcdefg", "abcdefgh", "abcdefghi",
-					    "abcdefghijklmno", "abcdefghijklmnop",
-					    "abcdefghijklmnopq", "\xc3\xa4\xc3\xb6", "zz.top"};
+	static const char *const stems[] = {"",
+	                                    "a",
+	                                    "ab",
+	                                    "abcdefg",
+	                                    "abcdefgh",
+	                                    "abcdefghi",
+	                                    "abcdefghijklmno",
+	                                    "abcdefghijklmnop",
+	                                    "abcdefghijklmnopq",
+	                                    "\xc3\xa4\xc3\xb6",
+	                                    "zz.top"};
 	static const char *const values[] = {"OK", "REJECT", "relay:[mx]"};
 	enum { N = 20000 };
 	struct ref *ref = calloc(N, sizeof(*ref));
@@ -172,7 +182,7 @@ test_against_reference(void **state)
 		if (i > 0 && seed % 7 == 0) {
 			/* a repeat: of a recent key, or of one long ago */
 			int j = seed % 3 == 0 ? i - 1 - (int)(seed >> 8) % (i < 4 ? i : 4)
-					       : (int)((seed >> 8) % (unsigned)i);
+			                      : (int)((seed >> 8) % (unsigned)i);
 			strcpy(ref[i].key, ref[j].key);
 		} else {
 			char num[16] = "";
@@ -180,14 +190,14 @@ test_against_reference(void **state)
 			if ((seed >> 24) % 3 != 0)
 				snprintf(num, sizeof(num), "%u", (seed >> 14) % 1000);
 			snprintf(ref[i].key, sizeof(ref[i].key), "%s%s%.*s",
-				 stems[(seed >> 4) % (sizeof(stems) / sizeof(stems[0]))], num,
-				 (int)((seed >> 12) % 4), &"xyzw"[(seed >> 16) % 3]);
+			         stems[(seed >> 4) % (sizeof(stems) / sizeof(stems[0]))], num,
+			         (int)((seed >> 12) % 4), &"xyzw"[(seed >> 16) % 3]);
 		}
 		ref[i].value = (seed >> 20) % 5 == 0 ? (int)((seed >> 23) % 3) : -1;
 		ref[i].order = i;
 		assert_int_equal(recipset_add(s, ref[i].key, strlen(ref[i].key),
-					      ref[i].value < 0 ? NULL : values[ref[i].value]),
-				 0);
+		                              ref[i].value < 0 ? NULL : values[ref[i].value]),
+		                 0);
 	}
 	assert_int_equal(recipset_sort(s), 0);
 	qsort(ref, N, sizeof(*ref), ref_cmp);
@@ -220,12 +230,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_unique_sorted),
-		cmocka_unit_test(test_values_and_reset),
-		cmocka_unit_test(test_many_repeats),
-		cmocka_unit_test(test_last_value_wins),
-		cmocka_unit_test(test_many),
-		cmocka_unit_test(test_against_reference),
+	    cmocka_unit_test(test_unique_sorted), cmocka_unit_test(test_values_and_reset),
+	    cmocka_unit_test(test_many_repeats),  cmocka_unit_test(test_last_value_wins),
+	    cmocka_unit_test(test_many),          cmocka_unit_test(test_against_reference),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
