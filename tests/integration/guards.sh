@@ -150,8 +150,9 @@ stop_during() {
 	local call=$1 sig=$2 ready=$3 tracer i
 	if cmp -s "$map" "$T/ref/a"; then v=b; else v=a; fi
 	(
-		trap - INT # a background job of a script would ignore SIGINT
-		exec strace -f -qq -o /dev/null -e trace="$call" \
+		# a background job of a script ignores SIGINT, and a run under nohup
+		# SIGHUP; a signal ignored at entry is ignored by ad2relay too
+		exec env --default-signal=HUP,INT,TERM strace -f -qq -o /dev/null -e trace="$call" \
 			-e inject="$call":delay_exit=1000000:when=1 \
 			"$AD2RELAY" "${big[@]}" sync --from-ldif "$T/$v.ldif" 2>"$T/sig.err"
 	) &
