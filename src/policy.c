@@ -36,8 +36,8 @@ static const char *const reasons[POLICY_NVERDICTS] = {
     [POLICY_BAD_LOCAL] = "local part has a character or dot that is not allowed",
     [POLICY_TRAILING_DOT] = "domain ends with a dot",
     [POLICY_BAD_DOMAIN] = "domain is not a valid domain name",
-    [POLICY_INVISIBLE] = "contains an invisible format character (zero-width, BOM or "
-                         "bidi control)",
+    [POLICY_INVISIBLE] = ("contains an invisible format character (zero-width, BOM or "
+                          "bidi control)"),
     [POLICY_UNASSIGNED] = "contains an unassigned or private-use code point",
 };
 
