@@ -222,10 +222,52 @@ one_option(struct opts *o, int c, char **argv, struct a2r_err *err)
 	case ':':
 		return err_set(err, A2R_ERR_USAGE, "option %s needs a value", argv[optind - 1]);
 	case '?':
-		return err_set(err, A2R_ERR_USAGE, "unknown option %s", argv[optind - 1]);
+		if (strncmp(argv[optind - 1], "--", 2) != 0)
+			return err_set(err, A2R_ERR_USAGE, "unknown option -%c", optopt);
+		/* "--help=VALUE": the name only, never the value */
+		return err_set(err, A2R_ERR_USAGE, "option %.*s takes no value",
+		               (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
 	default:
 		return add_override(o, c, optarg, err);
 	}
+}
+
+/* find_long - the option named by the N bytes at NAME, exactly */
+static const struct option *
+find_long(const struct option *lo, const char *name, size_t n)
+{
+	for (; lo->name != NULL; lo++)
+		if (strncmp(lo->name, name, n) == 0 && lo->name[n] == '\0')
+			return lo;
+	return NULL;
+}
+
+/* exact_long - refuse the abbreviations getopt_long() would take (the
+ * value of "--bindpw SECRET" became a bindpw_file name, echoed in errors);
+ * the message names the option only, never a value given with it */
+static int
+exact_long(int argc, char **argv, const struct option *lo, struct a2r_err *err)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		const char *a = argv[i];
+		const struct option *opt;
+		size_t n;
+
+		if (a[0] != '-' || a[1] == '\0')
+			continue;
+		if (a[1] != '-') { /* short options; "c" takes the rest or the next */
+			const char *c = strchr(a + 1, 'c');
+
+			i += c != NULL && c[1] == '\0';
+			continue;
+		}
+		n = strcspn(a + 2, "=");
+		if ((opt = find_long(lo, a + 2, n)) == NULL)
+			return err_set(err, A2R_ERR_USAGE, "unknown option --%.*s",
+			               (int)(n > 64 ? 64 : n), a + 2);
+		i += opt->has_arg == required_argument && a[2 + n] == '\0';
+	}
+	return 0;
 }
 
 /* parse_args - options anywhere (GNU getopt permutes), then the command */
@@ -238,6 +280,7 @@ parse_args(int argc, char **argv, struct opts *o, struct a2r_err *err)
 	if (lo == NULL)
 		return err_nomem(err);
 	opterr = 0;
+	rc = exact_long(argc, argv, lo, err);
 	while (rc == 0 && (c = getopt_long(argc, argv, ":c:vqnhV", lo, NULL)) != -1)
 		rc = one_option(o, c, argv, err);
 	free_options(lo);

@@ -24,6 +24,30 @@ run_a2r dump --bogus
 expect_rc 64
 expect_err '^ad2relay: unknown option --bogus$'
 
+# Long options match exactly: an abbreviation is unknown, and no value
+# given with it is echoed (--bindpw MySecret once became --bindpw-file
+# MySecret, and the "file name" went to stderr and syslog)
+for args in "--bindpw S3cretPw test" "--bindpw=S3cretPw test" "--bindpw-f S3cretPw test" \
+	"--verb dump" "--from-ld=S3cretPw dump" "--relay-dom=S3cretPw dump"; do
+	# shellcheck disable=SC2086 # the words of ARGS are the arguments
+	run_a2r -c /dev/null $args
+	expect_rc 64
+	case $err in
+	*S3cretPw*) fail "$args: the value reached stderr: $err" ;;
+	esac
+	expect_err "^ad2relay: unknown option ${args%%[ =]*}\$"
+done
+run_a2r -c /dev/null --verbose=S3cretPw dump
+expect_rc 64
+expect_err '^ad2relay: option --verbose takes no value$'
+run_a2r -c /dev/null -x dump
+expect_rc 64
+expect_err '^ad2relay: unknown option -x$'
+# an option's value may itself look like an option
+run_a2r dump -c /dev/null --relay-domains example.org --from-ldif "$ldif" --format --list
+expect_rc 64
+expect_err 'format --list: use map, list or json'
+
 run_a2r dump -c /dev/null --relay-domains example.org --from-ldif "$ldif" --format xml
 expect_rc 64
 expect_err 'format xml: use map, list or json'
