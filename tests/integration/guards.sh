@@ -201,8 +201,8 @@ for i in $(seq 1 30); do
 	v=$([ $((i % 2)) = 1 ] && echo a || echo b)
 	sig=${sigs[i % 3]}
 	(
-		trap - INT
-		exec "$AD2RELAY" "${big[@]}" sync --from-ldif "$T/$v.ldif" 2>"$T/sig.err"
+		# default dispositions, as in stop_during()
+		exec env --default-signal=HUP,INT,TERM "$AD2RELAY" "${big[@]}" sync --from-ldif "$T/$v.ldif" 2>"$T/sig.err"
 	) &
 	pid=$!
 	sleep "0.$(printf '%03d' $((RANDOM % (span + 20))))"
