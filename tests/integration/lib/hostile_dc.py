@@ -354,9 +354,21 @@ class Connection(threading.Thread):
         return []
 
     def sc_huge_dn(self, msgid, controls):
-        out = self.page(msgid, controls)
-        dn = "CN=" + "x" * (16 << 20) + "," + self.o.base
-        return [entry(msgid, dn, self.d.attr_list(1))] + out
+        # The huge entry leaves first, its headers before its DN, so that
+        # the length reaches the client at once even on a loaded machine
+        # (the client's per-message timeout is 1 s in the tests).
+        attrs = self.d.attr_list(1)
+        dn_len = len(_huge_dn)
+        op_len = 1 + len(ber_len(dn_len)) + dn_len + len(attrs)
+        mid = ber_int(msgid)
+        msg_len = len(mid) + 1 + len(ber_len(op_len)) + op_len
+        self.send(b"\x30" + ber_len(msg_len) + mid + b"\x64" + ber_len(op_len) +
+                  b"\x04" + ber_len(dn_len))
+        view = memoryview(_huge_dn)
+        for off in range(0, dn_len, 1 << 20):
+            self.send(view[off:off + (1 << 20)])
+        self.send(attrs)
+        return self.page(msgid, controls)
 
     def sc_duplicates(self, msgid, controls):
         out = self.page(msgid, controls)
@@ -382,8 +394,11 @@ SCENARIOS = ("good", "junk-attrs", "junk-between", "same-cookie", "empty-pages",
              "huge-length", "huge-dn", "duplicates", "disconnect")
 
 
+_huge_dn = b""     # huge-dn: the 16 MiB DN, made before the port is told
+
+
 def main():
-    global _log_file
+    global _log_file, _huge_dn
     ap = argparse.ArgumentParser(description="hostile LDAP server for ad2relay's tests",
                                  epilog="see the module docstring for the scenarios")
     ap.add_argument("--scenario", choices=SCENARIOS, required=True)
@@ -394,6 +409,8 @@ def main():
     ap.add_argument("--delay", type=float, default=1.5, help="slow: seconds between entries")
     ap.add_argument("--log", help="log file (default: stderr)")
     o = ap.parse_args()
+    if o.scenario == "huge-dn":
+        _huge_dn = b"CN=" + b"x" * (16 << 20) + b"," + o.base.encode()
     if o.log:
         _log_file = open(o.log, "a", buffering=1)
 
