@@ -603,6 +603,25 @@ parse_line(struct a2r_config *cfg, char *line, const char *where, unsigned char 
 	return conf_set(cfg, key, value, where, err);
 }
 
+/* skip_bom - the first line of a file: a UTF-8 byte-order mark (as some
+ * Windows editors write) is skipped; UTF-16 is refused, naming the fix */
+static int
+skip_bom(char *line, ssize_t *n, const char *path, struct a2r_err *err)
+{
+	const unsigned char *u = (const unsigned char *)line;
+
+	if (*n >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF)))
+		return err_set(err, A2R_ERR_CONFIG,
+		               "%s: the file is UTF-16; save it as UTF-8 "
+		               "(iconv -f UTF-16 -t UTF-8)",
+		               path);
+	if (*n >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF) {
+		memmove(line, line + 3, (size_t)*n - 2); /* with the NUL */
+		*n -= 3;
+	}
+	return 0;
+}
+
 /* conf_load - read a config file: key = value, # comments, and lines
  * starting with white space continue the previous one (as in main.cf) */
 int
@@ -637,6 +656,8 @@ conf_load(struct a2r_config *cfg, const char *path, int optional, struct a2r_err
 			lineno++;
 			if (n > 0 && line[n - 1] == '\n')
 				line[--n] = '\0';
+			if (lineno == 1 && skip_bom(line, &n, path, err) < 0)
+				goto out;
 			if (memchr(line, '\0', (size_t)n) != NULL) {
 				err_set(err, A2R_ERR_CONFIG, "%s:%zu: NUL byte", path, lineno);
 				goto out;

@@ -50,6 +50,7 @@ struct guard {
 	size_t pos, len;
 	int at_eof;
 	int bol;         /* the next byte starts a line */
+	int started;     /* the file's first bytes were looked at */
 	int in_record;   /* ldif_read_record's found_entry */
 	int top_comment; /* ldif_read_record's top_comment */
 	unsigned long line;
@@ -163,6 +164,25 @@ guard_lines(struct guard *g, const char *p, size_t n)
 	return n;
 }
 
+/* guard_start - the file's first bytes: a UTF-8 byte-order mark (as
+ * Windows tools write) is skipped; UTF-16 (ldifde -u) is refused */
+static const char *
+guard_start(struct guard *g)
+{
+	const unsigned char *u = (const unsigned char *)g->buf + g->pos;
+	size_t n = g->len - g->pos;
+
+	g->started = 1;
+	if (n >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF))) {
+		g->line = 1;
+		return "the file is UTF-16 (ldifde -u): convert it with "
+		       "iconv -f UTF-16 -t UTF-8, or export without -u";
+	}
+	if (n >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF)
+		g->pos += 3;
+	return NULL;
+}
+
 /* guard_read - the cookie read function: pass bytes through, watching
  * each line start */
 static ssize_t
@@ -176,6 +196,8 @@ guard_read(void *cookie, char *out, size_t size)
 		return guard_stop(g, 0, g->why, g->errnum);
 	if (guard_fill(g) < 0)
 		return guard_stop(g, 0, "read", errno);
+	if (!g->started && (p = guard_start(g)) != NULL)
+		return guard_stop(g, 0, p, 0);
 	p = g->buf + g->pos;
 	n = g->len - g->pos < size ? g->len - g->pos : size;
 	if ((nul = memchr(p, '\0', n)) != NULL)

@@ -100,6 +100,19 @@ printf 'dn: cn=a\nmail: a@corp.example.com\nx\0y: z\n' >"$T/nul.ldif"
 bad_ldif "$T/nul.ldif" 3 'a NUL byte: not an LDIF file'
 ok "hostile records: one FILE:LINE error each, no crash"
 
+# a UTF-8 byte-order mark (a Windows editor's) is skipped; a UTF-16
+# export (ldifde -u) is refused with the fix
+run_a2r dump "${rd[@]}" --from-ldif "$d/ldapsearch-export.ldif"
+expect_rc 0
+plain=$out
+{ printf '\357\273\277'; cat "$d/ldapsearch-export.ldif"; } >"$T/bom.ldif"
+run_a2r dump "${rd[@]}" --from-ldif "$T/bom.ldif"
+expect_rc 0
+[ -n "$out" ] && [ "$out" = "$plain" ] || fail "a byte-order mark changed the export"
+iconv -f UTF-8 -t UTF-16 "$d/ldifde-export.ldif" >"$T/utf16.ldif"
+bad_ldif "$T/utf16.ldif" 1 'the file is UTF-16 \(ldifde -u\): convert it with iconv -f UTF-16 -t UTF-8, or export without -u'
+ok "UTF-8 byte-order mark skipped, UTF-16 refused with the fix"
+
 # a read error is not the end of the file (a directory read as nothing)
 mkdir "$T/dir.ldif"
 run_a2r dump "${rd[@]}" --from-ldif "$T/dir.ldif"

@@ -65,6 +65,13 @@ static const struct ccase cases[] = {
     {"relay_domains = @example.org\n", 0, ":1: relay_domains: \"@example.org\" is not a domain"},
     {"relay_domains = example.org\nrun_timeout = 0\n", 0,
      ":2: run_timeout: \"0\" is not a number from 1 to 86400"},
+    /* a UTF-8 byte-order mark is skipped, on the first line only */
+    {"\xEF\xBB\xBFrelay_domains = example.org\n", 1, NULL},
+    {"\xEF\xBB\xBF# comment\nrelay_domains = example.org\n", 1, NULL},
+    {"relay_domains = example.org\n\xEF\xBB\xBFvalue = OK\n", 0, ":2: unknown key"},
+    /* UTF-16 (strlen() ends the text at its first NUL: the mark is there) */
+    {"\xFF\xFEr", 0, ": the file is UTF-16; save it as UTF-8 (iconv -f UTF-16 -t UTF-8)"},
+    {"\xFE\xFF", 0, ": the file is UTF-16"},
 };
 
 static char *
