@@ -9,7 +9,11 @@
  * on postfix_abort(); and does not wait for a process the command left in
  * the background holding its standard error.  postfix_actions() runs
  * postmap, postfix reload and on_change in that order, stopping at the
- * first failure. */
+ * first failure.
+ *
+ * The sleeps are of odd lengths (41, 42, 43 s): tests/integration/
+ * fault-matrix.sh and guards.sh, which may run at the same time, look for
+ * orphaned "sleep 30" and "sleep 29" processes of their own. */
 #include "autoconf.h"
 
 #include <signal.h>
@@ -230,7 +234,7 @@ test_timeout(void **state)
 	long bg;
 
 	(void)state;
-	assert_true(asprintf(&body, "sleep 30 &\necho $! >'%s'\nwait", pidfile) > 0);
+	assert_true(asprintf(&body, "sleep 41 &\necho $! >'%s'\nwait", pidfile) > 0);
 	path = script("slow", body);
 	{
 		char *argv[] = {path, NULL};
@@ -276,7 +280,7 @@ test_background_holds_stderr(void **state)
 		int rc;
 
 		assert_true(
-		    asprintf(&body, "sleep 20 &\necho $! >'%s'\n%s", pidfile, rows[i].tail) > 0);
+		    asprintf(&body, "sleep 43 &\necho $! >'%s'\n%s", pidfile, rows[i].tail) > 0);
 		path = script("bg", body);
 		{
 			char *argv[] = {path, NULL};
@@ -319,7 +323,7 @@ test_abort(void **state)
 {
 	struct sigaction sa = {.sa_handler = on_alarm}, old;
 	struct itimerval it = {.it_value = {0, 300000}};
-	char *path = script("abort", "sleep 30"), *argv[] = {path, NULL}, *want;
+	char *path = script("abort", "sleep 42"), *argv[] = {path, NULL}, *want;
 	struct a2r_err err = {0};
 	long long t0;
 
