@@ -116,7 +116,7 @@ run_a2r sync "${opts[@]}" --from-ldif "$T/full.ldif" --on-change "$T/bg0" --comm
 ms=$((($(date +%s%N) - t0) / 1000000))
 expect_rc 0 "on_change exited 0, its background child holds stderr"
 [ "$ms" -lt 3000 ] || fail "on_change with a background child took $ms ms"
-[ -s "$T/bg.pid" ] && kill -0 "$(cat "$T/bg.pid")" || fail "the background job was killed"
+[ -s "$T/bg.pid" ] && pid_alive "$(cat "$T/bg.pid")" || fail "the background job was killed"
 stop_bg
 run_a2r sync "${opts[@]}" --from-ldif "$T/few.ldif" --max-shrink 100% --on-change "$T/bg4" \
 	--command-timeout 5

@@ -53,7 +53,7 @@ for _ in $(seq 200); do
 		tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "$SLAPD_PW" && fail "password in argv"
 		tr '\0' '\n' <"/proc/$pid/environ" | grep -q "$SLAPD_PW" && fail "password in environment"
 	fi
-	kill -0 "$pid" 2>/dev/null || break
+	pid_alive "$pid" || break
 	sleep 0.005
 done
 wait "$pid" || fail "sync failed"

@@ -3,27 +3,11 @@
 # samba-kerberos.sh - Kerberos from a keytab against Samba's AD DC: GSSAPI
 # with sign/seal on 389 from a private ccache, its failures, DNS SRV
 # discovery, and the one-line configuration of a domain-joined box.
-. "$top_srcdir/tests/integration/lib/samba.sh"
-samba_require
-samba_reexec_in_ns "$@"
-. "$top_srcdir/tests/integration/lib/common.sh"
-set -e
-
-samba_fixture "$T/dc" >/dev/null
-samba_start "$T/dc" >/dev/null
-on_exit "samba_stop '$T/dc'"
-dc=$T/dc
-mkdir -p "$T/out"
+. "$top_srcdir/tests/integration/lib/samba-test.sh"
 export KRB5_CONFIG=$dc/krb5.conf
 # the user's own ccache: ad2relay must neither read nor write it
 export KRB5CCNAME=FILE:$T/user-ccache
 
-conf() { # conf FILE [KEY=VALUE ...]: the common lines, then these
-	local f=$1
-	shift
-	write_conf "$f" "relay_domains=$SAMBA_RELAY_DOMAINS" timeout=10 \
-		"output=$T/out/relay_recipients" "lock_file=$T/lock" "$@"
-}
 gss=("uri=$SAMBA_LDAP_URI" "bind=gssapi" "keytab=$dc/svc.keytab" "principal=$SAMBA_SVC_PRINCIPAL"
 	"sasl_nocanon=yes")
 

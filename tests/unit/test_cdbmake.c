@@ -9,37 +9,14 @@
  * runs), and every key read back through tinycdb's cdb_find(). */
 #include "autoconf.h"
 
-#include <errno.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
 #include <cdb.h>
-#include <cmocka.h>
+
+#include "unit.h"
 
 #include "cdbmake.h"
 #include "recipset.h"
-
-/* contents - the whole of FD; *LEN gets its size */
-static char *
-contents(int fd, size_t *len)
-{
-	off_t end = lseek(fd, 0, SEEK_END);
-	char *p;
-
-	assert_true(end >= 0);
-	p = malloc((size_t)end + 1);
-	assert_non_null(p);
-	assert_int_equal(pread(fd, p, (size_t)end, 0), end);
-	*len = (size_t)end;
-	return p;
-}
 
 /* same_as_tinycdb - our file and tinycdb's for SET are identical, and
  * every key is found with its value */
@@ -63,8 +40,8 @@ same_as_tinycdb(const struct recipset *set, const char *defval)
 		assert_int_equal(cdb_make_add(&cm, k, (unsigned)klen, v, (unsigned)strlen(v)), 0);
 	}
 	assert_int_equal(cdb_make_finish(&cm), 0);
-	o = contents(ours, &olen);
-	r = contents(ref, &rlen);
+	o = unit_read_fd(ours, &olen);
+	r = unit_read_fd(ref, &rlen);
 	assert_int_equal(olen, rlen);
 	assert_memory_equal(o, r, olen);
 	assert_int_equal(cdb_init(&cdb, ours), 0);

@@ -2,17 +2,7 @@
 /* test_collect.c - entries to the recipient set: exclusions, warnings, counts */
 #include "autoconf.h"
 
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cmocka.h>
+#include "unit.h"
 
 #include "collect.h"
 
@@ -167,15 +157,14 @@ test_static_file(void **state)
 	struct a2r_config cfg;
 	struct collect c;
 	struct a2r_err err = {0};
-	char path[] = "/tmp/test_static.XXXXXX";
-	int fd = mkstemp(path);
+	char *dir = unit_tmpdir("test_static"), *path;
+	int fd;
 	const char *text = "# merged\nPostmaster@Corp.Example.com\n@Unsynced.Example.org  OK\n"
 	                   "x@corp.example.com REJECT gone\n";
 
 	(void)state;
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
+	path = unit_write(dir, "static", text);
+	assert_int_equal(chmod(path, 0600), 0);
 	setup_cfg(&cfg, 0);
 	cfg.static_file = strdup(path);
 	assert_int_equal(collect_init(&c, &cfg, capture, NULL, &err), 0);
@@ -198,8 +187,10 @@ test_static_file(void **state)
 	assert_int_equal(err.code, A2R_ERR_CONFIG);
 	assert_non_null(strstr(err.msg, ":2: \"bad\" has no @"));
 	collect_free(&c);
-	unlink(path);
 	conf_free(&cfg);
+	free(path);
+	assert_int_equal(unit_rmtree(dir), 0);
+	free(dir);
 }
 
 static int

@@ -2,16 +2,7 @@
 /* test_conf.c - config file parsing and validation, table-driven */
 #include "autoconf.h"
 
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#include <cmocka.h>
+#include "unit.h"
 
 #include "conf.h"
 #include "policy.h"
@@ -74,15 +65,15 @@ static const struct ccase cases[] = {
     {"\xFE\xFF", 0, ": the file is UTF-16"},
 };
 
+static char *dir;
+
+/* write_temp - a config file holding TEXT, owner-only as conf_load wants */
 static char *
 write_temp(const char *text)
 {
-	char *path = strdup("/tmp/test_conf.XXXXXX");
-	int fd = mkstemp(path);
+	char *path = unit_write(dir, "ad2relay.conf", text);
 
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
+	assert_int_equal(chmod(path, 0600), 0);
 	return path;
 }
 
@@ -90,7 +81,7 @@ static void
 test_table(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < NELEM(cases); i++) {
 		struct a2r_config cfg;
 		struct a2r_err err = {0};
 		char *path = write_temp(cases[i].text);
@@ -155,7 +146,7 @@ test_run_timeout(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+	for (size_t i = 0; i < NELEM(rows); i++) {
 		struct a2r_config cfg;
 		struct a2r_err err = {0};
 		char *path = write_temp(rows[i].text);
@@ -186,11 +177,23 @@ test_missing_file(void **state)
 }
 
 static int
-teardown(void **state)
+setup(void **state)
 {
 	(void)state;
-	policy_cleanup();
+	dir = unit_tmpdir("test_conf");
 	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	int rc;
+
+	(void)state;
+	policy_cleanup();
+	rc = unit_rmtree(dir);
+	free(dir);
+	return rc;
 }
 
 int
@@ -203,5 +206,5 @@ main(void)
 	    cmocka_unit_test(test_run_timeout),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, teardown);
+	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -2,25 +2,16 @@
 /* test_plan.c - comparing installed maps with a new set; the guards */
 #include "autoconf.h"
 
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cmocka.h>
 #include <cdb.h>
+
+#include "unit.h"
 
 #include "conf.h"
 #include "mapfile.h"
 #include "plan.h"
 #include "policy.h"
 
-static char dir[] = "/tmp/test_plan.XXXXXX";
+static char *dir;
 static char listing[1024];
 
 static void
@@ -39,20 +30,6 @@ set_of(const char *const *keys)
 		assert_int_equal(recipset_add(s, *keys, strlen(*keys), NULL), 0);
 	assert_int_equal(recipset_sort(s), 0);
 	return s;
-}
-
-static char *
-write_file(const char *name, const char *text)
-{
-	char *path;
-	FILE *fp;
-
-	assert_true(asprintf(&path, "%s/%s", dir, name) > 0);
-	fp = fopen(path, "w");
-	assert_non_null(fp);
-	fputs(text, fp);
-	fclose(fp);
-	return path;
 }
 
 struct pcase {
@@ -84,12 +61,12 @@ static void
 test_compare_text(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < sizeof(pcases) / sizeof(pcases[0]); i++) {
+	for (size_t i = 0; i < NELEM(pcases); i++) {
 		const struct pcase *t = &pcases[i];
 		struct recipset *s = set_of(t->newkeys);
 		struct a2r_err err = {0};
 		struct plan p;
-		char *path = t->map ? write_file("map", t->map) : strdup("/nonexistent/map");
+		char *path = t->map ? unit_write(dir, "map", t->map) : strdup("/nonexistent/map");
 
 		listing[0] = '\0';
 		assert_int_equal(plan_compare_text(path, s, "OK", &p, keep, NULL, &err), 0);
@@ -232,7 +209,7 @@ test_check_maps(void **state)
 	assert_int_equal(plan_check_maps(map, cdb, s, "OK", &p, NULL, NULL, &agree, &err), 0);
 	assert_int_equal(agree, 0);
 	/* a hand-made text map in another order, and its cdb */
-	free(write_file("cm", "c@x OK\na@x OK\nb@x OK\n"));
+	free(unit_write(dir, "cm", "c@x OK\na@x OK\nb@x OK\n"));
 	write_cdb(cdb, shuffled);
 	assert_int_equal(plan_check_maps(map, cdb, s, "OK", &p, NULL, NULL, &agree, &err), 0);
 	assert_int_equal(agree, 1);
@@ -274,7 +251,7 @@ test_empty_and_long(void **state)
 
 	(void)state;
 	/* empty file: exists, no keys (and no pointer arithmetic on NULL) */
-	map = write_file("empty", "");
+	map = unit_write(dir, "empty", "");
 	assert_int_equal(plan_read_text(map, &got, &exists, &err), 0);
 	assert_int_equal(exists, 1);
 	assert_int_equal(recipset_size(got), 0);
@@ -282,7 +259,7 @@ test_empty_and_long(void **state)
 	free(map);
 	/* a hand-made text map holding a 5000-byte value */
 	assert_true(asprintf(&text, "b@x %s\na@x %s\n", val, val) > 0);
-	map = write_file("long", text);
+	map = unit_write(dir, "long", text);
 	assert_int_equal(plan_read_text(map, &got, &exists, &err), 0);
 	assert_int_equal(recipset_size(got), 2);
 	assert_string_equal(recipset_value(got, 0), val);
@@ -355,13 +332,13 @@ test_compare_installed(void **state)
 	assert_int_equal(plan_guard(&cfg, &p, s2, 0, &err), -1);
 	assert_non_null(strstr(err.msg, "lost 9 of 10 entries of the installed cdb"));
 	/* a shorter text map beside it: the cdb still counts */
-	free(write_file("gm", "a@x OK\n"));
+	free(unit_write(dir, "gm", "a@x OK\n"));
 	assert_int_equal(plan_compare_installed(map, cdb, s1, "OK", &p, NULL, NULL, &err), 0);
 	assert_int_equal(p.old_is_cdb, 1);
 	assert_int_equal(p.removed, 9);
 	/* a text map with more records than the cdb: the text counts */
 	write_cdb(cdb, one);
-	free(write_file("gm", "a@x OK\nb@x OK\nc@x OK\n"));
+	free(unit_write(dir, "gm", "a@x OK\nb@x OK\nc@x OK\n"));
 	listing[0] = '\0';
 	assert_int_equal(plan_compare_installed(map, cdb, s1, "OK", &p, keep, NULL, &err), 0);
 	assert_int_equal(p.old_is_cdb, 0);
@@ -374,7 +351,7 @@ test_compare_installed(void **state)
 	assert_int_equal(p.old_is_cdb, 0);
 	assert_int_equal(p.old_count, 3);
 	/* a damaged cdb: ignored beside a text map, an error without one */
-	free(write_file("gm.cdb", "not a cdb"));
+	free(unit_write(dir, "gm.cdb", "not a cdb"));
 	assert_int_equal(plan_compare_installed(map, cdb, s1, "OK", &p, NULL, NULL, &err), 0);
 	assert_int_equal(p.old_count, 3);
 	unlink(map);
@@ -397,18 +374,20 @@ static int
 setup(void **state)
 {
 	(void)state;
-	return mkdtemp(dir) == NULL;
+	dir = unit_tmpdir("test_plan");
+	return 0;
 }
 
 static int
 teardown(void **state)
 {
-	char cmd[64];
+	int rc;
 
 	(void)state;
 	policy_cleanup();
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) != 0;
+	rc = unit_rmtree(dir);
+	free(dir);
+	return rc;
 }
 
 /* an empty installed map: no mapping, no pointer arithmetic on NULL
@@ -418,7 +397,7 @@ test_read_empty(void **state)
 {
 	struct recipset *s = NULL;
 	struct a2r_err err = {0};
-	char *path = write_file("empty", "");
+	char *path = unit_write(dir, "empty", "");
 	int exists = 0;
 
 	(void)state;

@@ -3,13 +3,8 @@
 #include "autoconf.h"
 
 #include <ctype.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <string.h>
 
-#include <cmocka.h>
+#include "unit.h"
 
 #include "extract.h"
 #include "policy.h"
@@ -218,8 +213,8 @@ static void
 test_table(void **state)
 {
 	(void)state;
-	assert_true(sizeof(cases) / sizeof(cases[0]) >= 40);
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	assert_true(NELEM(cases) >= 40);
+	for (size_t i = 0; i < NELEM(cases); i++)
 		run_case(&cases[i]);
 }
 
@@ -328,7 +323,7 @@ test_check_sequence(void **state)
 
 	(void)state;
 	for (int round = 0; round < 2; round++)
-		for (size_t i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
+		for (size_t i = 0; i < NELEM(seq); i++) {
 			enum policy_verdict v = policy_check(seq[i].addr, strlen(seq[i].addr));
 
 			if (v != seq[i].v)
@@ -359,7 +354,7 @@ test_relay_domains(void **state)
 	                                       "m\xc3\xbcnchen.example"),
 	                 0);
 	assert_int_equal(relay.n, 4);
-	for (size_t i = 0; i < sizeof(dc) / sizeof(dc[0]); i++)
+	for (size_t i = 0; i < NELEM(dc); i++)
 		if (policy_domain_match(&relay, dc[i].addr, strlen(dc[i].addr)) != dc[i].match)
 			fail_msg("%s: want %d", dc[i].addr, dc[i].match);
 	strlist_free(&relay);
@@ -409,7 +404,7 @@ test_check_domain(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+	for (size_t i = 0; i < NELEM(t); i++)
 		if (policy_check_domain(t[i].dom, strlen(t[i].dom)) != t[i].ok)
 			fail_msg("policy_check_domain(\"%s\") != %d", t[i].dom, t[i].ok);
 }

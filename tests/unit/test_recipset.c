@@ -2,15 +2,7 @@
 /* test_recipset.c - uniqueness, byte order, values, reset */
 #include "autoconf.h"
 
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
+#include "unit.h"
 
 #include "recipset.h"
 
@@ -24,7 +16,7 @@ test_unique_sorted(void **state)
 
 	(void)state;
 	assert_non_null(s);
-	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++)
+	for (size_t i = 0; i < NELEM(in); i++)
 		assert_int_equal(recipset_add(s, in[i], strlen(in[i]), NULL), 0);
 	assert_true(recipset_contains(s, "Z@x", 3)); /* before sorting too */
 	assert_false(recipset_contains(s, "z@x", 3));
@@ -190,8 +182,8 @@ test_against_reference(void **state)
 			if ((seed >> 24) % 3 != 0)
 				snprintf(num, sizeof(num), "%u", (seed >> 14) % 1000);
 			snprintf(ref[i].key, sizeof(ref[i].key), "%s%s%.*s",
-			         stems[(seed >> 4) % (sizeof(stems) / sizeof(stems[0]))], num,
-			         (int)((seed >> 12) % 4), &"xyzw"[(seed >> 16) % 3]);
+			         stems[(seed >> 4) % (NELEM(stems))], num, (int)((seed >> 12) % 4),
+			         &"xyzw"[(seed >> 16) % 3]);
 		}
 		ref[i].value = (seed >> 20) % 5 == 0 ? (int)((seed >> 23) % 3) : -1;
 		ref[i].order = i;

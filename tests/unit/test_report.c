@@ -2,13 +2,7 @@
 /* test_report.c - report_escape(): what a log line may carry, table-driven */
 #include "autoconf.h"
 
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <string.h>
-
-#include <cmocka.h>
+#include "unit.h"
 
 #include "report.h"
 
@@ -50,7 +44,7 @@ test_table(void **state)
 	char out[256];
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < NELEM(cases); i++) {
 		report_escape(cases[i].in, out, sizeof(out));
 		if (strcmp(out, cases[i].want) != 0)
 			fail_msg("escape(\"%s\") = \"%s\", want \"%s\"", cases[i].in, out,

@@ -23,12 +23,17 @@
 #   wait_for SECS CMD...  run CMD every 0.05 s until it succeeds; false if
 #                         it has not within SECS seconds (instead of a sleep)
 #   write_conf FILE K=V.. an ad2relay config file, one "K = V" line each
+# and from proc.sh (shared with slapd.sh, postfix.sh and samba.sh):
+#   pid_alive PID, pid_wait_gone PID SECS, pgrp_pids PGID, pgrp_alive PGID,
+#   child_wait PID, free_port
 set -u
 
 : "${AD2RELAY:?AD2RELAY must name the ad2relay binary}"
 : "${top_srcdir:?top_srcdir must be set}"
 POSTMAP=${POSTMAP:-/usr/sbin/postmap}
 export LC_ALL=C
+# shellcheck source=proc.sh
+. "$top_srcdir/tests/integration/lib/proc.sh"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/ad2relay-test.XXXXXX")
 _exit_hooks=()

@@ -32,6 +32,9 @@
 
 POSTFIX_LIBDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export POSTFIX_LIBDIR
+# pid_alive, pgrp_pids, free_port
+# shellcheck source=proc.sh
+. "$POSTFIX_LIBDIR/proc.sh"
 
 : "${POSTFIX_CMD:=/usr/sbin/postfix}"
 : "${POSTCONF_CMD:=/usr/sbin/postconf}"
@@ -40,33 +43,11 @@ export POSTFIX_LIBDIR
 
 _postfix_err() { printf 'postfix.sh: %s\n' "$*" >&2; }
 
-# _postfix_free_port -- a TCP port on 127.0.0.1 that is free right now.
-_postfix_free_port() {
-    "$PYTHON3" -c 'import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
-s.close()'
-}
-
-# _postfix_alive PID -- true if PID runs (zombies count as dead).
-_postfix_alive() {
-    local st
-    kill -0 "$1" 2>/dev/null || return 1
-    st=$(sed -n 's/^[0-9]* (.*) \([A-Z]\).*/\1/p' "/proc/$1/stat" 2>/dev/null) || st=
-    [ "$st" != Z ] && [ "$st" != X ]
-}
-
 # postfix_procs PID -- PIDs of the live processes (zombies excluded) of
 # the process group PID: master and its children (master makes itself a
 # session leader, so its PID is their process group).  Empty when none.
-# (pgrep only lists; nothing is ever signalled by name.)
 postfix_procs() {
-    local pid
-    for pid in $(pgrep -g "$1" 2>/dev/null); do
-        _postfix_alive "$pid" && echo "$pid"
-    done
-    return 0
+    pgrp_pids "$1"
 }
 
 # postfix_setup DIR [MAIN.CF LINE...]
@@ -175,12 +156,12 @@ postfix_start() {
     [ -f "$dir/etc/main.cf" ] || { _postfix_err "$dir: run postfix_setup first"; return 1; }
     [ -n "$port" ] || auto=1
     for _ in 1 2 3 4 5; do
-        [ "$auto" = 0 ] || port=$(_postfix_free_port) || return 1
+        [ "$auto" = 0 ] || port=$(free_port) || return 1
         _postfix_master_cf "$dir" "$port" || return 1
         : >"$dir/start.log"
         if "$POSTFIX_CMD" -c "$dir/etc" start >>"$dir/start.log" 2>&1; then
             pid=$(sed -n '1s/[^0-9]//gp' "$dir/spool/pid/master.pid" 2>/dev/null) || pid=
-            if [ -z "$pid" ] || ! _postfix_alive "$pid"; then
+            if [ -z "$pid" ] || ! pid_alive "$pid"; then
                 _postfix_err "master started but $dir/spool/pid/master.pid names no live process"
                 cat "$dir/start.log" >&2
                 return 1
@@ -227,7 +208,7 @@ postfix_stop() {
     dir=$(cd "$dir" && pwd) || return 0
     pid=$(cat "$dir/master.pid" 2>/dev/null) || pid=
     [ -n "$pid" ] || return 0
-    if _postfix_alive "$pid"; then
+    if pid_alive "$pid"; then
         "$POSTFIX_CMD" -c "$dir/etc" stop >>"$dir/stop.log" 2>&1 || {
             _postfix_err "postfix -c $dir/etc stop failed:"
             cat "$dir/stop.log" >&2

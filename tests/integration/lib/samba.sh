@@ -10,7 +10,8 @@
 # the machine, and nothing survives the test.  The machine's /etc is never
 # written.
 #
-# A test script starts like this:
+# A test script starts like this (tests/integration/lib/samba-test.sh does
+# it for ad2relay's Samba tests):
 #
 #   . "$top_srcdir/tests/integration/lib/samba.sh"
 #   samba_require                       # exit 77 (skip) when Samba is missing
@@ -98,6 +99,9 @@
 SAMBA_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SAMBA_TOP_DIR=$(cd "$SAMBA_LIB_DIR/../../.." && pwd)
 SAMBA_DATA_DIR=$SAMBA_TOP_DIR/tests/data/samba
+# pid_alive, pid_wait_gone, pgrp_alive, child_wait
+# shellcheck source=proc.sh
+. "$SAMBA_LIB_DIR/proc.sh"
 
 # The domain.  Everything below is fixed; the cache key covers this file.
 SAMBA_REALM=CORP.EXAMPLE.COM
@@ -246,11 +250,8 @@ _samba_ns_init() {
 	"$@" <&0 &
 	child=$!
 	trap 'kill -TERM "$child" 2>/dev/null' TERM INT HUP
-	while :; do
-		rc=0
-		wait "$child" || rc=$?
-		kill -0 "$child" 2>/dev/null || break
-	done
+	rc=0
+	child_wait "$child" || rc=$?
 	exit "$rc"
 }
 
@@ -267,11 +268,7 @@ _samba_ns_run() {
 	trap '_samba_ns_abort '"$up"'; exit 143' TERM
 	trap '_samba_ns_abort '"$up"'; exit 130' INT
 	trap '_samba_ns_abort '"$up"'; exit 129' HUP
-	while :; do
-		rc=0
-		wait "$up" || rc=$?
-		kill -0 "$up" 2>/dev/null || break
-	done
+	child_wait "$up" || rc=$?
 	trap - INT TERM HUP
 	eval "$saved"
 	return "$rc"
@@ -476,31 +473,9 @@ _samba_populate() {
 
 # ------------------------------------------------------------ start / stop
 
-_samba_alive() {
-	local st
-	[ -n "$1" ] && [ -r "/proc/$1/stat" ] || return 1
-	st=$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null) || return 1
-	[ "$st" != Z ] && [ "$st" != X ]
-}
-
 _samba_running() {
 	local pid
-	[ -f "$1/samba.pid" ] && pid=$(cat "$1/samba.pid") && _samba_alive "$pid"
-}
-
-# _samba_group_alive PGID: does a live process remain in that process group?
-_samba_group_alive() {
-	local pg=$1 f st
-	for f in /proc/[0-9]*/stat; do
-		{ read -r st <"$f"; } 2>/dev/null || continue
-		# the fields after "(comm) " are: state ppid pgrp ...
-		# shellcheck disable=SC2086  # split on purpose
-		set -- ${st##*) }
-		if [ "${3-}" = "$pg" ] && [ "${1-}" != Z ]; then
-			return 0
-		fi
-	done
-	return 1
+	[ -f "$1/samba.pid" ] && pid=$(cat "$1/samba.pid") && pid_alive "$pid"
 }
 
 _samba_ms() { echo $(($(date +%s%N) / 1000000)); }
@@ -525,7 +500,7 @@ samba_start() {
 	pid=$!
 	echo "$pid" >"$dir/samba.pid"
 	for ((i = 0; i < SAMBA_START_TIMEOUT * 5; i++)); do
-		if ! _samba_alive "$pid"; then
+		if ! pid_alive "$pid"; then
 			tail -n 30 "$dir/samba.log" >&2
 			_samba_log "samba_start: samba exited during startup ($dir/samba.log)"
 			rm -f "$dir/samba.pid"
@@ -553,22 +528,19 @@ samba_stop() {
 	dir=$(cd "$1" 2>/dev/null && pwd) || return 0
 	[ -f "$dir/samba.pid" ] || return 0
 	pid=$(cat "$dir/samba.pid")
-	if _samba_alive "$pid"; then
+	if pid_alive "$pid"; then
 		kill -TERM "$pid" 2>/dev/null || true
-		for ((i = 0; i < 100; i++)); do
-			_samba_alive "$pid" || break
-			sleep 0.1
-		done
+		pid_wait_gone "$pid" 10 || true
 	fi
 	# samba -F makes itself a process group leader and takes its children
 	# down on SIGTERM; anything left in that group (our group: its id is
 	# the PID we started) is killed.
 	for ((i = 0; i < 50; i++)); do
-		_samba_group_alive "$pid" || break
+		pgrp_alive "$pid" || break
 		if [ "$i" = 20 ]; then kill -KILL -- "-$pid" 2>/dev/null || true; fi
 		sleep 0.1
 	done
-	if _samba_alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
+	if pid_alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
 	wait "$pid" 2>/dev/null || true
 	rm -f "$dir/samba.pid"
 	return 0

@@ -57,6 +57,9 @@
 
 # Directory holding this library (and gen-ad-ldif.py, faultproxy.py).
 SLAPD_LIBDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# pid_alive, pid_wait_gone, free_port
+# shellcheck source=proc.sh
+. "$SLAPD_LIBDIR/proc.sh"
 # AD-like schema shipped with the tests.
 SLAPD_AD_SCHEMA=${SLAPD_AD_SCHEMA:-$(cd "$SLAPD_LIBDIR/../../data/slapd" 2>/dev/null && pwd)/ad.schema}
 export SLAPD_LIBDIR SLAPD_AD_SCHEMA
@@ -103,26 +106,10 @@ _slapd_urlencode() {
     printf '%s' "$out"
 }
 
-# free_port
-#   Print a TCP port on 127.0.0.1 that is free right now (the kernel picks
-#   it: bind to port 0, read the port, close).  Another process may still
-#   take it before you bind it; slapd_start retries with new ports when it
-#   chose them itself.
-free_port() {
-    "$PYTHON3" -c 'import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
-s.close()'
-}
-
-# _slapd_pid_alive PID -- true if PID runs (zombies count as dead).
-_slapd_pid_alive() {
-    local st
-    kill -0 "$1" 2>/dev/null || return 1
-    st=$(sed -n 's/^[0-9]* (.*) \([A-Z]\).*/\1/p' "/proc/$1/stat" 2>/dev/null) || st=
-    [ "$st" != Z ] && [ "$st" != X ]
-}
+# free_port (proc.sh)
+#   Print a TCP port on 127.0.0.1 that is free right now.  Another process
+#   may still take it before you bind it; slapd_start retries with new
+#   ports when it chose them itself.
 
 # _slapd_pid_is_ours DIR PID -- true if PID is a slapd using DIR/slapd.conf
 # (guards against killing an unrelated process that reused a stale PID).
@@ -383,7 +370,7 @@ slapd_load() {
     dir=$(cd "$dir" && pwd) || return 1
     [ -r "$file" ] || { _slapd_err "cannot read $file"; return 1; }
     pid=$(cat "$dir/slapd.pid" 2>/dev/null) || pid=
-    if [ -n "$pid" ] && _slapd_pid_alive "$pid"; then
+    if [ -n "$pid" ] && pid_alive "$pid"; then
         _slapd_err "slapd_load: instance in $dir is running (pid $pid); stop it first"
         return 1
     fi
@@ -433,7 +420,7 @@ slapd_start() {
     [ -f "$dir/slapd.conf" ] || { _slapd_err "$dir: run slapd_setup first"; return 1; }
     slapd=$(_slapd_bin slapd) || return 1
     pid=$(cat "$dir/slapd.pid" 2>/dev/null) || pid=
-    if [ -n "$pid" ] && _slapd_pid_alive "$pid" && _slapd_pid_is_ours "$dir" "$pid"; then
+    if [ -n "$pid" ] && pid_alive "$pid" && _slapd_pid_is_ours "$dir" "$pid"; then
         _slapd_err "instance in $dir already running (pid $pid)"
         return 1
     fi
@@ -472,7 +459,7 @@ slapd_start() {
         echo "$pid" >"$dir/slapd.pid"
         deadline=$((SECONDS + ${SLAPD_START_TIMEOUT:-10}))
         while :; do
-            if ! _slapd_pid_alive "$pid"; then
+            if ! pid_alive "$pid"; then
                 wait "$pid" 2>/dev/null || true
                 rm -f "$dir/slapd.pid"
                 break
@@ -480,7 +467,7 @@ slapd_start() {
             # Ask over our own ldapi socket: a TCP port could be answered by
             # another server that holds it.  slapd opens all its listeners
             # before it serves any, and exits if one cannot be bound.
-            if _slapd_ready "$iuri" && _slapd_pid_alive "$pid" && _slapd_ready "$uri"; then
+            if _slapd_ready "$iuri" && pid_alive "$pid" && _slapd_ready "$uri"; then
                 echo "$p1 $p2" >"$dir/ports"
                 cat >"$dir/env" <<EOF
 SLAPD_DIR='$dir'
@@ -523,24 +510,17 @@ EOF
 #   that PID is a slapd running DIR/slapd.conf), wait for it to exit (up to
 #   10 s, then SIGKILL).  Succeeds if nothing runs.  Safe in EXIT traps.
 slapd_stop() {
-    local dir=${1:?usage: slapd_stop DIR} pid i
+    local dir=${1:?usage: slapd_stop DIR} pid
     [ -d "$dir" ] || return 0
     dir=$(cd "$dir" && pwd) || return 0
     pid=$(cat "$dir/slapd.pid" 2>/dev/null) || pid=
     [ -n "$pid" ] || return 0
-    if _slapd_pid_alive "$pid" && _slapd_pid_is_ours "$dir" "$pid"; then
+    if pid_alive "$pid" && _slapd_pid_is_ours "$dir" "$pid"; then
         kill -TERM "$pid" 2>/dev/null || true
-        for ((i = 0; i < 200; i++)); do
-            _slapd_pid_alive "$pid" || break
-            sleep 0.05
-        done
-        if _slapd_pid_alive "$pid"; then
+        if ! pid_wait_gone "$pid" 10; then
             _slapd_err "slapd pid $pid ignored SIGTERM; killing it"
             kill -KILL "$pid" 2>/dev/null || true
-            for ((i = 0; i < 100; i++)); do
-                _slapd_pid_alive "$pid" || break
-                sleep 0.05
-            done
+            pid_wait_gone "$pid" 5 || true
         fi
     fi
     # Reap it if it is our child (no-op otherwise).
@@ -559,7 +539,7 @@ slapd_restart() {
 slapd_is_running() {
     local pid
     pid=$(cat "$1/slapd.pid" 2>/dev/null) || return 1
-    _slapd_pid_alive "$pid" && _slapd_pid_is_ours "$(cd "$1" && pwd)" "$pid"
+    pid_alive "$pid" && _slapd_pid_is_ours "$(cd "$1" && pwd)" "$pid"
 }
 
 # faultproxy_start DIR NAME [faultproxy.py options...]
@@ -580,7 +560,7 @@ faultproxy_start() {
     echo "$pid" >"$dir/$name.pid"
     for ((i = 0; i < 200; i++)); do
         [ -s "$dir/$name.port" ] && break
-        _slapd_pid_alive "$pid" || break
+        pid_alive "$pid" || break
         sleep 0.025
     done
     if [ ! -s "$dir/$name.port" ]; then
@@ -599,15 +579,11 @@ faultproxy_start() {
 #   Stop the proxy started by faultproxy_start DIR NAME (by its PID, after
 #   checking it is that faultproxy.py) and wait for it.  Safe in EXIT traps.
 faultproxy_stop() {
-    local dir=${1:?usage: faultproxy_stop DIR NAME} name=${2:?usage: faultproxy_stop DIR NAME} pid i
+    local dir=${1:?usage: faultproxy_stop DIR NAME} name=${2:?usage: faultproxy_stop DIR NAME} pid
     pid=$(cat "$dir/$name.pid" 2>/dev/null) || return 0
-    if _slapd_pid_alive "$pid" && grep -q faultproxy "/proc/$pid/cmdline" 2>/dev/null; then
+    if pid_alive "$pid" && grep -q faultproxy "/proc/$pid/cmdline" 2>/dev/null; then
         kill -TERM "$pid" 2>/dev/null || true
-        for ((i = 0; i < 100; i++)); do
-            _slapd_pid_alive "$pid" || break
-            sleep 0.02
-        done
-        _slapd_pid_alive "$pid" && { kill -KILL "$pid" 2>/dev/null || true; }
+        pid_wait_gone "$pid" 2 || kill -KILL "$pid" 2>/dev/null || true
     fi
     wait "$pid" 2>/dev/null || true
     rm -f "$dir/$name.pid"

@@ -1,14 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* test_range.c - ranged attribute descriptions (AD range retrieval) */
+/* test_extract.c - extract.c: ranged attribute descriptions (AD range retrieval) */
 #include "autoconf.h"
 
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <string.h>
-
-#include <cmocka.h>
+#include "unit.h"
 
 #include "extract.h"
 
@@ -41,7 +35,7 @@ static void
 test_parse(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < NELEM(cases); i++) {
 		const struct rcase *t = &cases[i];
 		size_t baselen = 0;
 		long low = 0, high = 0;
