@@ -21,6 +21,9 @@ struct lcase {
 	                      * after the file name ("PATH" then MSG) */
 };
 
+#define UTF16_LDIF                                                                                 \
+	"\xFF\xFE"                                                                                 \
+	"d\0n\0:\0 \0c\0n\0=\0a\0\n\0"
 #define NUL_LDIF "dn: cn=a\nmail: a@corp.example.com\nx\0y: z\n"
 
 static const struct lcase cases[] = {
@@ -85,6 +88,13 @@ static const struct lcase cases[] = {
     {"blank lines counted", "dn: cn=a\nmail: a@corp.example.com\n\n\n\ndn: cn=b\n-\n", 0, NULL,
      "dn: cn=a\nmail: a@corp.example.com\n",
      ":7: malformed LDIF record: a \"-\" line outside a modify record"},
+    {"a UTF-8 byte-order mark skipped",
+     "\xEF\xBB\xBF"
+     "dn: cn=a,dc=x\nmail: a@x.org\n",
+     0, NULL, "dn: cn=a,dc=x\nmail: a@x.org\n", NULL},
+    {"UTF-16 refused", UTF16_LDIF, sizeof(UTF16_LDIF) - 1, NULL, "",
+     ":1: the file is UTF-16 (ldifde -u): convert it with iconv -f UTF-16 -t UTF-8, or export "
+     "without -u"},
     {"a NUL byte", NUL_LDIF, sizeof(NUL_LDIF) - 1, NULL, "", ":3: a NUL byte: not an LDIF file"},
     {"URL value refused", "dn: cn=p\nobjectClass: user\nmail:< file:///etc/passwd\n", 0, NULL, "",
      ":3: mail:< URL values are not read"},
