@@ -190,6 +190,7 @@ set_options(struct session *s, struct a2r_err *err)
 	/* connecting (before the watchdog knows the socket) ends with the run */
 	struct timeval tv = deadline_timeval(cfg->timeout, &s->until);
 	int version = LDAP_VERSION3, demand = LDAP_OPT_X_TLS_DEMAND, zero = 0;
+
 	s->cb.lc_add = conn_add;
 	s->cb.lc_del = conn_del;
 	s->cb.lc_arg = s;
