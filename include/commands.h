@@ -31,7 +31,4 @@ int cmd_check(struct cli *o, struct a2r_config *cfg, struct a2r_err *err);
 int cmd_explain(struct cli *o, struct a2r_config *cfg, struct a2r_err *err);
 int cmd_test(struct cli *o, struct a2r_config *cfg, struct a2r_err *err);
 
-/* cli_exit_status - the exit status for an error class (main.c) */
-int cli_exit_status(enum a2r_status code);
-
 #endif

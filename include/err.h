@@ -9,7 +9,8 @@
  *
  *     sync: install /etc/postfix/relay_recipients: write: File too large
  *
- * Only main.c turns an a2r_status into an exit status (see exitcode()).
+ * err_exit_status() maps an a2r_status to the exit status of DESIGN.md
+ * ("Exit status"); only main.c exits with it.
  */
 #ifndef A2R_ERR_H
 #define A2R_ERR_H
@@ -44,10 +45,12 @@ int err_set(struct a2r_err *err, enum a2r_status code, const char *fmt, ...)
 /* err_prefix - put "CONTEXT: " in front of the message already recorded */
 void err_prefix(struct a2r_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* err_clear - reset to A2R_OK and an empty message */
-void err_clear(struct a2r_err *err);
-
 /* err_nomem - record an allocation failure; returns -1 */
 int err_nomem(struct a2r_err *err);
+
+/* err_exit_status - the exit status (sysexits(3)) for CODE: 0 for A2R_OK,
+ * 64 usage, 78 config, 69 source, 77 auth, 73 write, 65 guard, 71 action,
+ * 75 lock, 70 internal (also for a value outside the enum) */
+int err_exit_status(enum a2r_status code);
 
 #endif

@@ -5,6 +5,7 @@
  * well-formed address Postfix can look up (and never a wildcard, a comment
  * or a line break); policy_fold() folds it exactly as Postfix folds keys;
  * policy_domain_match() applies relay_domains to the folded address.
+ * policy_value_problem() judges a map value (static file, config).
  * policy_cleanup() releases the ICU case map opened on first use.
  */
 #ifndef A2R_POLICY_H
@@ -63,6 +64,11 @@ int policy_fold(const char *addr, size_t len, struct strbuf *out);
  * domain name (letters, digits, '-', '_' and UTF-8 labels; no label
  * starts or ends with '-'), else 0 */
 int policy_check_domain(const char *dom, size_t len);
+
+/* policy_value_problem - NULL if S is fit to be a map value (one line
+ * of printable UTF-8), else what is wrong with it ("control character in
+ * value", "value is not valid UTF-8") */
+const char *policy_value_problem(const char *s);
 
 /* policy_domain_match - does the folded address ADDR have a domain listed
  * in RELAY?  Entries are folded domains; "example.com" matches exactly,

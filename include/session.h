@@ -7,14 +7,17 @@
  * defaultNamingContext, else its first namingContexts).  Every step, and
  * every later operation the caller brackets with session_arm() /
  * session_disarm(), is bounded by the configured timeout and by the end
- * of the whole run (run_timeout): a watchdog thread shuts the socket
- * down when a DC stops answering or the run is over, because libldap
- * alone waits for ever inside a TLS handshake.  A message longer than
- * SESSION_MAX_MESSAGE is refused: ldap_result() fails with errno ERANGE.
+ * of the whole run (run_timeout): a watchdog (deadline.h) shuts the
+ * socket down when a DC stops answering or the run is over, because
+ * libldap alone waits for ever inside a TLS handshake.  A message longer
+ * than SESSION_MAX_MESSAGE is refused: ldap_result() fails with errno
+ * ERANGE.  The secret files are read as safefile.h says; what libldap
+ * says only in its log becomes part of the messages (ldaplog.h).
  *
  * Call order: session_prepare() once (before trying any DC), then
  * per DC session_open(), session_ldap()/session_arm()/session_disarm()
- * while searching, session_close().  Strings returned by session_base()
+ * while searching (session_page() per search page, session_touch() per
+ * message), session_close().  Strings returned by session_base()
  * and session_tls() live as long as the session.
  *
  * Errors: A2R_ERR_AUTH when the DC refused our credentials (all DCs share
@@ -61,17 +64,20 @@ const char *session_tls(const struct session *s); /* "ldaps", "StartTLS", "none"
 void session_arm(struct session *s);
 void session_disarm(struct session *s);
 
-/* session_touch - the armed operation made progress (a message came): the
- * timeout counts from now.  Cheap enough for every message. */
-void session_touch(struct session *s);
+/* session_page - a search page of about ENTRIES entries was asked for;
+ * call it before waiting for the first message.  Until they are in, the
+ * session lets the page's data gather in the socket before each wait:
+ * if nothing is buffered, it sleeps until 64 bytes per entry still to
+ * come (at most 256 KiB) have arrived or 4 ms have passed, whichever is
+ * first, so that the messages are read in a few large pieces instead of
+ * one wake-up per TCP segment.  Only on TCP; nothing when less than
+ * 4 KiB are due. */
+void session_page(struct session *s, size_t entries);
 
-/* session_gather - call before waiting for the next message when about
- * WANT more bytes are surely on their way (the rest of a search page).
- * If nothing is buffered, sleep until that much (at most 256 KiB) has
- * arrived or 4 ms have passed, whichever is first: the messages are then
- * read in a few large pieces instead of one wake-up per TCP segment.
- * Only on TCP; a no-op when WANT is under 4 KiB. */
-void session_gather(struct session *s, size_t want);
+/* session_touch - the armed operation made progress (a message came and
+ * was handled; the next is awaited): the timeout counts from now, and one
+ * entry less of the page is to come.  Cheap enough for every message. */
+void session_touch(struct session *s);
 
 /* session_timed_out - 1 if the watchdog cut the connection */
 int session_timed_out(struct session *s);

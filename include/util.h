@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* util.h - small containers used across modules
+/* util.h - what several modules use and no one module owns
  *
  * struct strlist: a growable array of owned, NUL-terminated strings.
  * struct strbuf:  a growable byte buffer, always NUL-terminated.
  * Both start zeroed ({0}) and are released with their _free function;
  * functions that allocate return 0, or -1 with errno = ENOMEM.
+ * Also: UTF-8 validity (policy), a value escaped for a human (collect's
+ * warnings, explain), and a write that finishes (the map writers).
  */
 #ifndef A2R_UTIL_H
 #define A2R_UTIL_H
@@ -48,17 +50,9 @@ void strbuf_free(struct strbuf *b);
  * C escapes (\n, \x00, ...).  Used to show rejected values in warnings. */
 int escape_value(struct strbuf *b, const char *s, size_t len);
 
-/* value_problem - NULL if S is one line of printable UTF-8 (a map value),
- * else what is wrong with it ("control character in value", ...) */
-const char *value_problem(const char *s);
-
 /* utf8_valid - 1 if LEN bytes at S are well-formed UTF-8 (no overlongs,
  * no surrogates, nothing above U+10FFFF), else 0 */
 int utf8_valid(const unsigned char *s, size_t len);
-
-/* utf8_seqlen - length of the valid UTF-8 sequence at S (at most LEN
- * bytes), or 0 if the bytes there are not valid UTF-8 */
-size_t utf8_seqlen(const unsigned char *s, size_t len);
 
 /* write_all - write the LEN bytes at P to FD, however many calls it takes;
  * 0, or -1 with errno set */

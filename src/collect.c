@@ -307,7 +307,7 @@ static_line(struct collect *c, char *line, const char *where, struct a2r_err *er
 	} else if ((v = policy_check(key, klen)) != POLICY_OK) {
 		return err_set(err, A2R_ERR_CONFIG, "%s: \"%s\" %s", where, key, policy_reason(v));
 	}
-	if ((why = value_problem(value)) != NULL)
+	if ((why = policy_value_problem(value)) != NULL)
 		return err_set(err, A2R_ERR_CONFIG, "%s: %s", where, why);
 	c->fold.len = 0;
 	if (policy_fold(key, klen, &c->fold) < 0)

@@ -322,7 +322,7 @@ cmd_sync(struct cli *o, struct a2r_config *cfg, struct a2r_err *err)
 		            recipset_size(r.c.set));
 	if (!o->dry_run)
 		write_metrics(cfg, &r, start, elapsed(&t0),
-		              rc == 0 ? 0 : cli_exit_status(err->code));
+		              rc == 0 ? 0 : err_exit_status(err->code));
 	lock_release(lockfd);
 	run_free(&r);
 	return rc;

@@ -300,7 +300,7 @@ static int
 set_value(char **field, const struct key *k, const char *value, const char *where,
           struct a2r_err *err)
 {
-	const char *why = value[0] == '\0' ? "empty value" : value_problem(value);
+	const char *why = value[0] == '\0' ? "empty value" : policy_value_problem(value);
 
 	if (why != NULL)
 		return err_set(err, A2R_ERR_CONFIG, "%s: %s: %s", where, k->name, why);

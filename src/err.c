@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* err.c - caller-owned error records */
+/* err.c - caller-owned error records, and the exit status of each */
 #include "autoconf.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sysexits.h>
 
 #include "err.h"
 
@@ -46,17 +47,33 @@ err_prefix(struct a2r_err *err, const char *fmt, ...)
 	err->msg[clen + mlen] = '\0';
 }
 
-/* err_clear - reset to success */
-void
-err_clear(struct a2r_err *err)
-{
-	err->code = A2R_OK;
-	err->msg[0] = '\0';
-}
-
 /* err_nomem - record an allocation failure */
 int
 err_nomem(struct a2r_err *err)
 {
 	return err_set(err, A2R_ERR_INTERNAL, "out of memory");
+}
+
+/* Exit status for each error class (DESIGN.md, "Exit status"). */
+static const int exit_codes[] = {
+    [A2R_OK] = EX_OK,
+    [A2R_ERR_USAGE] = EX_USAGE,
+    [A2R_ERR_CONFIG] = EX_CONFIG,
+    [A2R_ERR_SOURCE] = EX_UNAVAILABLE,
+    [A2R_ERR_AUTH] = EX_NOPERM,
+    [A2R_ERR_WRITE] = EX_CANTCREAT,
+    [A2R_ERR_GUARD] = EX_DATAERR,
+    [A2R_ERR_ACTION] = EX_OSERR,
+    [A2R_ERR_LOCK] = EX_TEMPFAIL,
+    [A2R_ERR_INTERNAL] = EX_SOFTWARE,
+};
+_Static_assert(sizeof(exit_codes) / sizeof(exit_codes[0]) == A2R_ERR_INTERNAL + 1,
+               "an exit status for every a2r_status");
+
+int
+err_exit_status(enum a2r_status code)
+{
+	if ((unsigned)code >= sizeof(exit_codes) / sizeof(exit_codes[0]))
+		return EX_SOFTWARE;
+	return exit_codes[code];
 }

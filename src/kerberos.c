@@ -6,8 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <krb5.h>
 
@@ -139,8 +137,7 @@ kerberos_login(const char *keytab, const char *principal, char **used, struct a2
 	krb5_principal princ = NULL;
 	krb5_error_code code;
 	char ktname[1100], ccname[256], *name = NULL;
-	struct stat st;
-	int fd, rc = -1;
+	int rc = -1;
 
 	*used = NULL;
 	if (strncmp(keytab, "FILE:", 5) == 0)
@@ -148,9 +145,8 @@ kerberos_login(const char *keytab, const char *principal, char **used, struct a2
 	/* A keytab is a password: owner-only, like bindpw_file.  The Kerberos
 	 * library opens it again by name; its directory is checked so that no
 	 * one else can put another file there in between. */
-	if ((fd = safefile_secret(keytab, "keytab", "keys", &st, err)) < 0)
+	if (safefile_check_secret(keytab, "keytab", "keys", err) < 0)
 		return -1;
-	close(fd);
 	if (kctx == NULL && (code = krb5_init_context(&kctx)) != 0)
 		return err_set(err, A2R_ERR_CONFIG, "Kerberos: cannot initialise (krb5.conf?)");
 	snprintf(ktname, sizeof(ktname), "FILE:%s", keytab);

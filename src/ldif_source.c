@@ -13,23 +13,8 @@
 #include <ldif.h>
 
 #include "extract.h"
+#include "ldaplog.h"
 #include "ldif_source.h"
-
-/* libldap reports LDIF syntax errors through its log print function;
- * catch the text so it becomes part of our one error message instead of
- * a stray line on stderr. */
-static char ldif_diag[256];
-
-static void
-catch_diag(const char *msg)
-{
-	size_t len;
-
-	snprintf(ldif_diag, sizeof(ldif_diag), "%s", msg);
-	len = strlen(ldif_diag);
-	while (len > 0 && (ldif_diag[len - 1] == '\n' || ldif_diag[len - 1] == ' '))
-		ldif_diag[--len] = '\0';
-}
 
 /* The reader's input passes through a guard stream (fopencookie) that
  * watches the bytes libldap's ldif_read_record() is about to see:
@@ -262,7 +247,7 @@ ldif_source_open(const char *path, struct a2r_err *err)
 		err_nomem(err);
 		return NULL;
 	}
-	ber_set_option(NULL, LBER_OPT_LOG_PRINT_FN, (void *)catch_diag);
+	ldaplog_catch_ldif();
 	errno = 0;
 	if ((src->fp = ldif_open(path, "r")) == NULL) {
 		err_set(err, A2R_ERR_SOURCE, "open %s: %s", path,
@@ -552,32 +537,6 @@ fill_entry(struct ldif_source *src, struct a2r_entry *entry, struct a2r_err *err
 	return 0;
 }
 
-/* parse_quietly - ldap_parse_ldif_record() writes its syntax errors
- * straight to stderr with fprintf; catch that text in memory so that it
- * becomes part of our single error message. */
-static int
-parse_quietly(struct berval *rbuf, unsigned long start, LDIFRecord *lr)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *mem = open_memstream(&text, &len);
-	FILE *saved = stderr;
-	int rc;
-
-	ldif_diag[0] = '\0';
-	if (mem != NULL)
-		stderr = mem;
-	rc = ldap_parse_ldif_record(rbuf, start, lr, "LDIF", LDIF_DEFAULT_ADD | LDIF_NO_CONTROLS);
-	if (mem != NULL) {
-		stderr = saved;
-		fclose(mem);
-		if (text != NULL && strncmp(text, "LDIF: ", 6) == 0)
-			catch_diag(text + 6);
-		free(text);
-	}
-	return rc;
-}
-
 /* parse_record - parse the record text in src->buf into src->lr */
 static enum entry_state
 parse_record(struct ldif_source *src, unsigned long start, struct a2r_entry *entry,
@@ -590,9 +549,10 @@ parse_record(struct ldif_source *src, unsigned long start, struct a2r_entry *ent
 	rbuf.bv_len = strlen(src->buf);
 	memset(&src->lr, 0, sizeof(src->lr));
 	/* The parser accepts "version:" only on what it is told is line 1. */
-	if (parse_quietly(&rbuf, src->records++ == 0 ? 1 : start, &src->lr) != 0) {
+	if (ldaplog_parse_ldif_record(&rbuf, src->records++ == 0 ? 1 : start, &src->lr,
+	                              LDIF_DEFAULT_ADD | LDIF_NO_CONTROLS) != 0) {
 		err_set(err, A2R_ERR_SOURCE, "%s:%lu: malformed LDIF record%s%s", src->path, start,
-		        ldif_diag[0] ? ": " : "", ldif_diag);
+		        ldaplog_ldif_cause()[0] ? ": " : "", ldaplog_ldif_cause());
 		return ENTRY_FAIL;
 	}
 	src->have_record = 1;
@@ -649,13 +609,13 @@ read_record(struct ldif_source *src, unsigned long *start, struct a2r_err *err)
 	 * it was: empty it first. */
 	if (src->buf != NULL)
 		src->buf[0] = '\0';
-	ldif_diag[0] = '\0';
+	ldaplog_ldif_clear();
 	rc = ldif_read_record(src->fp, &src->lineno, &src->buf, &src->buflen);
 	if (src->guard->why != NULL)
 		return (guard_error(src, err), ENTRY_FAIL);
 	if (rc < 0) {
 		err_set(err, A2R_ERR_SOURCE, "%s:%lu: cannot read LDIF record%s%s", src->path,
-		        before + 1, ldif_diag[0] ? ": " : "", ldif_diag);
+		        before + 1, ldaplog_ldif_cause()[0] ? ": " : "", ldaplog_ldif_cause());
 		return ENTRY_FAIL;
 	}
 	if (rc == 0)

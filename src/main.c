@@ -30,26 +30,6 @@
 #endif
 #define DEFAULT_CONFIG SYSCONFDIR "/ad2relay.conf"
 
-/* Exit status for each error class (DESIGN.md, "Exit status"). */
-static const int exit_codes[] = {
-    [A2R_OK] = EX_OK,
-    [A2R_ERR_USAGE] = EX_USAGE,
-    [A2R_ERR_CONFIG] = EX_CONFIG,
-    [A2R_ERR_SOURCE] = EX_UNAVAILABLE,
-    [A2R_ERR_AUTH] = EX_NOPERM,
-    [A2R_ERR_WRITE] = EX_CANTCREAT,
-    [A2R_ERR_GUARD] = EX_DATAERR,
-    [A2R_ERR_ACTION] = EX_OSERR,
-    [A2R_ERR_LOCK] = EX_TEMPFAIL,
-    [A2R_ERR_INTERNAL] = EX_SOFTWARE,
-};
-
-int
-cli_exit_status(enum a2r_status code)
-{
-	return exit_codes[code];
-}
-
 struct override {
 	const char *key;
 	const char *value;
@@ -444,5 +424,5 @@ main(int argc, char **argv)
 		signal(SIGPIPE, SIG_DFL);
 		raise(SIGPIPE);
 	}
-	return rc < 0 ? exit_codes[err.code] : rc;
+	return rc < 0 ? err_exit_status(err.code) : rc;
 }

@@ -121,6 +121,18 @@ policy_check_domain(const char *dom, size_t len)
 	       utf8_valid((const unsigned char *)dom, len);
 }
 
+/* policy_value_problem - a map value: no control characters, UTF-8 */
+const char *
+policy_value_problem(const char *s)
+{
+	for (const char *p = s; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return "control character in value";
+	if (!utf8_valid((const unsigned char *)s, strlen(s)))
+		return "value is not valid UTF-8";
+	return NULL;
+}
+
 /* What one pass over an address found. */
 struct scan {
 	enum policy_verdict worst; /* NUL, line break, control, space */

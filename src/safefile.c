@@ -141,9 +141,10 @@ safe_dir(const char *path, const char *what, struct a2r_err *err)
 	return rc;
 }
 
-int
-safefile_secret(const char *path, const char *what, const char *holds, struct stat *st,
-                struct a2r_err *err)
+/* open_secret - open a file holding a secret, with every check */
+static int
+open_secret(const char *path, const char *what, const char *holds, struct stat *st,
+            struct a2r_err *err)
 {
 	int fd = safefile_open(path, what, SAFEFILE_TRUSTED, A2R_ERR_CONFIG, st, err);
 
@@ -162,4 +163,48 @@ safefile_secret(const char *path, const char *what, const char *holds, struct st
 fail:
 	close(fd);
 	return -1;
+}
+
+int
+safefile_check_secret(const char *path, const char *what, const char *holds, struct a2r_err *err)
+{
+	struct stat st;
+	int fd = open_secret(path, what, holds, &st, err);
+
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+int
+safefile_read_secret(const char *path, const char *what, char *buf, size_t size, size_t *len,
+                     struct a2r_err *err)
+{
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	*len = 0;
+	buf[0] = '\0';
+	if ((fd = open_secret(path, what, "a password", &st, err)) < 0)
+		return -1;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return err_set(err, A2R_ERR_CONFIG, "read %s: %s", path, strerror(errno));
+	/* One line; a trailing newline (and CR) is not part of the password. */
+	buf[n] = '\0';
+	for (*len = 0; *len < (size_t)n && buf[*len] != '\r' && buf[*len] != '\n'; ++*len)
+		;
+	/* a NUL would end the password early, silently */
+	if (memchr(buf, '\0', *len) != NULL)
+		return err_set(err, A2R_ERR_CONFIG, "%s %s holds a NUL byte", what, path);
+	buf[*len] = '\0';
+	if (*len == 0)
+		return err_set(err, A2R_ERR_CONFIG,
+		               "%s %s is empty: an empty password would be an "
+		               "unauthenticated bind",
+		               what, path);
+	return 0;
 }

@@ -32,11 +32,6 @@ static const struct {
  * without userAccountControl (group, contact) matches too, as in AD. */
 #define NOT_DISABLED "(!(userAccountControl:1.2.840.113556.1.4.803:=2))"
 
-/* The fewest bytes an entry takes on the wire (message envelope, a short
- * DN, one short value): the rest of a page is at least this many bytes
- * per entry still to come (session_gather). */
-#define GATHER_ENTRY_BYTES 64
-
 /* Pages in a row without an entry (each with a new cookie) before the DC
  * counts as making no progress.  RFC 2696 lets a server return short
  * pages; no server we know returns several empty ones in a row. */
@@ -63,7 +58,7 @@ struct attempt {
 	size_t vp_cap;
 	struct berval ***held; /* value arrays of range requests, to free */
 	size_t nheld, held_cap;
-	size_t page_expect; /* entries a full page holds (for session_gather) */
+	size_t page_expect; /* entries a full page holds (for session_page) */
 	char *dn;           /* the current entry's DN */
 	size_t dn_cap;
 	struct timespec until;      /* end of the run (run_timeout), CLOCK_MONOTONIC */
@@ -469,14 +464,13 @@ page_progress(struct attempt *a, const struct berval *cookie, struct a2r_err *er
 /* page_wait - the next message of the page (MSGID) into *MSG; its type,
  * or -1 with ERR filled */
 static int
-page_wait(struct attempt *a, int msgid, size_t left, LDAPMessage **msg, struct a2r_err *err)
+page_wait(struct attempt *a, int msgid, LDAPMessage **msg, struct a2r_err *err)
 {
 	struct timeval tv = {.tv_sec = a->c->cfg->timeout, .tv_usec = 0};
 	int type, code = LDAP_TIMEOUT;
 
 	/* A DC that stops answering mid-page: ldap_result times out (plain
 	 * LDAP) or the watchdog shuts the socket (TLS, or the run is over). */
-	session_gather(a->s, left * GATHER_ENTRY_BYTES);
 	errno = 0;
 	type = ldap_result(session_ldap(a->s), msgid, LDAP_MSG_ONE, &tv, msg);
 	if (type > 0)
@@ -521,8 +515,10 @@ run_page(struct attempt *a, struct berval *cookie, struct a2r_err *err)
 	cookie->bv_val = NULL;
 	cookie->bv_len = 0;
 	a->page_entries = 0;
+	/* the page's data may gather in the socket (see session.h) */
+	session_page(a->s, left);
 	for (;;) {
-		if ((type = page_wait(a, msgid, left, &msg, err)) < 0) {
+		if ((type = page_wait(a, msgid, &msg, err)) < 0) {
 			rc = -1;
 			goto out;
 		}

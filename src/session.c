@@ -6,73 +6,34 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
-#include <pthread.h>
-#include <stdatomic.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <sasl/sasl.h>
 
+#include "deadline.h"
 #include "kerberos.h"
+#include "ldaplog.h"
 #include "safefile.h"
 #include "session.h"
-#include "util.h"
 
 #define MAX_SECRET 4096
 
-/* session_gather(): wait for at most this many bytes, at most this long */
+/* gather(): wait for at most this many bytes, at most this long */
 #define GATHER_MIN     4096
 #define GATHER_MAX     262144
 #define GATHER_WAIT_MS 4
-/* the read-ahead buffer: as much as session_gather() lets gather */
+/* The fewest bytes an entry takes on the wire (message envelope, a short
+ * DN, one short value): the rest of a page is at least this many bytes
+ * per entry still to come. */
+#define GATHER_ENTRY_BYTES 64
+/* the read-ahead buffer: as much as gather() lets gather */
 #define READAHEAD GATHER_MAX
-
-/* Why the watchdog cut the connection (session.fired). */
-enum { FIRED_NO, FIRED_TIMEOUT, FIRED_RUN_TIMEOUT };
-
-/* LDAP_DEBUG_NONE of the private ldap_log.h: a level no Debug() call uses
- * except LDAP_DEBUG_ANY, which is every bit set. */
-#define LOG_ALWAYS_ONLY 0x8000
-/* LDAP_DEBUG_TRACE, where the TLS code says why a certificate failed */
-#define LOG_TLS_CAUSES (LOG_ALWAYS_ONLY | 0x0001)
-
-/* libldap explains a failed TLS handshake only in its debug log
- * ("TLS: peer cert untrusted or revoked", "TLS: hostname ... does not
- * match ...").  ad2relay turns the trace level on while it connects and
- * keeps the first such line to put into its own error message. */
-static char tls_diag[256];
-/* Likewise the socket error of a failed TCP connect ("Connection refused"):
- * the trace line "ldap_is_socket_ready: error on socket N: errno: E (TEXT)"
- * is the only place it survives (libldap's later shutdown() clobbers errno). */
-static char sock_diag[128];
-#define SOCK_ERROR_LINE "ldap_is_socket_ready: error on socket"
-
-static void
-catch_log(const char *msg)
-{
-	const char *lp, *rp;
-	size_t len;
-
-	if (strncmp(msg, SOCK_ERROR_LINE, strlen(SOCK_ERROR_LINE)) == 0 && sock_diag[0] == '\0' &&
-	    (lp = strrchr(msg, '(')) != NULL && (rp = strchr(lp, ')')) != NULL) {
-		snprintf(sock_diag, sizeof(sock_diag), "%.*s", (int)(rp - lp - 1), lp + 1);
-		return;
-	}
-	/* Keep the first cause; the later "can't connect" line says nothing. */
-	if (strncmp(msg, "TLS", 3) != 0 || tls_diag[0] != '\0')
-		return;
-	snprintf(tls_diag, sizeof(tls_diag), "%s", msg);
-	len = strlen(tls_diag);
-	while (len > 0 && (tls_diag[len - 1] == '\n' || tls_diag[len - 1] == ' '))
-		tls_diag[--len] = '\0';
-}
 
 struct session {
 	const struct a2r_config *cfg;
@@ -81,51 +42,13 @@ struct session {
 	char *base;
 	const char *tls;
 	struct ldap_conncb cb;
-	/* the watchdog: shuts the socket down when an operation overruns */
-	pthread_t thread;
-	int thread_started;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int fd;    /* connection socket, -1 when none */
-	int armed; /* an operation is running against deadline */
-	int fired; /* the watchdog cut the connection: FIRED_* */
-	int stop;
-	struct timespec deadline; /* CLOCK_MONOTONIC */
-	struct timespec until;    /* the whole run's deadline (run_timeout) */
-	_Atomic int64_t touched;  /* session_touch(): CLOCK_MONOTONIC_COARSE, ns */
-	int gather;               /* fd is TCP: session_gather() may wait on it */
+	struct deadline *dl;   /* shuts the socket down when an operation overruns */
+	struct timespec until; /* the whole run's deadline (run_timeout) */
+	int fd;                /* connection socket, -1 when none */
+	int gather;            /* fd is TCP: gather() may wait on it */
 	Sockbuf *sb;
+	size_t page_left; /* entries of the current page still to come, probably */
 };
-
-/* read_secret - the password in PATH: owner-only, one line, not empty */
-static int
-read_secret(const char *path, char *buf, size_t size, size_t *len, struct a2r_err *err)
-{
-	struct stat st;
-	ssize_t n;
-	int fd;
-
-	if ((fd = safefile_secret(path, "bindpw_file", "a password", &st, err)) < 0)
-		return -1;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n < 0)
-		return err_set(err, A2R_ERR_CONFIG, "read %s: %s", path, strerror(errno));
-	/* One line; a trailing newline (and CR) is not part of the password. */
-	buf[n] = '\0';
-	for (*len = 0; *len < (size_t)n && buf[*len] != '\r' && buf[*len] != '\n'; ++*len)
-		;
-	/* a NUL would end the password early, silently */
-	if (memchr(buf, '\0', *len) != NULL)
-		return err_set(err, A2R_ERR_CONFIG, "bindpw_file %s holds a NUL byte", path);
-	buf[*len] = '\0';
-	if (*len == 0)
-		return err_set(err, A2R_ERR_CONFIG,
-		               "bindpw_file %s is empty: an empty password would be an "
-		               "unauthenticated bind",
-		               path);
-	return 0;
-}
 
 int
 session_prepare(const struct a2r_config *cfg, char **who, struct a2r_err *err)
@@ -136,7 +59,8 @@ session_prepare(const struct a2r_config *cfg, char **who, struct a2r_err *err)
 
 	*who = NULL;
 	if (cfg->bind == CONF_BIND_SIMPLE) {
-		rc = read_secret(cfg->bindpw_file, buf, sizeof(buf), &len, err);
+		rc = safefile_read_secret(cfg->bindpw_file, "bindpw_file", buf, sizeof(buf), &len,
+		                          err);
 		explicit_bzero(buf, sizeof(buf));
 	} else if (cfg->bind == CONF_BIND_GSSAPI) {
 		keytab = cfg->keytab ? strdup(cfg->keytab) : kerberos_default_keytab();
@@ -149,113 +73,30 @@ session_prepare(const struct a2r_config *cfg, char **who, struct a2r_err *err)
 	return rc;
 }
 
-/* ns_of - a CLOCK_MONOTONIC time in nanoseconds */
-static int64_t
-ns_of(const struct timespec *t)
-{
-	return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec;
-}
-
-/* watchdog - cut the connection of an operation that overran its deadline */
-static void *
-watchdog(void *arg)
-{
-	struct session *s = arg;
-
-	pthread_mutex_lock(&s->mu);
-	while (!s->stop) {
-		struct timespec now;
-
-		if (!s->armed) {
-			pthread_cond_wait(&s->cv, &s->mu);
-			continue;
-		}
-		pthread_cond_timedwait(&s->cv, &s->mu, &s->deadline);
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		/* messages since (session_touch) move the deadline on, but
-		 * never past the end of the run */
-		if (s->armed) {
-			int64_t last = atomic_load_explicit(&s->touched, memory_order_relaxed);
-			int64_t later = last + (int64_t)s->cfg->timeout * 1000000000;
-
-			if (later > ns_of(&s->until))
-				later = ns_of(&s->until);
-			if (later > ns_of(&s->deadline)) {
-				s->deadline.tv_sec = (time_t)(later / 1000000000);
-				s->deadline.tv_nsec = (long)(later % 1000000000);
-			}
-		}
-		if (s->armed && ns_of(&now) >= ns_of(&s->deadline)) {
-			/* Mark first: the reader may see EOF before we unlock. */
-			s->fired =
-			    ns_of(&now) >= ns_of(&s->until) ? FIRED_RUN_TIMEOUT : FIRED_TIMEOUT;
-			s->armed = 0;
-			/* Wakes up any read blocked on the socket, in TLS too. */
-			if (s->fd >= 0)
-				shutdown(s->fd, SHUT_RDWR);
-		}
-	}
-	pthread_mutex_unlock(&s->mu);
-	return NULL;
-}
-
-/* session_touch - see session.h: one store, no lock; the watchdog moves
- * the deadline on when the old one passes.  CLOCK_MONOTONIC_COARSE (a few
- * milliseconds fine) is read from memory, without a system call. */
-void
-session_touch(struct session *s)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
-	atomic_store_explicit(&s->touched, ns_of(&now), memory_order_relaxed);
-}
-
-/* session_arm - (re)start the clock: moving an armed deadline later needs
- * no wake-up (the watchdog re-reads it when its old deadline passes). */
+/* session_arm, session_disarm - see session.h: the deadline's clock */
 void
 session_arm(struct session *s)
 {
-	pthread_mutex_lock(&s->mu);
-	clock_gettime(CLOCK_MONOTONIC, &s->deadline);
-	s->deadline.tv_sec += s->cfg->timeout;
-	if (ns_of(&s->deadline) > ns_of(&s->until))
-		s->deadline = s->until;
-	if (!s->armed) {
-		s->armed = 1;
-		pthread_cond_signal(&s->cv);
-	}
-	pthread_mutex_unlock(&s->mu);
+	deadline_arm(s->dl);
 }
 
-/* session_disarm - stop the clock; the watchdog notices at its deadline */
 void
 session_disarm(struct session *s)
 {
-	pthread_mutex_lock(&s->mu);
-	s->armed = 0;
-	pthread_mutex_unlock(&s->mu);
+	deadline_disarm(s->dl);
 }
 
 int
 session_timed_out(struct session *s)
 {
-	int fired;
-
-	pthread_mutex_lock(&s->mu);
-	fired = s->fired;
-	pthread_mutex_unlock(&s->mu);
-	return fired != FIRED_NO;
+	return deadline_fired(s->dl) != DEADLINE_NO;
 }
 
 int
 session_run_timeout(const struct a2r_config *cfg, const struct timespec *until, const char *what,
                     struct a2r_err *err)
 {
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (ns_of(&now) < ns_of(until))
+	if (!deadline_passed(until))
 		return 0;
 	return err_set(err, A2R_ERR_SOURCE, "%s: not complete within %ld s (run_timeout)", what,
 	               cfg->run_timeout);
@@ -271,9 +112,8 @@ conn_add(LDAP *ld, Sockbuf *sb, LDAPURLDesc *srv, struct sockaddr *addr, struct 
 
 	(void)ld, (void)srv, (void)addr;
 	ber_sockbuf_ctrl(sb, LBER_SB_OPT_GET_FD, &fd);
-	pthread_mutex_lock(&s->mu);
 	s->fd = fd;
-	pthread_mutex_unlock(&s->mu);
+	deadline_fd(s->dl, fd);
 	return 0;
 }
 
@@ -285,27 +125,24 @@ conn_del(LDAP *ld, Sockbuf *sb, struct ldap_conncb *ctx)
 	(void)ld, (void)sb;
 	s->gather = 0;
 	s->sb = NULL;
-	pthread_mutex_lock(&s->mu);
 	s->fd = -1;
-	pthread_mutex_unlock(&s->mu);
+	deadline_fd(s->dl, -1);
 }
 
 /* session_ldap_error - compose one message from every source */
 int
 session_ldap_error(struct session *s, int rc, const char *what, struct a2r_err *err)
 {
+	enum deadline_fired fired = deadline_fired(s->dl);
+	const char *tls_diag = ldaplog_tls_cause();
 	char *diag = NULL;
-	int fired;
 
-	pthread_mutex_lock(&s->mu);
-	fired = s->fired;
-	pthread_mutex_unlock(&s->mu);
-	if (fired == FIRED_RUN_TIMEOUT)
+	if (fired == DEADLINE_RUN_TIMEOUT)
 		return err_set(err, A2R_ERR_SOURCE, "%s: not complete within %ld s (run_timeout)",
 		               what, s->cfg->run_timeout);
 	/* libldap's own timeout (LDAP_OPT_TIMEOUT, the same number of
 	 * seconds) may expire just before the watchdog's on a busy machine */
-	if (fired == FIRED_TIMEOUT || rc == LDAP_TIMEOUT)
+	if (fired == DEADLINE_TIMEOUT || rc == LDAP_TIMEOUT)
 		return err_set(err, A2R_ERR_SOURCE, "%s: no answer within %ld s (timeout)", what,
 		               s->cfg->timeout);
 	ldap_get_option(s->ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
@@ -350,18 +187,10 @@ static int
 set_options(struct session *s, struct a2r_err *err)
 {
 	const struct a2r_config *cfg = s->cfg;
-	struct timeval tv = {.tv_sec = cfg->timeout, .tv_usec = 0};
-	struct timespec now;
+	/* connecting (before the watchdog knows the socket) ends with the run */
+	struct timeval tv = deadline_timeval(cfg->timeout, &s->until);
 	int version = LDAP_VERSION3, demand = LDAP_OPT_X_TLS_DEMAND, zero = 0;
 
-	/* connecting (before the watchdog knows the socket) ends with the run */
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (ns_of(&s->until) - ns_of(&now) < (int64_t)cfg->timeout * 1000000000) {
-		int64_t left = ns_of(&s->until) - ns_of(&now);
-
-		tv.tv_sec = left > 0 ? (time_t)(left / 1000000000) : 0;
-		tv.tv_usec = left > 0 ? (suseconds_t)(left % 1000000000 / 1000) : 1;
-	}
 	s->cb.lc_add = conn_add;
 	s->cb.lc_del = conn_del;
 	s->cb.lc_arg = s;
@@ -444,12 +273,16 @@ read_ahead(struct session *s)
 	            (ss.ss_family == AF_INET || ss.ss_family == AF_INET6);
 }
 
-/* session_gather - see session.h.  Sets SO_RCVLOWAT for one poll() and
- * takes it back at once: libldap's own poll and read must see every byte. */
-void
-session_gather(struct session *s, size_t want)
+/* gather - before waiting for the next message of a page: if nothing is
+ * buffered, let the rest of the page (at least GATHER_ENTRY_BYTES per
+ * entry still to come) gather in the socket, for at most GATHER_WAIT_MS.
+ * Sets SO_RCVLOWAT for one poll() and takes it back at once: libldap's
+ * own poll and read must see every byte. */
+static void
+gather(struct session *s)
 {
 	struct pollfd pfd = {.fd = s->fd, .events = POLLIN};
+	size_t want = s->page_left * GATHER_ENTRY_BYTES;
 	int lowat;
 
 	if (!s->gather || want < GATHER_MIN ||
@@ -462,6 +295,23 @@ session_gather(struct session *s, size_t want)
 	lowat = 1;
 	if (setsockopt(s->fd, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof(lowat)) != 0)
 		s->gather = 0; /* cannot happen; never gather again if it does */
+}
+
+void
+session_page(struct session *s, size_t entries)
+{
+	s->page_left = entries;
+	gather(s);
+}
+
+/* session_touch - see session.h: the deadline moves on, one more message
+ * of the page is in */
+void
+session_touch(struct session *s)
+{
+	deadline_touch(s->dl);
+	s->page_left -= s->page_left > 0;
+	gather(s);
 }
 
 /* sasl_interact - EXTERNAL asks at most for an authorization id: none */
@@ -533,8 +383,11 @@ do_bind(struct session *s, struct a2r_err *err)
 
 	switch (cfg->bind) {
 	case CONF_BIND_SIMPLE:
-		if (read_secret(cfg->bindpw_file, pw, sizeof(pw), &cred.bv_len, err) < 0)
+		if (safefile_read_secret(cfg->bindpw_file, "bindpw_file", pw, sizeof(pw),
+		                         &cred.bv_len, err) < 0) {
+			explicit_bzero(pw, sizeof(pw));
 			return -1;
+		}
 		rc =
 		    ldap_sasl_bind_s(s->ld, cfg->binddn, LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL);
 		explicit_bzero(pw, sizeof(pw));
@@ -608,33 +461,15 @@ connect_error(struct session *s, int rc, struct a2r_err *err)
 	} else {
 		session_ldap_error(s, rc, "connect", err);
 		/* The TCP error, when libldap gave no better cause */
-		if (rc == LDAP_SERVER_DOWN && !session_timed_out(s) && sock_diag[0] != '\0' &&
-		    strchr(err->msg, '(') == NULL)
+		if (rc == LDAP_SERVER_DOWN && !session_timed_out(s) &&
+		    ldaplog_socket_error()[0] != '\0' && strchr(err->msg, '(') == NULL)
 			snprintf(err->msg + strlen(err->msg), sizeof(err->msg) - strlen(err->msg),
-			         " (%s)", sock_diag);
+			         " (%s)", ldaplog_socket_error());
 	}
 	if (ai != NULL)
 		freeaddrinfo(ai);
 	ldap_free_urldesc(lud);
 	return -1;
-}
-
-/* start_watchdog - the thread and its clock */
-static int
-start_watchdog(struct session *s, struct a2r_err *err)
-{
-	pthread_condattr_t ca;
-
-	s->fd = -1;
-	pthread_mutex_init(&s->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&s->cv, &ca);
-	pthread_condattr_destroy(&ca);
-	if (pthread_create(&s->thread, NULL, watchdog, s) != 0)
-		return err_set(err, A2R_ERR_INTERNAL, "cannot start the timeout thread");
-	s->thread_started = 1;
-	return 0;
 }
 
 struct session *
@@ -652,12 +487,10 @@ session_open(const struct a2r_config *cfg, const char *uri, const struct timespe
 	s->cfg = cfg;
 	s->until = *until;
 	s->tls = "none";
-	tls_diag[0] = '\0';
-	sock_diag[0] = '\0';
-	ber_set_option(NULL, LBER_OPT_LOG_PRINT_FN, (void *)catch_log);
-	/* The certificate checks log at the trace level (see catch_log). */
-	ldap_set_option(NULL, LDAP_OPT_DEBUG_LEVEL, &(int){LOG_TLS_CAUSES});
-	if (start_watchdog(s, err) < 0)
+	s->fd = -1;
+	/* the TLS cause and the socket error of a failure (see ldaplog.h) */
+	ldaplog_catch_connect();
+	if ((s->dl = deadline_start(cfg->timeout, until, err)) == NULL)
 		goto fail;
 	if ((rc = ldap_initialize(&s->ld, uri)) != LDAP_SUCCESS) {
 		err_set(err, A2R_ERR_CONFIG, "not a usable LDAP URI: %s", ldap_err2string(rc));
@@ -675,7 +508,7 @@ session_open(const struct a2r_config *cfg, const char *uri, const struct timespe
 	if (secure(s, err) < 0)
 		goto fail;
 	/* The TLS handshake is over: the trace level costs time per message. */
-	ldap_set_option(NULL, LDAP_OPT_DEBUG_LEVEL, &(int){LOG_ALWAYS_ONLY});
+	ldaplog_quiet();
 	if (do_bind(s, err) < 0 || find_base(s, err) < 0)
 		goto fail;
 	session_disarm(s);
@@ -713,15 +546,7 @@ session_close(struct session *s)
 		session_arm(s);
 		ldap_unbind_ext_s(s->ld, NULL, NULL);
 	}
-	if (s->thread_started) {
-		pthread_mutex_lock(&s->mu);
-		s->stop = 1;
-		pthread_cond_signal(&s->cv);
-		pthread_mutex_unlock(&s->mu);
-		pthread_join(s->thread, NULL);
-		pthread_mutex_destroy(&s->mu);
-		pthread_cond_destroy(&s->cv);
-	}
+	deadline_stop(s->dl);
 	free(s->base);
 	free(s->uri);
 	free(s);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* util.c - string lists, byte buffers, UTF-8 checks, writing it all */
+/* util.c - string lists, byte buffers, UTF-8, escaping, writing it all */
 #include "autoconf.h"
 
 #include <errno.h>
@@ -137,8 +137,9 @@ strbuf_free(struct strbuf *b)
 	b->len = b->cap = 0;
 }
 
-/* utf8_seqlen - length of the valid UTF-8 sequence at S, or 0 */
-size_t
+/* utf8_seqlen - length of the valid UTF-8 sequence at S (at most LEN
+ * bytes), or 0 if the bytes there are not valid UTF-8 */
+static size_t
 utf8_seqlen(const unsigned char *s, size_t len)
 {
 	unsigned c = s[0];
@@ -227,18 +228,6 @@ escape_value(struct strbuf *b, const char *s, size_t len)
 		i++;
 	}
 	return 0;
-}
-
-/* value_problem - is S fit to be a map value? */
-const char *
-value_problem(const char *s)
-{
-	for (const char *p = s; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			return "control character in value";
-	if (!utf8_valid((const unsigned char *)s, strlen(s)))
-		return "value is not valid UTF-8";
-	return NULL;
 }
 
 int

@@ -360,15 +360,19 @@ test_relay_domains(void **state)
 	strlist_free(&relay);
 }
 
+/* a map value (static file, config): one line of printable UTF-8 */
 static void
-test_escape(void **state)
+test_value_problem(void **state)
 {
-	struct strbuf b = {0};
-
 	(void)state;
-	assert_int_equal(escape_value(&b, "a\nb\0c\"\xff\xc3\xa4", 9), 0);
-	assert_string_equal(b.p, "a\\nb\\x00c\\\"\\xff\xc3\xa4");
-	strbuf_free(&b);
+	assert_null(policy_value_problem("OK"));
+	assert_null(policy_value_problem(""));
+	assert_null(policy_value_problem("relay:[mx.example.com]:25 J\xc3\xbcrgen"));
+	assert_string_equal(policy_value_problem("OK\nREJECT"), "control character in value");
+	assert_string_equal(policy_value_problem("tab\there"), "control character in value");
+	assert_string_equal(policy_value_problem("del\x7f"), "control character in value");
+	assert_string_equal(policy_value_problem("bad \xff"), "value is not valid UTF-8");
+	assert_string_equal(policy_value_problem("overlong \xc0\xaf"), "value is not valid UTF-8");
 }
 
 static int
@@ -419,7 +423,7 @@ main(void)
 	    cmocka_unit_test(test_check_sequence),
 	    cmocka_unit_test(test_relay_domains),
 	    cmocka_unit_test(test_check_domain),
-	    cmocka_unit_test(test_escape),
+	    cmocka_unit_test(test_value_problem),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);
