@@ -18,22 +18,18 @@
 #include "conf.h"
 #include "entry.h"
 #include "err.h"
-#include "policy.h"
 #include "recipset.h"
 
 #define COLLECT_MAX_TYPES 16
 
 struct collect_stats {
-	unsigned long entries;   /* entries seen */
-	unsigned long computers; /* computer objects skipped */
-	unsigned long disabled;  /* disabled accounts excluded */
-	unsigned long values;    /* address attribute values seen */
-	unsigned long accepted;  /* values that passed policy (with duplicates) */
-	unsigned long not_relay; /* valid addresses outside relay_domains */
-	unsigned long notype;    /* proxyAddresses values without TYPE: */
-	unsigned long rejected[POLICY_NVERDICTS];
-	unsigned long rejected_total;
-	unsigned long other_total; /* X500:, SIP:, ... */
+	unsigned long entries;        /* entries seen */
+	unsigned long computers;      /* computer objects skipped */
+	unsigned long disabled;       /* disabled accounts excluded */
+	unsigned long not_relay;      /* valid addresses outside relay_domains */
+	unsigned long notype;         /* proxyAddresses values without TYPE: */
+	unsigned long rejected_total; /* values that are no address (policy) */
+	unsigned long other_total;    /* X500:, SIP:, ... */
 	struct {
 		char type[12];
 		unsigned long n;

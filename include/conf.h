@@ -26,7 +26,6 @@ struct a2r_config {
 	char *static_file;            /* lines merged in verbatim, or NULL */
 	struct strlist attributes;    /* address attributes */
 	int exclude_disabled;         /* skip userAccountControl bit 2 */
-	char *from_ldif;              /* read entries from this LDIF file */
 	/* live directory */
 	struct strlist uri; /* LDAP URIs, tried in order */
 	char *base;         /* search base, or NULL for the rootDSE's */
@@ -59,7 +58,6 @@ struct a2r_config {
 	char *lock_file;
 	long lock_wait; /* seconds to wait for the lock */
 	char *metrics_file;
-	unsigned char seen[32]; /* which keys were set, by table index */
 };
 
 enum conf_bind {

@@ -44,9 +44,6 @@ int err_set(struct a2r_err *err, enum a2r_status code, const char *fmt, ...)
 /* err_prefix - put "CONTEXT: " in front of the message already recorded */
 void err_prefix(struct a2r_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* err_clear - reset to A2R_OK and an empty message */
-void err_clear(struct a2r_err *err);
-
 /* err_nomem - record an allocation failure; returns -1 */
 int err_nomem(struct a2r_err *err);
 

@@ -12,6 +12,7 @@
 
 #include "collect.h"
 #include "extract.h"
+#include "policy.h"
 #include "safefile.h"
 
 #define UAC_ACCOUNTDISABLE 0x2
@@ -205,7 +206,6 @@ take_value(struct collect *c, const char *dn, size_t ai, const struct berval *bv
 	size_t len;
 	int k;
 
-	st->values++;
 	k = fold_candidate(c, c->typed[ai], bv, &v, &addr, &len);
 	if (k == (int)EXTRACT_OTHER) {
 		count_other(st, addr, len);
@@ -221,7 +221,6 @@ take_value(struct collect *c, const char *dn, size_t ai, const struct berval *bv
 	if (k == -2)
 		return err_set(err, A2R_ERR_INTERNAL, "%s: case folding failed", dn);
 	if (k < 0) {
-		st->rejected[v]++;
 		st->rejected_total++;
 		warn_value(c, dn, attr, bv, policy_reason(v));
 		if (watched_raw(c, bv)) {
@@ -239,7 +238,6 @@ take_value(struct collect *c, const char *dn, size_t ai, const struct berval *bv
 			            "its domain is not in relay_domains");
 		return 0;
 	}
-	st->accepted++;
 	if (watched(c))
 		c->watch_fn(c->watch_ctx, dn, attr, bv, "in the map");
 	if (recipset_add(c->set, c->fold.p, c->fold.len, NULL) < 0)

@@ -46,14 +46,6 @@ err_prefix(struct a2r_err *err, const char *fmt, ...)
 	err->msg[clen + mlen] = '\0';
 }
 
-/* err_clear - reset to success */
-void
-err_clear(struct a2r_err *err)
-{
-	err->code = A2R_OK;
-	err->msg[0] = '\0';
-}
-
 /* err_nomem - record an allocation failure */
 int
 err_nomem(struct a2r_err *err)

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "collect.h"
+#include "policy.h"
 
 static char warnings[4096];
 static int nwarnings;
