@@ -3,8 +3,9 @@
  *
  * Call order: conf_init() fills in defaults; conf_load() reads a config
  * file; conf_set() applies single overrides (command line); conf_finish()
- * checks what only the whole configuration can tell (required keys).
- * conf_free() releases everything.  Every key is a row in a table in
+ * checks what only the whole configuration can tell (required keys);
+ * from then on the configuration is read-only (discovery, discover.h,
+ * gives a view of its own).  conf_free() releases everything.  Every key is a row in a table in
  * conf.c; conf_key_count()/conf_key_name() let main.c derive its long
  * options from that table.
  *
