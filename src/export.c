@@ -41,7 +41,7 @@ live_pages(const void *it)
 static void __attribute__((format(printf, 2, 3)))
 note(const struct export_options *opt, const char *fmt, ...)
 {
-	char msg[1600];
+	char msg[2048]; /* as long as a line report.c writes */
 	va_list ap;
 
 	if (opt->note == NULL)
