@@ -166,6 +166,22 @@ test_exclude_disabled(void **state)
 	conf_free(&cfg);
 }
 
+/* static_setup - CFG with a static file PATH (a mkstemp() template) holding
+ * TEXT, and C bound to it */
+static void
+static_setup(struct a2r_config *cfg, struct collect *c, char *path, const char *text)
+{
+	struct a2r_err err = {0};
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	setup_cfg(cfg, 0);
+	cfg->static_file = strdup(path);
+	assert_int_equal(collect_init(c, cfg, capture, NULL, &err), 0);
+}
+
 static void
 test_static_file(void **state)
 {
@@ -173,17 +189,12 @@ test_static_file(void **state)
 	struct collect c;
 	struct a2r_err err = {0};
 	char path[] = "/tmp/test_static.XXXXXX";
-	int fd = mkstemp(path);
-	const char *text = "# merged\nPostmaster@Corp.Example.com\n@Unsynced.Example.org  OK\n"
-	                   "x@corp.example.com REJECT gone\n";
+	int fd;
 
 	(void)state;
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	setup_cfg(&cfg, 0);
-	cfg.static_file = strdup(path);
-	assert_int_equal(collect_init(&c, &cfg, capture, NULL, &err), 0);
+	static_setup(&cfg, &c, path,
+	             "# merged\nPostmaster@Corp.Example.com\n@Unsynced.Example.org  OK\n"
+	             "x@corp.example.com REJECT gone\n");
 	assert_int_equal(collect_static(&c, &err), 0);
 	assert_int_equal(recipset_sort(c.set), 0);
 	assert_int_equal(recipset_size(c.set), 3);
@@ -324,16 +335,9 @@ test_observer_static(void **state)
 	struct a2r_err err = {0};
 	struct seen sn = {0};
 	char path[] = "/tmp/test_static.XXXXXX", where[64];
-	int fd = mkstemp(path);
-	const char *text = "# merged\nPostmaster@Corp.Example.com\n";
 
 	(void)state;
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	setup_cfg(&cfg, 0);
-	cfg.static_file = strdup(path);
-	assert_int_equal(collect_init(&c, &cfg, capture, NULL, &err), 0);
+	static_setup(&cfg, &c, path, "# merged\nPostmaster@Corp.Example.com\n");
 	collect_observe(&c, observe, &sn);
 	assert_int_equal(collect_static(&c, &err), 0);
 	assert_int_equal(sn.n, 1);
