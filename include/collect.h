@@ -10,7 +10,9 @@
  *
  * Rejected values are reported through the WARN callback, one call per
  * value, with a complete one-line message naming the DN and the reason;
- * collect never prints.
+ * collect never prints.  An observer set with collect_observe() (explain)
+ * is told what became of every value and every static line; it watches,
+ * it never changes what is collected.
  */
 #ifndef A2R_COLLECT_H
 #define A2R_COLLECT_H
@@ -18,38 +20,53 @@
 #include "conf.h"
 #include "entry.h"
 #include "err.h"
-#include "policy.h"
 #include "recipset.h"
 
 #define COLLECT_MAX_TYPES 16
 
 struct collect_stats {
-	unsigned long entries;   /* entries seen */
-	unsigned long computers; /* computer objects skipped */
-	unsigned long disabled;  /* disabled accounts excluded */
-	unsigned long values;    /* address attribute values seen */
-	unsigned long accepted;  /* values that passed policy (with duplicates) */
-	unsigned long not_relay; /* valid addresses outside relay_domains */
-	unsigned long notype;    /* proxyAddresses values without TYPE: */
-	unsigned long rejected[POLICY_NVERDICTS];
-	unsigned long rejected_total;
-	unsigned long other_total; /* X500:, SIP:, ... */
+	unsigned long entries;        /* entries seen */
+	unsigned long computers;      /* computer objects skipped */
+	unsigned long disabled;       /* disabled accounts excluded */
+	unsigned long not_relay;      /* valid addresses outside relay_domains */
+	unsigned long notype;         /* proxyAddresses values without TYPE: */
+	unsigned long rejected_total; /* values that are no address (policy) */
+	unsigned long other_total;    /* X500:, SIP:, ... */
 	struct {
 		char type[12];
 		unsigned long n;
 	} other[COLLECT_MAX_TYPES];
 	size_t nother;
 	unsigned long static_lines;
-	unsigned long pages; /* pages read (live source), for progress */
+	unsigned long pages; /* pages the source has read (set by its driver), for progress */
 };
 
 typedef void collect_warn_fn(void *ctx, const char *msg);
 
-/* What became of one value holding the watched address (explain):
- * WHERE is a DN or "FILE:LINE" of the static file, ATTR and VALUE may be
- * NULL (static file), OUTCOME a phrase such as "in the map". */
-typedef void collect_watch_fn(void *ctx, const char *where, const char *attr,
-                              const struct berval *value, const char *outcome);
+/* What became of one value (or static line), for an observer. */
+enum collect_outcome {
+	COLLECT_IN_MAP,     /* a directory value, in the map */
+	COLLECT_STATIC,     /* a line of the static file, in the map */
+	COLLECT_NOT_RELAY,  /* an address whose domain is not in relay_domains */
+	COLLECT_REJECTED,   /* not an address Postfix can look up (policy) */
+	COLLECT_NOTYPE,     /* a typed attribute's value without "TYPE:" */
+	COLLECT_OTHER_TYPE, /* X500:, SIP:, ...: no mail address */
+	COLLECT_SKIPPED,    /* the entry is excluded (computer, disabled account) */
+};
+
+struct collect_sighting {
+	const char *where;          /* the DN, or "FILE:LINE" of the static file */
+	const char *attr;           /* NULL for a static line */
+	const struct berval *value; /* as the source gave it; NULL for a static line */
+	const char *key;            /* the folded address, or NULL: the value holds none */
+	size_t keylen;
+	enum collect_outcome outcome;
+	const char *why; /* the outcome as a phrase, such as "in the map" */
+};
+
+/* Called once for every value of a configured attribute (and every line
+ * of the static file); everything S points to lives only for the call. */
+typedef void collect_observe_fn(void *ctx, const struct collect_sighting *s);
 
 /* Called every COLLECT_PROGRESS_EVERY entries (progress display). */
 typedef void collect_progress_fn(void *ctx, const struct collect_stats *stats);
@@ -64,10 +81,9 @@ struct collect {
 	unsigned char *typed; /* per configured attribute: holds TYPE:value */
 	struct strbuf fold;   /* scratch */
 	struct strbuf msg;    /* scratch */
-	/* optional: follow one folded address through the pipeline */
-	const char *watch;
-	collect_watch_fn *watch_fn;
-	void *watch_ctx;
+	/* optional: told what became of every value */
+	collect_observe_fn *observe;
+	void *observe_ctx;
 	/* optional: progress */
 	collect_progress_fn *progress;
 	void *progress_ctx;
@@ -81,9 +97,9 @@ int collect_init(struct collect *c, const struct a2r_config *cfg, collect_warn_f
  * of memory (A2R_ERR_INTERNAL); bad values are warnings. */
 int collect_entry(struct collect *c, const struct a2r_entry *e, struct a2r_err *err);
 
-/* collect_watch - report every value that holds folded address KEY to FN
- * (KEY must outlive C) */
-void collect_watch(struct collect *c, const char *key, collect_watch_fn *fn, void *ctx);
+/* collect_observe - from now on, tell FN (with CTX) what becomes of
+ * every value; set once, before the first entry */
+void collect_observe(struct collect *c, collect_observe_fn *fn, void *ctx);
 
 /* collect_static - merge the static file, if configured.  Lines are
  * "KEY [VALUE]"; KEY is an address or "@domain".  A bad line is an

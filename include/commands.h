@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* commands.h - the user-facing commands
  *
- * With main.c, the only code that prints results: each command exports
- * the directory (or an LDIF file) through the modules and presents what
- * they return.  main.c parses the command line into struct cli, loads
- * the configuration and calls one command; a command returns 0, 1 (check
- * and explain: "differences" / "not in the map"), or -1 with ERR filled.
+ * Each command exports the directory (or an LDIF file) through export.h,
+ * does its part with the result and shows it through output.h.  main.c
+ * parses the command line into struct cli, loads and finishes the
+ * configuration (read-only from then on) and calls one command; a command
+ * returns 0, 1 (check and explain: "differences" / "not in the map"), or
+ * -1 with ERR filled.
  */
 #ifndef A2R_COMMANDS_H
 #define A2R_COMMANDS_H
@@ -25,10 +26,10 @@ struct cli {
 	int nargs;
 };
 
-int cmd_sync(struct cli *o, struct a2r_config *cfg, struct a2r_err *err);
-int cmd_dump(struct cli *o, struct a2r_config *cfg, struct a2r_err *err);
-int cmd_check(struct cli *o, struct a2r_config *cfg, struct a2r_err *err);
-int cmd_explain(struct cli *o, struct a2r_config *cfg, struct a2r_err *err);
-int cmd_test(struct cli *o, struct a2r_config *cfg, struct a2r_err *err);
+int cmd_sync(const struct cli *o, const struct a2r_config *cfg, struct a2r_err *err);
+int cmd_dump(const struct cli *o, const struct a2r_config *cfg, struct a2r_err *err);
+int cmd_check(const struct cli *o, const struct a2r_config *cfg, struct a2r_err *err);
+int cmd_explain(const struct cli *o, const struct a2r_config *cfg, struct a2r_err *err);
+int cmd_test(const struct cli *o, const struct a2r_config *cfg, struct a2r_err *err);
 
 #endif

@@ -3,8 +3,9 @@
  *
  * Call order: conf_init() fills in defaults; conf_load() reads a config
  * file; conf_set() applies single overrides (command line); conf_finish()
- * checks what only the whole configuration can tell (required keys).
- * conf_free() releases everything.  Every key is a row in a table in
+ * checks what only the whole configuration can tell (required keys);
+ * from then on the configuration is read-only (discovery, discover.h,
+ * gives a view of its own).  conf_free() releases everything.  Every key is a row in a table in
  * conf.c; conf_key_count()/conf_key_name() let main.c derive its long
  * options from that table.
  *
@@ -26,7 +27,6 @@ struct a2r_config {
 	char *static_file;            /* lines merged in verbatim, or NULL */
 	struct strlist attributes;    /* address attributes */
 	int exclude_disabled;         /* skip userAccountControl bit 2 */
-	char *from_ldif;              /* read entries from this LDIF file */
 	/* live directory */
 	struct strlist uri; /* LDAP URIs, tried in order */
 	char *base;         /* search base, or NULL for the rootDSE's */
@@ -59,7 +59,6 @@ struct a2r_config {
 	char *lock_file;
 	long lock_wait; /* seconds to wait for the lock */
 	char *metrics_file;
-	unsigned char seen[32]; /* which keys were set, by table index */
 };
 
 enum conf_bind {

@@ -23,14 +23,10 @@ enum extract_kind {
  * (proxyAddresses, targetAddress); 0 for plain-address attributes */
 int extract_is_typed(const char *name);
 
-/* extract_value - classify one value of attribute NAME.
- * For EXTRACT_ADDRESS, *addr and *addrlen are the address; for EXTRACT_OTHER
- * they are the type prefix (without the colon).  Never fails. */
-enum extract_kind extract_value(const char *name, const char *val, size_t len, const char **addr,
-                                size_t *addrlen);
-
-/* extract_typed - the same, with extract_is_typed() of the attribute
- * already known (the per-value fast path) */
+/* extract_typed - classify one value of an attribute; TYPED is
+ * extract_is_typed() of its name.  For EXTRACT_ADDRESS, *addr and
+ * *addrlen are the address; for EXTRACT_OTHER they are the type prefix
+ * (without the colon).  Never fails. */
 enum extract_kind extract_typed(int typed, const char *val, size_t len, const char **addr,
                                 size_t *addrlen);
 

@@ -1,55 +1,84 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* search.h - the live directory source: filter, paged search, failover
+/* search.h - the live directory source: entries of a paged search on one DC
  *
- * search_filter() builds the LDAP filter from the configuration.
- * search_export() tries every configured DC in order: session_open(), then
- * a paged search (RFC 2696) whose entries flow page by page into the
- * collector.  Any outcome but a complete, successful search fails the
- * attempt; the collector is reset and the search starts again from the
- * beginning on the next DC (paging cookies belong to one server).
- * An attribute AD cuts into ranges ("member;range=0-1499") is completed
- * with further range requests before the entry is used (range_size also
+ * A source with the contract of ldif_source.h (see entry.h): it is pulled
+ * one entry at a time, as nslcd's myldap_search()/myldap_get_entry() are.
+ *
+ * Call order: search_query_new() builds the filter and the attribute list
+ * from the configuration; search_query_prepare() once gets what the bind
+ * needs (see session_prepare()) and starts the run's clock (run_timeout:
+ * every DC, page and range request of the run together).  Then, per DC:
+ * search_open() connects, binds and finds the base; search_next() until
+ * it returns ENTRY_DONE or ENTRY_FAIL; search_stats() at any time;
+ * search_close().  search_query_free() last; the query must outlive
+ * every search opened with it.
+ *
+ * The search asks for pages (RFC 2696) one after the other; paging
+ * cookies belong to one server, so a search that fails cannot be resumed
+ * on another DC: the caller starts again from the beginning there.  An
+ * attribute AD cuts into ranges ("member;range=0-1499") is completed with
+ * further range requests before the entry is handed out (range_size also
  * asks for ranges from the start).  Continuation references are skipped
- * and counted.  When the collector
- * watches an address (explain), the search is wide: see search_filter().  When credentials are
- * refused the run stops at once (every DC shares them).
+ * and counted.  A DC that goes round in circles (empty pages) or stops
+ * answering fails the search.
  *
- * NOTE is called (if not NULL) once per failed DC with a one-line reason,
- * for -v output; search never prints.
+ * Errors: A2R_ERR_AUTH (credentials refused: the same on every DC),
+ * A2R_ERR_CONFIG (an unusable secret file, a filter the server refuses),
+ * A2R_ERR_INTERNAL (out of memory), A2R_ERR_SOURCE (what another DC may
+ * not have).
  */
 #ifndef A2R_SEARCH_H
 #define A2R_SEARCH_H
 
-#include "collect.h"
 #include "conf.h"
+#include "entry.h"
 #include "err.h"
 
-struct search_report {
-	char *uri;       /* DC that delivered the result (caller frees) */
-	char *base;      /* search base used (caller frees) */
-	char *filter;    /* filter used (caller frees) */
-	char *principal; /* GSSAPI: the Kerberos principal (caller frees) */
-	const char *tls; /* static string */
-	unsigned long pages;
-	unsigned long entries;
-	unsigned long refs;  /* continuation references skipped */
-	unsigned failed_dcs; /* DCs that failed before this one */
+struct search_query;
+struct search;
+
+/* search_query_new - the search CFG asks for (CFG must outlive it).  WIDE
+ * (explain) keeps computers and disabled accounts in and asks for
+ * objectClass and userAccountControl, so that the collector can say why
+ * they stay out.  NULL when out of memory (ERR filled). */
+struct search_query *search_query_new(const struct a2r_config *cfg, int wide, struct a2r_err *err);
+
+/* search_query_filter - the LDAP filter; lives as long as Q */
+const char *search_query_filter(const struct search_query *q);
+
+/* search_query_prepare - credentials, once for all DCs, and the start of
+ * the run's clock; returns 0 or -1 */
+int search_query_prepare(struct search_query *q, struct a2r_err *err);
+
+/* search_query_principal - GSSAPI: the Kerberos principal logged in as,
+ * else NULL; lives as long as Q */
+const char *search_query_principal(const struct search_query *q);
+
+/* search_query_expired - 1 once the run's clock (run_timeout) has run out */
+int search_query_expired(const struct search_query *q);
+
+void search_query_free(struct search_query *q);
+
+/* search_open - connect to URI, secure, bind, find the base; NULL on
+ * failure (ERR filled).  Nothing is searched before search_next(). */
+struct search *search_open(const struct search_query *q, const char *uri, struct a2r_err *err);
+
+/* search_next - the next entry; see entry.h for the three states.  After
+ * ENTRY_FAIL the search is over: call search_close(). */
+enum entry_state search_next(struct search *s, struct a2r_entry *entry, struct a2r_err *err);
+
+struct search_stats {
+	unsigned long pages;   /* pages read */
+	unsigned long entries; /* entries handed out */
+	unsigned long refs;    /* continuation references skipped */
+	const char *base;      /* the search base (lives as long as the search) */
+	const char *tls;       /* "ldaps", "StartTLS", "none", "ldapi" (static) */
 };
 
-typedef void search_note_fn(void *ctx, const char *msg);
+/* search_stats - the counts so far; lives as long as S */
+const struct search_stats *search_stats(const struct search *s);
 
-/* search_filter - the filter for CFG in a new string (caller frees), or
- * NULL when out of memory.  WIDE (explain) keeps computers and disabled
- * accounts in, so that the collector can say why they stay out. */
-char *search_filter(const struct a2r_config *cfg, int wide);
-
-/* search_export - fill C from the first DC that delivers a complete
- * result.  Returns 0 (REP filled), or -1: A2R_ERR_AUTH (credentials
- * refused), A2R_ERR_CONFIG, or A2R_ERR_SOURCE listing every DC and why. */
-int search_export(const struct a2r_config *cfg, struct collect *c, struct search_report *rep,
-                  search_note_fn *note, void *note_ctx, struct a2r_err *err);
-
-/* search_report_free - release the strings of REP */
-void search_report_free(struct search_report *rep);
+/* search_close - end the search and the connection; S may be NULL */
+void search_close(struct search *s);
 
 #endif

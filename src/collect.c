@@ -12,6 +12,7 @@
 
 #include "collect.h"
 #include "extract.h"
+#include "policy.h"
 #include "safefile.h"
 
 #define UAC_ACCOUNTDISABLE 0x2
@@ -123,33 +124,26 @@ warn_value(struct collect *c, const char *dn, const char *attr, const struct ber
 }
 
 void
-collect_watch(struct collect *c, const char *key, collect_watch_fn *fn, void *ctx)
+collect_observe(struct collect *c, collect_observe_fn *fn, void *ctx)
 {
-	c->watch = key;
-	c->watch_fn = fn;
-	c->watch_ctx = ctx;
+	c->observe = fn;
+	c->observe_ctx = ctx;
 }
 
-/* watched_raw - does a rejected raw value mention the watched address? */
-static int
-watched_raw(const struct collect *c, const struct berval *bv)
+/* observe - tell the observer what became of one value; KEY is the
+ * folded address (c->fold), or NULL when the value holds none */
+static void
+observe(struct collect *c, const char *where, const char *attr, const struct berval *bv,
+        const struct strbuf *key, enum collect_outcome outcome, const char *why)
 {
-	size_t wl;
+	struct collect_sighting s = {
+	    .where = where, .attr = attr, .value = bv, .outcome = outcome, .why = why};
 
-	if (c->watch == NULL)
-		return 0;
-	wl = strlen(c->watch);
-	for (size_t i = 0; i + wl <= bv->bv_len; i++)
-		if (strncasecmp(bv->bv_val + i, c->watch, wl) == 0)
-			return 1;
-	return 0;
-}
-
-/* watched - is the folded candidate in c->fold the watched address? */
-static int
-watched(const struct collect *c)
-{
-	return c->watch != NULL && strcmp(c->fold.p, c->watch) == 0;
+	if (key != NULL) {
+		s.key = key->p;
+		s.keylen = key->len;
+	}
+	c->observe(c->observe_ctx, &s);
 }
 
 /* fold_candidate - policy-check and fold one value into c->fold; the
@@ -171,9 +165,9 @@ fold_candidate(struct collect *c, int typed, const struct berval *bv, enum polic
 	return (int)EXTRACT_ADDRESS;
 }
 
-/* watch_skipped - explain: an excluded entry that holds the watched address */
+/* observe_skipped - every value of an excluded entry, for the observer */
 static void
-watch_skipped(struct collect *c, const struct a2r_entry *e, const char *why)
+observe_skipped(struct collect *c, const struct a2r_entry *e, const char *why)
 {
 	const struct strlist *attrs = &c->cfg->attributes;
 
@@ -184,11 +178,10 @@ watch_skipped(struct collect *c, const struct a2r_entry *e, const char *why)
 			enum policy_verdict v;
 			const char *addr;
 			size_t len;
+			int k = fold_candidate(c, c->typed[i], a->vals[j], &v, &addr, &len);
 
-			if (fold_candidate(c, c->typed[i], a->vals[j], &v, &addr, &len) ==
-			        (int)EXTRACT_ADDRESS &&
-			    watched(c))
-				c->watch_fn(c->watch_ctx, e->dn, attrs->v[i], a->vals[j], why);
+			observe(c, e->dn, attrs->v[i], a->vals[j],
+			        k == (int)EXTRACT_ADDRESS ? &c->fold : NULL, COLLECT_SKIPPED, why);
 		}
 	}
 }
@@ -205,43 +198,44 @@ take_value(struct collect *c, const char *dn, size_t ai, const struct berval *bv
 	size_t len;
 	int k;
 
-	st->values++;
 	k = fold_candidate(c, c->typed[ai], bv, &v, &addr, &len);
 	if (k == (int)EXTRACT_OTHER) {
 		count_other(st, addr, len);
+		if (c->observe != NULL)
+			observe(c, dn, attr, bv, NULL, COLLECT_OTHER_TYPE,
+			        "an address of another type (not mail)");
 		return 0;
 	}
 	if (k == (int)EXTRACT_NOTYPE) {
 		st->notype++;
 		warn_value(c, dn, attr, bv, "no address type prefix (such as \"smtp:\")");
-		if (watched_raw(c, bv))
-			c->watch_fn(c->watch_ctx, dn, attr, bv, "rejected: no address type prefix");
+		if (c->observe != NULL)
+			observe(c, dn, attr, bv, NULL, COLLECT_NOTYPE,
+			        "rejected: no address type prefix");
 		return 0;
 	}
 	if (k == -2)
 		return err_set(err, A2R_ERR_INTERNAL, "%s: case folding failed", dn);
 	if (k < 0) {
-		st->rejected[v]++;
 		st->rejected_total++;
 		warn_value(c, dn, attr, bv, policy_reason(v));
-		if (watched_raw(c, bv)) {
+		if (c->observe != NULL) {
 			char why[160];
 
 			snprintf(why, sizeof(why), "rejected: %s", policy_reason(v));
-			c->watch_fn(c->watch_ctx, dn, attr, bv, why);
+			observe(c, dn, attr, bv, NULL, COLLECT_REJECTED, why);
 		}
 		return 0;
 	}
 	if (!policy_domain_match(&c->cfg->relay_domains, c->fold.p, c->fold.len)) {
 		st->not_relay++;
-		if (watched(c))
-			c->watch_fn(c->watch_ctx, dn, attr, bv,
-			            "its domain is not in relay_domains");
+		if (c->observe != NULL)
+			observe(c, dn, attr, bv, &c->fold, COLLECT_NOT_RELAY,
+			        "its domain is not in relay_domains");
 		return 0;
 	}
-	st->accepted++;
-	if (watched(c))
-		c->watch_fn(c->watch_ctx, dn, attr, bv, "in the map");
+	if (c->observe != NULL)
+		observe(c, dn, attr, bv, &c->fold, COLLECT_IN_MAP, "in the map");
 	if (recipset_add(c->set, c->fold.p, c->fold.len, NULL) < 0)
 		return err_nomem(err);
 	return 0;
@@ -258,14 +252,14 @@ collect_entry(struct collect *c, const struct a2r_entry *e, struct a2r_err *err)
 	/* Computers are user objects with mail-like attributes; never recipients. */
 	if (has_value(find_attr(e, "objectClass"), "computer")) {
 		c->stats.computers++;
-		if (c->watch != NULL)
-			watch_skipped(c, e, "a computer object (never exported)");
+		if (c->observe != NULL)
+			observe_skipped(c, e, "a computer object (never exported)");
 		return 0;
 	}
 	if (c->cfg->exclude_disabled && is_disabled(e)) {
 		c->stats.disabled++;
-		if (c->watch != NULL)
-			watch_skipped(c, e, "a disabled account, and exclude_disabled = yes");
+		if (c->observe != NULL)
+			observe_skipped(c, e, "a disabled account, and exclude_disabled = yes");
 		return 0;
 	}
 	/* An attribute may come in more than one piece (a server may return
@@ -312,8 +306,8 @@ static_line(struct collect *c, char *line, const char *where, struct a2r_err *er
 	c->fold.len = 0;
 	if (policy_fold(key, klen, &c->fold) < 0)
 		return err_set(err, A2R_ERR_INTERNAL, "%s: case folding failed", where);
-	if (watched(c))
-		c->watch_fn(c->watch_ctx, where, NULL, NULL, "in the map (static file)");
+	if (c->observe != NULL)
+		observe(c, where, NULL, NULL, &c->fold, COLLECT_STATIC, "in the map (static file)");
 	if (recipset_add(c->set, c->fold.p, c->fold.len, *value ? value : NULL) < 0)
 		return err_nomem(err);
 	c->stats.static_lines++;

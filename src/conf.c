@@ -554,15 +554,10 @@ conf_set(struct a2r_config *cfg, const char *key, const char *value, const char 
          struct a2r_err *err)
 {
 	const struct key *k = find_key(key);
-	size_t idx;
 
 	if (k == NULL)
 		return err_set(err, A2R_ERR_CONFIG, "%s: unknown key \"%s\"", where, key);
-	if (apply(cfg, k, value, where, err) < 0)
-		return -1;
-	idx = (size_t)(k - keys);
-	cfg->seen[idx / 8] |= (unsigned char)(1u << (idx % 8));
-	return 0;
+	return apply(cfg, k, value, where, err);
 }
 
 /* trim - strip leading and trailing white space in place */
@@ -627,7 +622,7 @@ skip_bom(char *line, ssize_t *n, const char *path, struct a2r_err *err)
 int
 conf_load(struct a2r_config *cfg, const char *path, int optional, struct a2r_err *err)
 {
-	unsigned char done[sizeof(cfg->seen)] = {0};
+	unsigned char done[(NKEYS + 7) / 8] = {0};
 	struct strbuf logical = {0};
 	char where[512];
 	char *line = NULL;
@@ -787,6 +782,4 @@ conf_free(struct a2r_config *cfg)
 	}
 	free(cfg->file);
 	cfg->file = NULL;
-	free(cfg->from_ldif);
-	cfg->from_ldif = NULL;
 }

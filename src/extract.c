@@ -20,13 +20,6 @@ extract_is_typed(const char *name)
 	return 0;
 }
 
-/* extract_value - classify one value */
-enum extract_kind
-extract_value(const char *name, const char *val, size_t len, const char **addr, size_t *addrlen)
-{
-	return extract_typed(extract_is_typed(name), val, len, addr, addrlen);
-}
-
 /* extract_typed - classify one value of a known kind of attribute */
 enum extract_kind
 extract_typed(int typed, const char *val, size_t len, const char **addr, size_t *addrlen)

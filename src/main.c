@@ -47,7 +47,7 @@ struct opts {
 
 struct command {
 	const char *name;
-	int (*run)(struct cli *o, struct a2r_config *cfg, struct a2r_err *err);
+	int (*run)(const struct cli *o, const struct a2r_config *cfg, struct a2r_err *err);
 	const char *synopsis;
 };
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* search.c - paged search with failover across domain controllers */
+/* search.c - the entries of a paged search on one domain controller */
 #include "autoconf.h"
 
 #include <errno.h>
@@ -37,14 +37,33 @@ static const struct {
  * pages; no server we know returns several empty ones in a row. */
 #define MAX_EMPTY_PAGES 10
 
-/* One attempt's state while pages flow into the collector. */
-struct attempt {
-	struct session *s;
-	struct collect *c;
-	struct search_report *rep;
-	const char *filter;
+struct search_query {
+	const struct a2r_config *cfg;
+	char *filter;
 	char **attrs;
-	/* the current entry: attributes as read, as handed on, value pointers */
+	char *principal;       /* GSSAPI: who we logged in as */
+	struct timespec until; /* end of the run (run_timeout), CLOCK_MONOTONIC */
+};
+
+/* Where a search stands between two calls of search_next(). */
+enum search_state {
+	SEARCH_ASK,    /* the next page is to be requested */
+	SEARCH_READ,   /* the messages of the requested page are being read */
+	SEARCH_DONE,   /* the last page is read */
+	SEARCH_FAILED, /* an error ended the search */
+};
+
+struct search {
+	const struct search_query *q;
+	const struct a2r_config *cfg;
+	struct session *s;
+	struct search_stats st;
+	enum search_state state;
+	/* the entry handed out: its message, attributes as read and as
+	 * handed on, value pointers; released by the next call */
+	LDAPMessage *msg;
+	BerElement *ber;
+	size_t nattrs;
 	struct {
 		struct berval name;
 		BerVarray vals;
@@ -58,16 +77,21 @@ struct attempt {
 	size_t vp_cap;
 	struct berval ***held; /* value arrays of range requests, to free */
 	size_t nheld, held_cap;
-	size_t page_expect; /* entries a full page holds (for session_page) */
-	char *dn;           /* the current entry's DN */
+	char *dn; /* the current entry's DN */
 	size_t dn_cap;
-	struct timespec until;      /* end of the run (run_timeout), CLOCK_MONOTONIC */
+	/* paging */
+	int msgid;                  /* of the page being read */
+	size_t page_expect;         /* entries a full page holds (for session_page) */
+	size_t left;                /* entries of the current page still to come, probably */
+	struct berval cookie;       /* the next page's cookie */
 	struct berval prev;         /* the cookie sent with the current page */
 	unsigned empty_pages;       /* pages in a row without an entry */
 	unsigned long page_entries; /* entries of the current page */
 };
 
-char *
+/* search_filter - the filter for CFG in a new string (caller frees), or
+ * NULL when out of memory */
+static char *
 search_filter(const struct a2r_config *cfg, int wide)
 {
 	struct strbuf f = {0};
@@ -159,7 +183,7 @@ grow(void **p, size_t *cap, size_t n, size_t size)
  * cannot be decoded fails the attempt: the entry's other addresses, or
  * the entry itself, would be silently missing from the map. */
 static int
-read_attrs(struct attempt *a, LDAP *ld, LDAPMessage *msg, BerElement *ber, size_t *nattrs,
+read_attrs(struct search *sr, LDAP *ld, LDAPMessage *msg, BerElement *ber, size_t *nattrs,
            struct a2r_err *err)
 {
 	struct berval name;
@@ -173,19 +197,19 @@ read_attrs(struct attempt *a, LDAP *ld, LDAPMessage *msg, BerElement *ber, size_
 			*nattrs = n;
 			return err_set(err, A2R_ERR_SOURCE,
 			               "search: entry %s: its attributes cannot be decoded (%s)",
-			               a->dn, ldap_err2string(rc));
+			               sr->dn, ldap_err2string(rc));
 		}
 		if (name.bv_val == NULL)
 			break;
-		if (grow((void **)&a->pa, &a->pa_cap, n + 1, sizeof(*a->pa)) < 0) {
+		if (grow((void **)&sr->pa, &sr->pa_cap, n + 1, sizeof(*sr->pa)) < 0) {
 			ber_memfree(vals);
 			*nattrs = n;
 			return err_nomem(err);
 		}
-		a->pa[n].vals = vals;
-		a->pa[n].more = NULL;
-		a->pa[n].nmore = 0;
-		a->pa[n++].name = name; /* points into the message */
+		sr->pa[n].vals = vals;
+		sr->pa[n].more = NULL;
+		sr->pa[n].nmore = 0;
+		sr->pa[n++].name = name; /* points into the message */
 		vals = NULL;
 	}
 	*nattrs = n;
@@ -194,35 +218,35 @@ read_attrs(struct attempt *a, LDAP *ld, LDAPMessage *msg, BerElement *ber, size_
 
 /* keep_values - remember V (to free after the entry) and append its values */
 static int
-keep_values(struct attempt *a, size_t i, struct berval **v, struct a2r_err *err)
+keep_values(struct search *sr, size_t i, struct berval **v, struct a2r_err *err)
 {
 	size_t n = 0;
 	struct berval **more;
 
-	if (grow((void **)&a->held, &a->held_cap, a->nheld + 1, sizeof(*a->held)) < 0) {
+	if (grow((void **)&sr->held, &sr->held_cap, sr->nheld + 1, sizeof(*sr->held)) < 0) {
 		ldap_value_free_len(v);
 		return err_nomem(err);
 	}
-	a->held[a->nheld++] = v;
+	sr->held[sr->nheld++] = v;
 	while (v[n] != NULL)
 		n++;
-	if ((more = realloc(a->pa[i].more, (a->pa[i].nmore + n) * sizeof(*more))) == NULL)
+	if ((more = realloc(sr->pa[i].more, (sr->pa[i].nmore + n) * sizeof(*more))) == NULL)
 		return err_nomem(err);
-	memcpy(more + a->pa[i].nmore, v, n * sizeof(*more));
-	a->pa[i].more = more;
-	a->pa[i].nmore += n;
+	memcpy(more + sr->pa[i].nmore, v, n * sizeof(*more));
+	sr->pa[i].more = more;
+	sr->pa[i].nmore += n;
 	return 0;
 }
 
 /* fetch_range - one range request: attribute NAME of DN from value LOW on;
  * *NEXT gets the next low value, or -1 when the server said "*" */
 static int
-fetch_range(struct attempt *a, const char *dn, size_t i, size_t baselen, long low, long *next,
+fetch_range(struct search *sr, const char *dn, size_t i, size_t baselen, long low, long *next,
             struct a2r_err *err)
 {
-	LDAP *ld = session_ldap(a->s);
-	struct timeval tv = {.tv_sec = a->c->cfg->timeout, .tv_usec = 0};
-	long step = a->c->cfg->range_size, rlow, rhigh;
+	LDAP *ld = session_ldap(sr->s);
+	struct timeval tv = {.tv_sec = sr->cfg->timeout, .tv_usec = 0};
+	long step = sr->cfg->range_size, rlow, rhigh;
 	char want[300], what[320], hi[32], *attrs[2] = {want, NULL}, *name;
 	LDAPMessage *res = NULL, *e;
 	BerElement *ber = NULL;
@@ -230,18 +254,18 @@ fetch_range(struct attempt *a, const char *dn, size_t i, size_t baselen, long lo
 	int rc, found = 0;
 
 	snprintf(hi, sizeof(hi), step > 0 ? "%ld" : "*", low + step - 1);
-	snprintf(want, sizeof(want), "%.*s;range=%ld-%s", (int)baselen, a->pa[i].name.bv_val, low,
+	snprintf(want, sizeof(want), "%.*s;range=%ld-%s", (int)baselen, sr->pa[i].name.bv_val, low,
 	         hi);
 	snprintf(what, sizeof(what), "range retrieval of %s", want);
 	/* a range that never ends: the run's deadline ends it */
-	if (session_run_timeout(a->c->cfg, &a->until, what, err) < 0)
+	if (session_run_timeout(sr->cfg, &sr->q->until, what, err) < 0)
 		return -1;
-	session_arm(a->s);
+	session_arm(sr->s);
 	rc = ldap_search_ext_s(ld, dn, LDAP_SCOPE_BASE, "(objectClass=*)", attrs, 0, NULL, NULL,
 	                       &tv, 1, &res);
 	if (rc != LDAP_SUCCESS || (e = ldap_first_entry(ld, res)) == NULL) {
 		ldap_msgfree(res);
-		return session_ldap_error(a->s, rc ? rc : LDAP_NO_SUCH_OBJECT, what, err);
+		return session_ldap_error(sr->s, rc ? rc : LDAP_NO_SUCH_OBJECT, what, err);
 	}
 	for (name = ldap_first_attribute(ld, e, &ber); name != NULL && rc == 0 && !found;
 	     name = ldap_next_attribute(ld, e, ber)) {
@@ -253,7 +277,7 @@ fetch_range(struct attempt *a, const char *dn, size_t i, size_t baselen, long lo
 			*next = rhigh < 0 ? -1 : rhigh + 1;
 			/* an attribute in an entry has values: none is a
 			 * decoding error, never an empty range */
-			rc = v ? keep_values(a, i, v, err)
+			rc = v ? keep_values(sr, i, v, err)
 			       : err_set(err, A2R_ERR_SOURCE,
 			                 "%s: %s: the values cannot be decoded", dn, what);
 		}
@@ -273,10 +297,10 @@ fetch_range(struct attempt *a, const char *dn, size_t i, size_t baselen, long lo
  * "attr;range=0-1499": fetch the rest, range after range, before the
  * entry is used */
 static int
-complete_ranges(struct attempt *a, const char *dn, size_t nattrs, struct a2r_err *err)
+complete_ranges(struct search *sr, const char *dn, size_t nattrs, struct a2r_err *err)
 {
 	for (size_t i = 0; i < nattrs; i++) {
-		const struct berval *nm = &a->pa[i].name;
+		const struct berval *nm = &sr->pa[i].name;
 		size_t baselen;
 		long low, high, next;
 		int r = extract_parse_range(nm->bv_val, nm->bv_len, &baselen, &low, &high);
@@ -287,7 +311,7 @@ complete_ranges(struct attempt *a, const char *dn, size_t nattrs, struct a2r_err
 		for (next = r == 1 && high >= 0 ? high + 1 : -1; next >= 0;) {
 			long from = next;
 
-			if (fetch_range(a, dn, i, baselen, from, &next, err) < 0)
+			if (fetch_range(sr, dn, i, baselen, from, &next, err) < 0)
 				return -1;
 			if (next >= 0 && next <= from)
 				return err_set(err, A2R_ERR_SOURCE,
@@ -295,88 +319,92 @@ complete_ranges(struct attempt *a, const char *dn, size_t nattrs, struct a2r_err
 				               (int)baselen, nm->bv_val);
 		}
 		if (r == 1)
-			a->pa[i].name.bv_len = baselen; /* the values are complete now */
+			sr->pa[i].name.bv_len = baselen; /* the values are complete now */
 	}
 	return 0;
 }
 
 /* build_entry - point E's attributes at the values read by read_attrs */
 static int
-build_entry(struct attempt *a, struct a2r_entry *e, size_t nattrs, struct a2r_err *err)
+build_entry(struct search *sr, struct a2r_entry *e, size_t nattrs, struct a2r_err *err)
 {
 	size_t total = nattrs, k = 0;
 
 	for (size_t i = 0; i < nattrs; i++) {
-		for (size_t j = 0; a->pa[i].vals != NULL && a->pa[i].vals[j].bv_val != NULL; j++)
+		for (size_t j = 0; sr->pa[i].vals != NULL && sr->pa[i].vals[j].bv_val != NULL; j++)
 			total++;
-		total += a->pa[i].nmore;
+		total += sr->pa[i].nmore;
 	}
-	if (grow((void **)&a->ea, &a->ea_cap, nattrs, sizeof(*a->ea)) < 0 ||
-	    grow((void **)&a->vp, &a->vp_cap, total, sizeof(*a->vp)) < 0)
+	if (grow((void **)&sr->ea, &sr->ea_cap, nattrs, sizeof(*sr->ea)) < 0 ||
+	    grow((void **)&sr->vp, &sr->vp_cap, total, sizeof(*sr->vp)) < 0)
 		return err_nomem(err);
 	for (size_t i = 0; i < nattrs; i++) {
-		const struct berval *nm = &a->pa[i].name;
+		const struct berval *nm = &sr->pa[i].name;
 
-		a->ea[i].name = nm->bv_val;
-		a->ea[i].namelen = nm->bv_len;
-		a->ea[i].vals = &a->vp[k];
-		for (size_t j = 0; a->pa[i].vals != NULL && a->pa[i].vals[j].bv_val != NULL; j++)
-			a->vp[k++] = &a->pa[i].vals[j];
-		for (size_t j = 0; j < a->pa[i].nmore; j++)
-			a->vp[k++] = a->pa[i].more[j];
-		a->vp[k++] = NULL;
+		sr->ea[i].name = nm->bv_val;
+		sr->ea[i].namelen = nm->bv_len;
+		sr->ea[i].vals = &sr->vp[k];
+		for (size_t j = 0; sr->pa[i].vals != NULL && sr->pa[i].vals[j].bv_val != NULL; j++)
+			sr->vp[k++] = &sr->pa[i].vals[j];
+		for (size_t j = 0; j < sr->pa[i].nmore; j++)
+			sr->vp[k++] = sr->pa[i].more[j];
+		sr->vp[k++] = NULL;
 	}
-	e->attrs = a->ea;
+	e->attrs = sr->ea;
 	e->nattrs = nattrs;
 	return 0;
 }
 
-/* take_entry - hand one search entry to the collector */
-static int
-take_entry(struct attempt *a, LDAPMessage *msg, struct a2r_err *err)
+/* release_entry - free the entry handed out last, if any */
+static void
+release_entry(struct search *sr)
 {
-	LDAP *ld = session_ldap(a->s);
-	struct a2r_entry e = {0};
-	BerElement *ber = NULL;
+	for (size_t i = 0; i < sr->nattrs; i++) {
+		ber_memfree(sr->pa[i].vals);
+		free(sr->pa[i].more);
+	}
+	sr->nattrs = 0;
+	for (size_t i = 0; i < sr->nheld; i++)
+		ldap_value_free_len(sr->held[i]);
+	sr->nheld = 0;
+	ber_free(sr->ber, 0);
+	sr->ber = NULL;
+	ldap_msgfree(sr->msg);
+	sr->msg = NULL;
+}
+
+/* take_entry - make MSG the entry E handed out (MSG is ours from now on;
+ * attribute names point into it) */
+static int
+take_entry(struct search *sr, LDAPMessage *msg, struct a2r_entry *e, struct a2r_err *err)
+{
+	LDAP *ld = session_ldap(sr->s);
 	struct berval dn;
-	size_t nattrs = 0;
 	int rc;
 
-	if (ldap_get_dn_ber(ld, msg, &ber, &dn) != LDAP_SUCCESS)
-		return session_ldap_error(a->s, LDAP_DECODING_ERROR, "read entry", err);
+	sr->msg = msg;
+	if (ldap_get_dn_ber(ld, msg, &sr->ber, &dn) != LDAP_SUCCESS)
+		return session_ldap_error(sr->s, LDAP_DECODING_ERROR, "read entry", err);
 	/* the DN as a string, in a buffer kept from entry to entry */
-	if (grow((void **)&a->dn, &a->dn_cap, dn.bv_len + 1, 1) < 0) {
-		rc = err_nomem(err);
-		goto out;
-	}
-	memcpy(a->dn, dn.bv_val, dn.bv_len);
-	a->dn[dn.bv_len] = '\0';
-	e.dn = a->dn;
-	rc = read_attrs(a, ld, msg, ber, &nattrs, err);
+	if (grow((void **)&sr->dn, &sr->dn_cap, dn.bv_len + 1, 1) < 0)
+		return err_nomem(err);
+	memcpy(sr->dn, dn.bv_val, dn.bv_len);
+	sr->dn[dn.bv_len] = '\0';
+	e->dn = sr->dn;
+	rc = read_attrs(sr, ld, msg, sr->ber, &sr->nattrs, err);
 	if (rc == 0)
-		rc = complete_ranges(a, a->dn, nattrs, err);
+		rc = complete_ranges(sr, sr->dn, sr->nattrs, err);
 	if (rc == 0)
-		rc = build_entry(a, &e, nattrs, err);
-	if (rc == 0)
-		rc = collect_entry(a->c, &e, err);
-	a->rep->entries += rc == 0;
-out:
-	for (size_t i = 0; i < nattrs; i++) {
-		ber_memfree(a->pa[i].vals);
-		free(a->pa[i].more);
-	}
-	for (size_t i = 0; i < a->nheld; i++)
-		ldap_value_free_len(a->held[i]);
-	a->nheld = 0;
-	ber_free(ber, 0);
+		rc = build_entry(sr, e, sr->nattrs, err);
+	sr->st.entries += rc == 0;
 	return rc;
 }
 
 /* page_done - check the result of one page; *COOKIE gets the next cookie */
 static int
-page_done(struct attempt *a, LDAPMessage *msg, struct berval *cookie, struct a2r_err *err)
+page_done(struct search *sr, LDAPMessage *msg, struct berval *cookie, struct a2r_err *err)
 {
-	LDAP *ld = session_ldap(a->s);
+	LDAP *ld = session_ldap(sr->s);
 	LDAPControl **ctrls = NULL, *pr;
 	char *diag = NULL, *matched = NULL;
 	ber_int_t total;
@@ -384,12 +412,12 @@ page_done(struct attempt *a, LDAPMessage *msg, struct berval *cookie, struct a2r
 
 	prc = ldap_parse_result(ld, msg, &rc, &matched, &diag, NULL, &ctrls, 0);
 	if (prc != LDAP_SUCCESS) {
-		rc = session_ldap_error(a->s, prc, "search result", err);
+		rc = session_ldap_error(sr->s, prc, "search result", err);
 		goto out;
 	}
 	if (rc != LDAP_SUCCESS) {
 		/* a referral result: this DC does not hold the base */
-		err_set(err, A2R_ERR_SOURCE, "search %s: %s%s%s%s", a->rep->base,
+		err_set(err, A2R_ERR_SOURCE, "search %s: %s%s%s%s", sr->st.base,
 		        ldap_err2string(rc), diag && *diag ? " (" : "", diag && *diag ? diag : "",
 		        diag && *diag ? ")" : "");
 		rc = -1;
@@ -400,11 +428,10 @@ page_done(struct attempt *a, LDAPMessage *msg, struct berval *cookie, struct a2r
 		rc = err_set(err, A2R_ERR_SOURCE,
 		             "search %s: the server answered without a valid paged results "
 		             "control",
-		             a->rep->base);
+		             sr->st.base);
 		goto out;
 	}
-	a->rep->pages++;
-	a->c->stats.pages++;
+	sr->st.pages++;
 	rc = 0;
 out:
 	ldap_controls_free(ctrls);
@@ -415,26 +442,26 @@ out:
 
 /* send_page - request the next page (COOKIE empty for the first) */
 static int
-send_page(struct attempt *a, struct berval *cookie, int *msgid, struct a2r_err *err)
+send_page(struct search *sr, struct berval *cookie, int *msgid, struct a2r_err *err)
 {
-	LDAP *ld = session_ldap(a->s);
+	LDAP *ld = session_ldap(sr->s);
 	LDAPControl *ctrl = NULL, *ctrls[2] = {NULL, NULL};
 	int rc;
 
-	rc = ldap_create_page_control(ld, (ber_int_t)a->c->cfg->page_size, cookie, 1, &ctrl);
+	rc = ldap_create_page_control(ld, (ber_int_t)sr->cfg->page_size, cookie, 1, &ctrl);
 	if (rc != LDAP_SUCCESS)
-		return session_ldap_error(a->s, rc, "create paging control", err);
+		return session_ldap_error(sr->s, rc, "create paging control", err);
 	ctrls[0] = ctrl;
-	rc = ldap_search_ext(ld, a->rep->base, LDAP_SCOPE_SUBTREE, a->filter, a->attrs, 0, ctrls,
-	                     NULL, NULL, LDAP_NO_LIMIT, msgid);
+	rc = ldap_search_ext(ld, sr->st.base, LDAP_SCOPE_SUBTREE, sr->q->filter, sr->q->attrs, 0,
+	                     ctrls, NULL, NULL, LDAP_NO_LIMIT, msgid);
 	ldap_control_free(ctrl);
 	/* the same on every DC: a configuration error, not a sick DC */
 	if (rc == LDAP_FILTER_ERROR)
 		return err_set(err, A2R_ERR_CONFIG,
 		               "search filter %s: not a valid LDAP filter (check filter)",
-		               a->filter);
+		               sr->q->filter);
 	if (rc != LDAP_SUCCESS)
-		return session_ldap_error(a->s, rc, "search", err);
+		return session_ldap_error(sr->s, rc, "search", err);
 	return 0;
 }
 
@@ -445,238 +472,258 @@ send_page(struct attempt *a, struct berval *cookie, int *msgid, struct a2r_err *
  * entry on every page for ever is caught by the run's deadline.)  COOKIE
  * is the next page's cookie. */
 static int
-page_progress(struct attempt *a, const struct berval *cookie, struct a2r_err *err)
+page_progress(struct search *sr, const struct berval *cookie, struct a2r_err *err)
 {
-	a->empty_pages = a->page_entries == 0 ? a->empty_pages + 1 : 0;
-	if (a->page_entries == 0 && cookie->bv_len > 0 && cookie->bv_len == a->prev.bv_len &&
-	    memcmp(cookie->bv_val, a->prev.bv_val, cookie->bv_len) == 0)
+	sr->empty_pages = sr->page_entries == 0 ? sr->empty_pages + 1 : 0;
+	if (sr->page_entries == 0 && cookie->bv_len > 0 && cookie->bv_len == sr->prev.bv_len &&
+	    memcmp(cookie->bv_val, sr->prev.bv_val, cookie->bv_len) == 0)
 		return err_set(err, A2R_ERR_SOURCE,
 		               "search: page %lu was empty and came back with the cookie it was "
 		               "asked with (no progress)",
-		               a->rep->pages);
-	if (cookie->bv_len > 0 && a->empty_pages >= MAX_EMPTY_PAGES)
+		               sr->st.pages);
+	if (cookie->bv_len > 0 && sr->empty_pages >= MAX_EMPTY_PAGES)
 		return err_set(err, A2R_ERR_SOURCE,
 		               "search: %u pages in a row without an entry (no progress)",
-		               a->empty_pages);
+		               sr->empty_pages);
 	return 0;
 }
 
-/* page_wait - the next message of the page (MSGID) into *MSG; its type,
+/* page_wait - the next message of the page being read into *MSG; its type,
  * or -1 with ERR filled */
 static int
-page_wait(struct attempt *a, int msgid, LDAPMessage **msg, struct a2r_err *err)
+page_wait(struct search *sr, LDAPMessage **msg, struct a2r_err *err)
 {
-	struct timeval tv = {.tv_sec = a->c->cfg->timeout, .tv_usec = 0};
+	struct timeval tv = {.tv_sec = sr->cfg->timeout, .tv_usec = 0};
 	int type, code = LDAP_TIMEOUT;
 
 	/* A DC that stops answering mid-page: ldap_result times out (plain
 	 * LDAP) or the watchdog shuts the socket (TLS, or the run is over). */
 	errno = 0;
-	type = ldap_result(session_ldap(a->s), msgid, LDAP_MSG_ONE, &tv, msg);
+	type = ldap_result(session_ldap(sr->s), sr->msgid, LDAP_MSG_ONE, &tv, msg);
 	if (type > 0)
 		return type;
-	if (type < 0 && errno == ERANGE && !session_timed_out(a->s))
+	if (type < 0 && errno == ERANGE && !session_timed_out(sr->s))
 		return err_set(err, A2R_ERR_SOURCE,
 		               "search: the server sent a message longer than %u MiB (refused)",
 		               SESSION_MAX_MESSAGE >> 20);
 	if (type < 0) {
 		/* a Notice of Disconnection leaves the server's result code */
 		code = LDAP_SERVER_DOWN;
-		ldap_get_option(session_ldap(a->s), LDAP_OPT_RESULT_CODE, &code);
+		ldap_get_option(session_ldap(sr->s), LDAP_OPT_RESULT_CODE, &code);
 		if (code == LDAP_SUCCESS)
 			code = LDAP_SERVER_DOWN;
 	}
-	session_ldap_error(a->s, type == 0 ? LDAP_TIMEOUT : code, "search", err);
-	if (type == 0 && !session_timed_out(a->s))
+	session_ldap_error(sr->s, type == 0 ? LDAP_TIMEOUT : code, "search", err);
+	if (type == 0 && !session_timed_out(sr->s))
 		err_set(err, A2R_ERR_SOURCE, "search: no answer within %ld s (timeout)",
-		        a->c->cfg->timeout);
+		        sr->cfg->timeout);
 	return -1;
 }
 
-/* run_page - read one page's messages; 1 = more pages, 0 = done, -1 = fail.
- * COOKIE: the cookie to send (empty for the first page); on return the
- * next one. */
+/* ask_page - request the next page (the first: with an empty cookie) */
 static int
-run_page(struct attempt *a, struct berval *cookie, struct a2r_err *err)
+ask_page(struct search *sr, struct a2r_err *err)
+{
+	/* checked per page, not per entry: a clock read is cheap, not free */
+	if (session_run_timeout(sr->cfg, &sr->q->until, "search", err) < 0)
+		return -1;
+	session_arm(sr->s);
+	if (send_page(sr, &sr->cookie, &sr->msgid, err) < 0)
+		return -1;
+	/* the cookie sent is kept to compare with the next one */
+	ber_memfree(sr->prev.bv_val);
+	sr->prev = sr->cookie;
+	sr->cookie.bv_val = NULL;
+	sr->cookie.bv_len = 0;
+	sr->page_entries = 0;
+	sr->left = sr->page_expect;
+	/* the page's data may gather in the socket (see session.h) */
+	session_page(sr->s, sr->left);
+	sr->state = SEARCH_READ;
+	return 0;
+}
+
+/* end_page - the result of the page being read (MSG, freed here) */
+static int
+end_page(struct search *sr, LDAPMessage *msg, struct a2r_err *err)
+{
+	int rc = page_done(sr, msg, &sr->cookie, err);
+
+	ldap_msgfree(msg);
+	if (rc == 0)
+		rc = page_progress(sr, &sr->cookie, err);
+	if (rc < 0)
+		return -1;
+	session_disarm(sr->s);
+	if (sr->cookie.bv_len == 0) {
+		sr->state = SEARCH_DONE;
+		return 0;
+	}
+	/* a DC whose pages are shorter than asked for: expect that */
+	sr->page_expect -= sr->left;
+	sr->state = SEARCH_ASK;
+	return 0;
+}
+
+/* read_message - the next message of the page being read: 1 when it was
+ * an entry (E filled), 0 when it was something else, -1 on failure */
+static int
+read_message(struct search *sr, struct a2r_entry *e, struct a2r_err *err)
 {
 	LDAPMessage *msg;
-	int msgid, rc = -1, type;
-	size_t left = a->page_expect; /* entries still to come, probably */
+	int type = page_wait(sr, &msg, err);
 
-	/* checked per page, not per entry: a clock read is cheap, not free */
-	if (session_run_timeout(a->c->cfg, &a->until, "search", err) < 0)
+	if (type < 0)
 		return -1;
-	session_arm(a->s);
-	if (send_page(a, cookie, &msgid, err) < 0)
-		goto out;
-	/* the cookie sent is kept to compare with the next one */
-	ber_memfree(a->prev.bv_val);
-	a->prev = *cookie;
-	cookie->bv_val = NULL;
-	cookie->bv_len = 0;
-	a->page_entries = 0;
-	/* the page's data may gather in the socket (see session.h) */
-	session_page(a->s, left);
-	for (;;) {
-		if ((type = page_wait(a, msgid, &msg, err)) < 0) {
-			rc = -1;
-			goto out;
-		}
-		if (type == LDAP_RES_SEARCH_ENTRY) {
-			rc = take_entry(a, msg, err);
-			left -= left > 0;
-			a->page_entries++;
-		} else if (type == LDAP_RES_SEARCH_REFERENCE) {
-			a->rep->refs++;
-			rc = 0;
-		} else if (type == LDAP_RES_SEARCH_RESULT) {
-			rc = page_done(a, msg, cookie, err);
-			ldap_msgfree(msg);
-			if (rc == 0)
-				rc = page_progress(a, cookie, err);
-			if (rc == 0)
-				rc = cookie->bv_len > 0;
-			/* a DC whose pages are shorter than asked for: expect that */
-			if (rc > 0 && left > 0)
-				a->page_expect -= left;
-			goto out;
-		} else {
-			rc = err_set(err, A2R_ERR_SOURCE, "search: unexpected message type 0x%x",
-			             type);
-		}
-		ldap_msgfree(msg);
-		if (rc < 0)
-			goto out;
-		session_touch(a->s); /* the clock runs per message, not per page */
+	if (type == LDAP_RES_SEARCH_ENTRY) {
+		sr->left -= sr->left > 0;
+		sr->page_entries++;
+		return take_entry(sr, msg, e, err) < 0 ? -1 : 1;
 	}
-out:
-	session_disarm(a->s);
-	return rc;
+	if (type == LDAP_RES_SEARCH_RESULT)
+		return end_page(sr, msg, err);
+	ldap_msgfree(msg);
+	if (type != LDAP_RES_SEARCH_REFERENCE)
+		return err_set(err, A2R_ERR_SOURCE, "search: unexpected message type 0x%x", type);
+	sr->st.refs++;
+	session_touch(sr->s);
+	return 0;
 }
 
-/* attempt_search - the complete paged search on one open session */
-static int
-attempt_search(struct attempt *a, struct a2r_err *err)
+enum entry_state
+search_next(struct search *sr, struct a2r_entry *e, struct a2r_err *err)
 {
-	struct berval cookie = {0, NULL};
-	int rc;
+	int rc = 0;
 
-	a->empty_pages = 0;
-	while ((rc = run_page(a, &cookie, err)) > 0)
-		;
-	ber_memfree(cookie.bv_val);
-	ber_memfree(a->prev.bv_val);
-	a->prev.bv_val = NULL;
-	a->prev.bv_len = 0;
-	return rc;
+	/* the previous entry is used up: the clock runs per message, not per
+	 * page (the caller's time with the entry counts too) */
+	if (sr->msg != NULL) {
+		release_entry(sr);
+		session_touch(sr->s);
+	}
+	while (rc == 0 && (sr->state == SEARCH_ASK || sr->state == SEARCH_READ))
+		rc = sr->state == SEARCH_ASK ? ask_page(sr, err) : read_message(sr, e, err);
+	if (rc > 0)
+		return ENTRY_NEXT;
+	if (rc == 0 && sr->state == SEARCH_DONE)
+		return ENTRY_DONE;
+	if (sr->state != SEARCH_FAILED) {
+		release_entry(sr);
+		session_disarm(sr->s);
+		sr->state = SEARCH_FAILED;
+	} else {
+		err_set(err, A2R_ERR_INTERNAL, "search: read after a failure");
+	}
+	return ENTRY_FAIL;
 }
 
-/* one_dc - open URI and search it; fills REP on success */
-static int
-one_dc(const struct a2r_config *cfg, const char *uri, struct attempt *a, struct a2r_err *err)
+struct search_query *
+search_query_new(const struct a2r_config *cfg, int wide, struct a2r_err *err)
 {
-	int rc;
+	struct search_query *q = calloc(1, sizeof(*q));
 
-	collect_reset(a->c);
-	a->rep->pages = a->rep->entries = a->rep->refs = 0;
-	a->page_expect = (size_t)cfg->page_size;
-	if ((a->s = session_open(cfg, uri, &a->until, err)) == NULL)
-		return -1;
-	free(a->rep->base);
-	if ((a->rep->base = strdup(session_base(a->s))) == NULL) {
-		session_close(a->s);
-		return err_nomem(err);
+	if (q == NULL) {
+		err_nomem(err);
+		return NULL;
 	}
-	a->rep->tls = session_tls(a->s);
-	rc = attempt_search(a, err);
-	session_close(a->s);
-	a->s = NULL;
-	return rc;
+	q->cfg = cfg;
+	q->filter = search_filter(cfg, wide);
+	q->attrs = request_attrs(cfg, wide);
+	if (q->filter == NULL || q->attrs == NULL) {
+		search_query_free(q);
+		err_nomem(err);
+		return NULL;
+	}
+	return q;
+}
+
+const char *
+search_query_filter(const struct search_query *q)
+{
+	return q->filter;
 }
 
 int
-search_export(const struct a2r_config *cfg, struct collect *c, struct search_report *rep,
-              search_note_fn *note, void *note_ctx, struct a2r_err *err)
+search_query_prepare(struct search_query *q, struct a2r_err *err)
 {
-	struct attempt a = {.c = c, .rep = rep};
-	struct strbuf why = {0};
-	int rc = -1;
-
-	memset(rep, 0, sizeof(*rep));
-	if (cfg->uri.n == 0)
-		return err_set(err, A2R_ERR_CONFIG,
-		               "no directory to read: set uri (or use --from-ldif FILE)");
-	if (session_prepare(cfg, &rep->principal, err) < 0)
+	if (session_prepare(q->cfg, &q->principal, err) < 0)
 		return -1;
-	/* explain follows an address into entries the filter would drop */
-	rep->filter = search_filter(cfg, c->watch != NULL);
-	a.attrs = request_attrs(cfg, c->watch != NULL);
-	if (rep->filter == NULL || a.attrs == NULL) {
-		rc = err_nomem(err);
-		goto out;
-	}
-	a.filter = rep->filter;
 	/* run_timeout: from the first connect to the complete result, every
 	 * DC, page and range request included */
-	clock_gettime(CLOCK_MONOTONIC, &a.until);
-	a.until.tv_sec += cfg->run_timeout;
-	for (size_t i = 0; i < cfg->uri.n; i++) {
-		if (one_dc(cfg, cfg->uri.v[i], &a, err) == 0) {
-			rc = 0;
-			if ((rep->uri = strdup(cfg->uri.v[i])) == NULL)
-				rc = err_nomem(err);
-			goto out;
-		}
-		err_prefix(err, "%s", cfg->uri.v[i]);
-		if (note != NULL)
-			note(note_ctx, err->msg);
-		rep->failed_dcs++;
-		/* Refused credentials and broken configuration are the same on
-		 * every DC: trying the others would only lock the account out. */
-		if (err->code == A2R_ERR_AUTH || err->code == A2R_ERR_CONFIG ||
-		    err->code == A2R_ERR_INTERNAL)
-			goto out;
-		if (strbuf_addstr(&why, why.len ? "; " : "") < 0 ||
-		    strbuf_addstr(&why, err->msg) < 0) {
-			rc = err_nomem(err);
-			goto out;
-		}
-		/* the run is over: the DCs left are not tried */
-		if (i + 1 < cfg->uri.n && session_run_timeout(cfg, &a.until, "", err) < 0) {
-			char more[96];
+	clock_gettime(CLOCK_MONOTONIC, &q->until);
+	q->until.tv_sec += q->cfg->run_timeout;
+	return 0;
+}
 
-			snprintf(more, sizeof(more),
-			         "; run_timeout (%ld s) reached, %zu more not tried",
-			         cfg->run_timeout, cfg->uri.n - i - 1);
-			if (strbuf_addstr(&why, more) < 0) {
-				rc = err_nomem(err);
-				goto out;
-			}
-			break;
-		}
-	}
-	err_set(err, A2R_ERR_SOURCE, "no domain controller delivered a complete result: %s",
-	        why.p ? why.p : "");
-out:
-	if (rc < 0)
-		collect_reset(c); /* never hand on a partial set */
-	if (a.attrs != NULL)
-		free_attrs(a.attrs, cfg->attributes.n, cfg);
-	free(a.pa);
-	free(a.ea);
-	free(a.vp);
-	free(a.held);
-	free(a.dn);
-	strbuf_free(&why);
-	return rc;
+const char *
+search_query_principal(const struct search_query *q)
+{
+	return q->principal;
+}
+
+int
+search_query_expired(const struct search_query *q)
+{
+	struct a2r_err scratch = {0};
+
+	return session_run_timeout(q->cfg, &q->until, "", &scratch) < 0;
 }
 
 void
-search_report_free(struct search_report *rep)
+search_query_free(struct search_query *q)
 {
-	free(rep->uri);
-	free(rep->base);
-	free(rep->filter);
-	free(rep->principal);
-	memset(rep, 0, sizeof(*rep));
+	if (q == NULL)
+		return;
+	if (q->attrs != NULL)
+		free_attrs(q->attrs, q->cfg->attributes.n, q->cfg);
+	free(q->filter);
+	free(q->principal);
+	free(q);
+}
+
+struct search *
+search_open(const struct search_query *q, const char *uri, struct a2r_err *err)
+{
+	struct search *sr = calloc(1, sizeof(*sr));
+
+	if (sr == NULL) {
+		err_nomem(err);
+		return NULL;
+	}
+	sr->q = q;
+	sr->cfg = q->cfg;
+	sr->page_expect = (size_t)q->cfg->page_size;
+	sr->state = SEARCH_ASK;
+	if ((sr->s = session_open(q->cfg, uri, &q->until, err)) == NULL) {
+		free(sr);
+		return NULL;
+	}
+	sr->st.base = session_base(sr->s);
+	sr->st.tls = session_tls(sr->s);
+	return sr;
+}
+
+const struct search_stats *
+search_stats(const struct search *sr)
+{
+	return &sr->st;
+}
+
+void
+search_close(struct search *sr)
+{
+	if (sr == NULL)
+		return;
+	release_entry(sr);
+	if (sr->state == SEARCH_READ)
+		session_disarm(sr->s);
+	session_close(sr->s);
+	ber_memfree(sr->cookie.bv_val);
+	ber_memfree(sr->prev.bv_val);
+	free(sr->pa);
+	free(sr->ea);
+	free(sr->vp);
+	free(sr->held);
+	free(sr->dn);
+	free(sr);
 }

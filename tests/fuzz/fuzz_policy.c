@@ -104,7 +104,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((val = malloc(size - 1 + 1)) == NULL)
 		return 0;
 	memcpy(val, data + 1, size - 1);
-	if (extract_value(attr, val, size - 1, &addr, &len) == EXTRACT_ADDRESS) {
+	if (extract_typed(extract_is_typed(attr), val, size - 1, &addr, &len) == EXTRACT_ADDRESS) {
 		FUZZ_ASSERT(addr >= val && addr + len <= val + size - 1);
 		if (policy_check(addr, len) == POLICY_OK) {
 			FUZZ_ASSERT(policy_fold(addr, len, &key) == 0);

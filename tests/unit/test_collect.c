@@ -5,6 +5,7 @@
 #include "unit.h"
 
 #include "collect.h"
+#include "policy.h"
 
 static char warnings[4096];
 static int nwarnings;
@@ -76,8 +77,10 @@ setup_cfg(struct a2r_config *cfg, int exclude_disabled)
 	nwarnings = 0;
 }
 
+/* run - three entries through C; FN (if not NULL) observes */
 static void
-run(struct collect *c, int exclude_disabled, struct a2r_config *cfg)
+run(struct collect *c, int exclude_disabled, struct a2r_config *cfg, collect_observe_fn *fn,
+    void *ctx)
 {
 	static const char *const p1[] = {"SMTP:John.Doe@corp.example.com",
 	                                 "smtp:jd@eu.corp.example.com",
@@ -94,6 +97,8 @@ run(struct collect *c, int exclude_disabled, struct a2r_config *cfg)
 
 	setup_cfg(cfg, exclude_disabled);
 	assert_int_equal(collect_init(c, cfg, capture, NULL, &err), 0);
+	if (fn != NULL)
+		collect_observe(c, fn, ctx);
 	make_entry(&f, "CN=John Doe,DC=corp", "user", "512", p1, "JOHN.DOE@Corp.Example.com");
 	assert_int_equal(collect_entry(c, &f.e, &err), 0);
 	make_entry(&f, "CN=Shared,DC=corp", "user", "514", p2, NULL);
@@ -110,7 +115,7 @@ test_default_keeps_disabled(void **state)
 	struct collect c;
 
 	(void)state;
-	run(&c, 0, &cfg);
+	run(&c, 0, &cfg, NULL, NULL);
 	assert_int_equal(recipset_size(c.set), 3);
 	assert_string_equal(recipset_key(c.set, 0, NULL), "jd@eu.corp.example.com");
 	assert_string_equal(recipset_key(c.set, 1, NULL), "john.doe@corp.example.com");
@@ -140,7 +145,7 @@ test_exclude_disabled(void **state)
 	struct collect c;
 
 	(void)state;
-	run(&c, 1, &cfg);
+	run(&c, 1, &cfg, NULL, NULL);
 	assert_int_equal(recipset_size(c.set), 2);
 	assert_int_equal(c.stats.disabled, 1);
 	assert_false(recipset_contains(c.set, "shared@corp.example.com", 23));
@@ -151,6 +156,21 @@ test_exclude_disabled(void **state)
 	conf_free(&cfg);
 }
 
+/* static_setup - CFG with a static file DIR/static holding TEXT, and C
+ * bound to it; the file's path, which the caller frees */
+static char *
+static_setup(struct a2r_config *cfg, struct collect *c, const char *dir, const char *text)
+{
+	struct a2r_err err = {0};
+	char *path = unit_write(dir, "static", text);
+
+	assert_int_equal(chmod(path, 0600), 0);
+	setup_cfg(cfg, 0);
+	cfg->static_file = strdup(path);
+	assert_int_equal(collect_init(c, cfg, capture, NULL, &err), 0);
+	return path;
+}
+
 static void
 test_static_file(void **state)
 {
@@ -159,15 +179,11 @@ test_static_file(void **state)
 	struct a2r_err err = {0};
 	char *dir = unit_tmpdir("test_static"), *path;
 	int fd;
-	const char *text = "# merged\nPostmaster@Corp.Example.com\n@Unsynced.Example.org  OK\n"
-	                   "x@corp.example.com REJECT gone\n";
 
 	(void)state;
-	path = unit_write(dir, "static", text);
-	assert_int_equal(chmod(path, 0600), 0);
-	setup_cfg(&cfg, 0);
-	cfg.static_file = strdup(path);
-	assert_int_equal(collect_init(&c, &cfg, capture, NULL, &err), 0);
+	path = static_setup(&cfg, &c, dir,
+	                    "# merged\nPostmaster@Corp.Example.com\n@Unsynced.Example.org  OK\n"
+	                    "x@corp.example.com REJECT gone\n");
 	assert_int_equal(collect_static(&c, &err), 0);
 	assert_int_equal(recipset_sort(c.set), 0);
 	assert_int_equal(recipset_size(c.set), 3);
@@ -193,6 +209,143 @@ test_static_file(void **state)
 	free(dir);
 }
 
+/* What an observer was told, one row a value. */
+struct sighting {
+	const char *where, *attr, *value, *key;
+	enum collect_outcome outcome;
+	const char *why;
+};
+
+struct seen {
+	struct sighting v[16];
+	char text[16][4][128]; /* copies: the sighting lives only for the call */
+	size_t n;
+};
+
+static const char *
+keep(char *buf, const char *s, size_t len)
+{
+	if (s == NULL)
+		return NULL;
+	assert_true(len < 128);
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	return buf;
+}
+
+static void
+observe(void *ctx, const struct collect_sighting *s)
+{
+	struct seen *sn = ctx;
+	struct sighting *r = &sn->v[sn->n];
+
+	assert_true(sn->n < 16);
+	r->where = keep(sn->text[sn->n][0], s->where, strlen(s->where));
+	r->attr = s->attr ? keep(sn->text[sn->n][1], s->attr, strlen(s->attr)) : NULL;
+	r->value = s->value ? keep(sn->text[sn->n][2], s->value->bv_val, s->value->bv_len) : NULL;
+	r->key = keep(sn->text[sn->n][3], s->key, s->keylen);
+	r->outcome = s->outcome;
+	r->why = s->why; /* static strings but for "rejected: ..." (checked at once) */
+	if (s->outcome == COLLECT_REJECTED)
+		assert_string_equal(s->why, "rejected: contains whitespace");
+	sn->n++;
+}
+
+static void
+test_observer(void **state)
+{
+	static const char *const jd = "CN=John Doe,DC=corp";
+	static const struct sighting want[] = {
+	    {jd, "proxyAddresses", "SMTP:John.Doe@corp.example.com", "john.doe@corp.example.com",
+	     COLLECT_IN_MAP, "in the map"},
+	    {jd, "proxyAddresses", "smtp:jd@eu.corp.example.com", "jd@eu.corp.example.com",
+	     COLLECT_IN_MAP, "in the map"},
+	    {jd, "proxyAddresses", "X500:/o=Corp/cn=jd", NULL, COLLECT_OTHER_TYPE, NULL},
+	    {jd, "proxyAddresses", "SIP:jd@corp.example.com", NULL, COLLECT_OTHER_TYPE, NULL},
+	    {jd, "proxyAddresses", "smtp:john doe@corp.example.com", NULL, COLLECT_REJECTED, NULL},
+	    {jd, "proxyAddresses", "smtp:jd@partner.example.net", "jd@partner.example.net",
+	     COLLECT_NOT_RELAY, "its domain is not in relay_domains"},
+	    {jd, "proxyAddresses", "nocolon@corp.example.com", NULL, COLLECT_NOTYPE,
+	     "rejected: no address type prefix"},
+	    {jd, "mail", "JOHN.DOE@Corp.Example.com", "john.doe@corp.example.com", COLLECT_IN_MAP,
+	     "in the map"},
+	    {"CN=Shared,DC=corp", "proxyAddresses", "SMTP:shared@corp.example.com",
+	     "shared@corp.example.com", COLLECT_SKIPPED,
+	     "a disabled account, and exclude_disabled = yes"},
+	    {"CN=PC1,DC=corp", "proxyAddresses", "smtp:pc@corp.example.com", "pc@corp.example.com",
+	     COLLECT_SKIPPED, "a computer object (never exported)"},
+	};
+	struct a2r_config cfg;
+	struct collect c;
+	struct seen sn = {0};
+	size_t n = sizeof(want) / sizeof(want[0]), in_map = 0;
+
+	(void)state;
+	run(&c, 1, &cfg, observe, &sn);
+	/* every value once, in order, with its verdict */
+	assert_int_equal(sn.n, n);
+	for (size_t i = 0; i < n; i++) {
+		const struct sighting *w = &want[i], *g = &sn.v[i];
+
+		assert_string_equal(g->where, w->where);
+		assert_string_equal(g->attr, w->attr);
+		assert_string_equal(g->value, w->value);
+		if (w->key == NULL)
+			assert_null(g->key);
+		else
+			assert_string_equal(g->key, w->key);
+		assert_int_equal(g->outcome, w->outcome);
+		if (w->why != NULL)
+			assert_string_equal(g->why, w->why);
+		assert_non_null(g->why);
+	}
+	/* watching changes nothing: the same set, counts and warnings as
+	 * test_exclude_disabled */
+	assert_int_equal(recipset_size(c.set), 2);
+	assert_int_equal(c.stats.entries, 3);
+	assert_int_equal(c.stats.disabled, 1);
+	assert_int_equal(c.stats.computers, 1);
+	assert_int_equal(c.stats.rejected_total, 1);
+	assert_int_equal(nwarnings, 2);
+	/* filtered by key, as explain does: the two values that are the address */
+	for (size_t i = 0; i < n; i++)
+		in_map += sn.v[i].key != NULL &&
+		          strcmp(sn.v[i].key, "john.doe@corp.example.com") == 0 &&
+		          sn.v[i].outcome == COLLECT_IN_MAP;
+	assert_int_equal(in_map, 2);
+	collect_free(&c);
+	conf_free(&cfg);
+}
+
+/* test_observer_static - a static line is reported with its place and key */
+static void
+test_observer_static(void **state)
+{
+	struct a2r_config cfg;
+	struct collect c;
+	struct a2r_err err = {0};
+	struct seen sn = {0};
+	char *dir = unit_tmpdir("test_static"), *path, where[4200];
+
+	(void)state;
+	path = static_setup(&cfg, &c, dir, "# merged\nPostmaster@Corp.Example.com\n");
+	collect_observe(&c, observe, &sn);
+	assert_int_equal(collect_static(&c, &err), 0);
+	assert_int_equal(sn.n, 1);
+	snprintf(where, sizeof(where), "%s:2", path);
+	assert_string_equal(sn.v[0].where, where);
+	assert_null(sn.v[0].attr);
+	assert_null(sn.v[0].value);
+	assert_string_equal(sn.v[0].key, "postmaster@corp.example.com");
+	assert_int_equal(sn.v[0].outcome, COLLECT_STATIC);
+	assert_string_equal(sn.v[0].why, "in the map (static file)");
+	collect_free(&c);
+	conf_free(&cfg);
+	free(path);
+	assert_int_equal(unit_rmtree(dir), 0);
+	free(dir);
+}
+
 static int
 teardown(void **state)
 {
@@ -208,6 +361,8 @@ main(void)
 	    cmocka_unit_test(test_default_keeps_disabled),
 	    cmocka_unit_test(test_exclude_disabled),
 	    cmocka_unit_test(test_static_file),
+	    cmocka_unit_test(test_observer),
+	    cmocka_unit_test(test_observer_static),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);

@@ -188,7 +188,7 @@ run_case(const struct vcase *t)
 	size_t len = t->len ? t->len : strlen(t->value);
 	const char *addr;
 	size_t alen;
-	enum extract_kind k = extract_value(t->attr, t->value, len, &addr, &alen);
+	enum extract_kind k = extract_typed(extract_is_typed(t->attr), t->value, len, &addr, &alen);
 	enum policy_verdict v;
 	struct strbuf out = {0};
 

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* export.h - one source into the collector: the driver of an export
+ *
+ * export_run() pulls every entry of one source, the LDIF file given, else
+ * the live directory (ldif_source.h, search.h: the same three-state
+ * contract), into the collector, then merges the static file and sorts
+ * the set.  The live directory is found first (discover.h) and then read
+ * from the first DC that delivers a complete result: a DC that fails half
+ * way is given up, the collector reset (collect_reset()) and the search
+ * started again from the beginning on the next DC.  Refused credentials,
+ * a configuration error and running out of memory are the same on every
+ * DC and end the export at once, as does the end of run_timeout.
+ *
+ * Call order: collect_init() (with the callbacks and observer wanted),
+ * export_run(), read the collector and the report, export_report_free().
+ * NOTE (if not NULL) gets -v lines: what discovery found, the filter, and
+ * why each failed DC was passed over; the driver never prints.
+ *
+ * Errors: those of the source (A2R_ERR_SOURCE listing every DC and why
+ * when none delivered), of collect_static() and A2R_ERR_INTERNAL.  After
+ * a failure the collector holds no partial set from the directory.
+ */
+#ifndef A2R_EXPORT_H
+#define A2R_EXPORT_H
+
+#include "collect.h"
+#include "conf.h"
+#include "discover.h"
+#include "err.h"
+
+typedef void export_note_fn(void *ctx, const char *msg);
+
+struct export_options {
+	const char *ldif; /* read this LDIF file instead of the directory */
+	int wide;         /* explain: search wide (see search_query_new()) */
+	export_note_fn *note;
+	void *note_ctx;
+};
+
+/* What one export read, for messages, syslog and metrics. */
+struct export_report {
+	char from[600];  /* "FILE" or "URI (base ..., ...)" */
+	char *uri;       /* DC that delivered the result, or NULL */
+	char *base;      /* search base used */
+	char *filter;    /* filter used */
+	char *principal; /* GSSAPI: the Kerberos principal */
+	const char *tls; /* static string */
+	unsigned long pages;
+	unsigned long entries;
+	unsigned long refs;    /* continuation references skipped */
+	unsigned failed_dcs;   /* DCs that failed before this one */
+	struct discovery disc; /* live: see discover_config() for the view */
+};
+
+/* export_run - read the source OPT names into C (initialized, bound to
+ * CFG) and fill REP; returns 0, or -1 with ERR filled */
+int export_run(const struct a2r_config *cfg, const struct export_options *opt, struct collect *c,
+               struct export_report *rep, struct a2r_err *err);
+
+/* export_report_free - release what REP holds */
+void export_report_free(struct export_report *rep);
+
+#endif

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* output.h - what the commands show: results on stdout, the -v summary
+ *
+ * With report.c, the only module that talks to the user, and only the
+ * commands call it: the recipient set of dump (map, list or JSON), the
+ * differences of check (text or JSON), the sightings and conclusion of
+ * explain, the account of test, the counts of a dry run; and through
+ * report.c the -v summary of an export and the syslog line of a changed
+ * map.  output_flush() turns a failed write to stdout into an error.
+ */
+#ifndef A2R_OUTPUT_H
+#define A2R_OUTPUT_H
+
+#include "collect.h"
+#include "conf.h"
+#include "err.h"
+#include "export.h"
+#include "plan.h"
+#include "recipset.h"
+
+/* output_summary - -v: what an export read (FROM: its source) */
+void output_summary(const struct collect *c, const char *from);
+
+/* output_change - a plan_diff_fn: one "+ KEY" line (dry run with -v) */
+void output_change(void *ctx, char sign, const char *key);
+
+/* output_plan_counts - the dry run's "+ADDED -REMOVED [~CHANGED]" */
+void output_plan_counts(const struct plan *p);
+
+/* output_installed - the syslog line (and -v line) of a changed map */
+void output_installed(const struct a2r_config *cfg, const struct export_report *rep,
+                      const struct collect *c, const struct plan *p, double secs);
+
+/* output_set - the set in dump's FORMAT: 'm' map, 'l' list, 'j' JSON;
+ * DEFVAL is the value of keys without one */
+void output_set(const struct recipset *set, const char *defval, int format);
+
+/* The differences check lists. */
+struct output_diffs {
+	struct strlist plus, minus, changed;
+};
+
+/* output_check - check's result, text or JSON: P's counts, D's lists,
+ * whether MAP exists and its cdb agrees */
+void output_check(int json, const struct plan *p, const struct output_diffs *d, int map_exists,
+                  int cdb_ok, const char *map);
+
+/* output_unusable - explain: ADDR is no address (REASON: policy_reason()) */
+void output_unusable(const char *addr, const char *reason);
+
+/* output_lookup - explain's first line: ADDR and the KEY it is looked up as */
+void output_lookup(const char *addr, const char *key);
+
+/* output_sighting - explain: one value (or static line) holding the address */
+void output_sighting(const struct collect_sighting *s);
+
+/* What explain saw of the address. */
+struct output_seen {
+	unsigned directory; /* values in the map from the directory */
+	unsigned statics;   /* lines of the static file */
+	unsigned other;     /* values seen but kept out */
+};
+
+/* output_verdict - explain's conclusion for KEY; 0 in the map, 1 not */
+int output_verdict(const struct a2r_config *cfg, const struct output_seen *s, int in_map,
+                   const char *key);
+
+/* output_test - test's account of the DC used (LIVE: the configuration
+ * with what discovery found, see discover_config()) */
+void output_test(const struct a2r_config *live, const struct export_report *rep, size_t addresses);
+
+/* output_flush - 0, or -1 (A2R_ERR_WRITE) when writing to stdout failed */
+int output_flush(struct a2r_err *err);
+
+#endif

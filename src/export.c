@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* export.c - pull a source into the collector; failover across DCs */
+#include "autoconf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "export.h"
+#include "ldif_source.h"
+#include "search.h"
+
+/* One source as the driver pulls it: entries one at a time (entry.h) and,
+ * for the progress line, the pages read so far (NULL: a file has none). */
+struct source {
+	void *it;
+	enum entry_state (*next)(void *it, struct a2r_entry *e, struct a2r_err *err);
+	unsigned long (*pages)(const void *it);
+};
+
+static enum entry_state
+ldif_next(void *it, struct a2r_entry *e, struct a2r_err *err)
+{
+	return ldif_source_next(it, e, err);
+}
+
+static enum entry_state
+live_next(void *it, struct a2r_entry *e, struct a2r_err *err)
+{
+	return search_next(it, e, err);
+}
+
+static unsigned long
+live_pages(const void *it)
+{
+	return search_stats(it)->pages;
+}
+
+/* note - one -v line, if anyone listens */
+static void __attribute__((format(printf, 2, 3)))
+note(const struct export_options *opt, const char *fmt, ...)
+{
+	char msg[2048]; /* as long as a line report.c writes */
+	va_list ap;
+
+	if (opt->note == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	opt->note(opt->note_ctx, msg);
+}
+
+/* drain - every entry of SRC into C; 0 when the source is done */
+static int
+drain(const struct source *src, struct collect *c, struct a2r_err *err)
+{
+	struct a2r_entry e;
+	enum entry_state st;
+
+	while ((st = src->next(src->it, &e, err)) == ENTRY_NEXT) {
+		if (src->pages != NULL)
+			c->stats.pages = src->pages(src->it);
+		if (collect_entry(c, &e, err) < 0)
+			return -1;
+	}
+	if (src->pages != NULL)
+		c->stats.pages = src->pages(src->it);
+	return st == ENTRY_DONE ? 0 : -1;
+}
+
+/* from_ldif - the entries of the LDIF file PATH */
+static int
+from_ldif(const char *path, struct collect *c, struct export_report *rep, struct a2r_err *err)
+{
+	struct source src = {ldif_source_open(path, err), ldif_next, NULL};
+	int rc;
+
+	if (src.it == NULL)
+		return -1;
+	rc = drain(&src, c, err);
+	ldif_source_close(src.it);
+	snprintf(rep->from, sizeof(rep->from), "%s", path);
+	return rc;
+}
+
+/* one_dc - the complete search on URI, from the beginning; fills REP */
+static int
+one_dc(const struct search_query *q, const char *uri, struct collect *c, struct export_report *rep,
+       struct a2r_err *err)
+{
+	struct source src = {NULL, live_next, live_pages};
+	const struct search_stats *st;
+	int rc;
+
+	/* paging cookies belong to one server: start again */
+	collect_reset(c);
+	if ((src.it = search_open(q, uri, err)) == NULL)
+		return -1;
+	rc = drain(&src, c, err);
+	st = search_stats(src.it);
+	rep->pages = st->pages;
+	rep->entries = st->entries;
+	rep->refs = st->refs;
+	rep->tls = st->tls;
+	free(rep->base);
+	if ((rep->base = strdup(st->base)) == NULL && rc == 0)
+		rc = err_nomem(err);
+	search_close(src.it);
+	return rc;
+}
+
+/* failover - the DCs of LIVE in order, until one delivers */
+static int
+failover(const struct a2r_config *live, const struct search_query *q,
+         const struct export_options *opt, struct collect *c, struct export_report *rep,
+         struct a2r_err *err)
+{
+	struct strbuf why = {0};
+	int rc = -1;
+
+	for (size_t i = 0; i < live->uri.n; i++) {
+		if (one_dc(q, live->uri.v[i], c, rep, err) == 0) {
+			rc = (rep->uri = strdup(live->uri.v[i])) ? 0 : err_nomem(err);
+			goto out;
+		}
+		err_prefix(err, "%s", live->uri.v[i]);
+		note(opt, "%s", err->msg);
+		rep->failed_dcs++;
+		/* Refused credentials and broken configuration are the same on
+		 * every DC: trying the others would only lock the account out. */
+		if (err->code == A2R_ERR_AUTH || err->code == A2R_ERR_CONFIG ||
+		    err->code == A2R_ERR_INTERNAL)
+			goto out;
+		if (strbuf_addstr(&why, why.len ? "; " : "") < 0 ||
+		    strbuf_addstr(&why, err->msg) < 0) {
+			rc = err_nomem(err);
+			goto out;
+		}
+		/* the run is over: the DCs left are not tried */
+		if (i + 1 < live->uri.n && search_query_expired(q)) {
+			char more[96];
+
+			snprintf(more, sizeof(more),
+			         "; run_timeout (%ld s) reached, %zu more not tried",
+			         live->run_timeout, live->uri.n - i - 1);
+			if (strbuf_addstr(&why, more) < 0) {
+				rc = err_nomem(err);
+				goto out;
+			}
+			break;
+		}
+	}
+	err_set(err, A2R_ERR_SOURCE, "no domain controller delivered a complete result: %s",
+	        why.p ? why.p : "");
+out:
+	strbuf_free(&why);
+	return rc;
+}
+
+/* from_directory - discover the directory, then read it from a DC */
+static int
+from_directory(const struct a2r_config *cfg, const struct export_options *opt, struct collect *c,
+               struct export_report *rep, struct a2r_err *err)
+{
+	const struct a2r_config *live;
+	struct search_query *q;
+	int rc = -1;
+
+	if (discover_find(cfg, &rep->disc, err) < 0)
+		return -1;
+	live = discover_config(&rep->disc);
+	note(opt, "domain: %s (%s); DCs: %s; bind: %s", live->domain ? live->domain : "-",
+	     rep->disc.domain[0] ? rep->disc.domain : "not needed", rep->disc.dcs, rep->disc.bind);
+	/* explain follows an address into entries the filter would drop */
+	if ((q = search_query_new(live, opt->wide, err)) == NULL)
+		return -1;
+	note(opt, "filter: %s", search_query_filter(q));
+	if ((rep->filter = strdup(search_query_filter(q))) == NULL) {
+		err_nomem(err);
+		goto out;
+	}
+	if (live->uri.n == 0) {
+		err_set(err, A2R_ERR_CONFIG,
+		        "no directory to read: set uri (or use --from-ldif FILE)");
+		goto out;
+	}
+	if (search_query_prepare(q, err) < 0)
+		goto out;
+	if (search_query_principal(q) != NULL &&
+	    (rep->principal = strdup(search_query_principal(q))) == NULL) {
+		err_nomem(err);
+		goto out;
+	}
+	if ((rc = failover(live, q, opt, c, rep, err)) == 0)
+		snprintf(rep->from, sizeof(rep->from),
+		         "%s (base %s, %s, %lu pages, %lu references skipped)", rep->uri, rep->base,
+		         rep->tls, rep->pages, rep->refs);
+out:
+	if (rc < 0)
+		collect_reset(c); /* never hand on a partial set */
+	search_query_free(q);
+	return rc;
+}
+
+int
+export_run(const struct a2r_config *cfg, const struct export_options *opt, struct collect *c,
+           struct export_report *rep, struct a2r_err *err)
+{
+	memset(rep, 0, sizeof(*rep));
+	if (opt->ldif != NULL ? from_ldif(opt->ldif, c, rep, err) < 0
+	                      : from_directory(cfg, opt, c, rep, err) < 0)
+		return -1;
+	if (collect_static(c, err) < 0)
+		return -1;
+	if (recipset_sort(c->set) < 0)
+		return err_nomem(err);
+	return 0;
+}
+
+void
+export_report_free(struct export_report *rep)
+{
+	free(rep->uri);
+	free(rep->base);
+	free(rep->filter);
+	free(rep->principal);
+	discover_free(&rep->disc);
+	memset(rep, 0, sizeof(*rep));
+}

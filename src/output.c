@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* output.c - results on stdout and the -v summary of an export */
+#include "autoconf.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "output.h"
+#include "policy.h"
+#include "report.h"
+
+void
+output_summary(const struct collect *c, const char *from)
+{
+	const struct collect_stats *st = &c->stats;
+	char types[256] = "";
+	size_t used = 0;
+
+	for (size_t i = 0; i < st->nother && used < sizeof(types); i++)
+		used += (size_t)snprintf(types + used, sizeof(types) - used, "%s%s %lu",
+		                         i ? ", " : " (", st->other[i].type, st->other[i].n);
+	if (st->nother > 0 && used < sizeof(types) - 1)
+		strcat(types, ")");
+	report_info("%s: %lu entries, %zu unique addresses; %lu values of other types%s, "
+	            "%lu rejected, %lu without type, %lu outside relay_domains, "
+	            "%lu computers skipped, %lu disabled excluded, %lu static lines",
+	            from, st->entries, recipset_size(c->set), st->other_total, types,
+	            st->rejected_total, st->notype, st->not_relay, st->computers, st->disabled,
+	            st->static_lines);
+}
+
+void
+output_change(void *ctx, char sign, const char *key)
+{
+	(void)ctx;
+	printf("%c %s\n", sign, key);
+}
+
+void
+output_plan_counts(const struct plan *p)
+{
+	if (p->changed > 0)
+		printf("+%zu -%zu ~%zu\n", p->added, p->removed, p->changed);
+	else
+		printf("+%zu -%zu\n", p->added, p->removed);
+}
+
+void
+output_installed(const struct a2r_config *cfg, const struct export_report *rep,
+                 const struct collect *c, const struct plan *p, double secs)
+{
+	unsigned long rej = c->stats.rejected_total + c->stats.notype;
+
+	report_log("updated %s from %s: %lu entries, %zu addresses, +%zu -%zu, %.2f s%s",
+	           cfg->output, rep->uri ? rep->uri : rep->from, c->stats.entries,
+	           recipset_size(c->set), p->added, p->removed, secs,
+	           rej ? "; some directory values were rejected (ad2relay -v dump lists them)"
+	               : "");
+	report_info("installed %s%s: +%zu -%zu (%zu addresses)", cfg->output,
+	            cfg->cdb ? " and its .cdb" : "", p->added, p->removed, recipset_size(c->set));
+}
+
+/* json_string - print S as a JSON string */
+static void
+json_string(const char *s)
+{
+	putchar('"');
+	for (; *s != '\0'; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			printf("\\%c", ch);
+		else if (ch < 0x20)
+			printf("\\u%04x", ch);
+		else
+			putchar(ch);
+	}
+	putchar('"');
+}
+
+void
+output_set(const struct recipset *set, const char *defval, int format)
+{
+	size_t n = recipset_size(set);
+
+	if (format == 'j')
+		printf("[");
+	for (size_t i = 0; i < n; i++) {
+		const char *key = recipset_key(set, i, NULL);
+		const char *val = recipset_value(set, i);
+
+		if (format == 'm') {
+			printf("%s %s\n", key, val ? val : defval);
+		} else if (format == 'l') {
+			printf("%s\n", key);
+		} else {
+			printf("%s\n  {\"address\": ", i ? "," : "");
+			json_string(key);
+			printf(", \"value\": ");
+			json_string(val ? val : defval);
+			printf("}");
+		}
+	}
+	if (format == 'j')
+		printf("%s]\n", n ? "\n" : "");
+}
+
+static void
+json_list(const char *name, const struct strlist *l)
+{
+	printf("  \"%s\": [", name);
+	for (size_t i = 0; i < l->n; i++) {
+		printf("%s", i ? ", " : "");
+		json_string(l->v[i]);
+	}
+	printf("],\n");
+}
+
+void
+output_check(int json, const struct plan *p, const struct output_diffs *d, int map_exists,
+             int cdb_ok, const char *map)
+{
+	if (json) {
+		printf("{\n  \"in_sync\": %s,\n",
+		       p->added || p->removed || p->changed || !cdb_ok || !map_exists ? "false"
+		                                                                      : "true");
+		printf("  \"map\": ");
+		json_string(map);
+		printf(",\n  \"map_exists\": %s,\n  \"cdb_agrees\": %s,\n",
+		       map_exists ? "true" : "false", cdb_ok ? "true" : "false");
+		printf("  \"directory_addresses\": %zu,\n  \"map_addresses\": %zu,\n", p->new_count,
+		       p->old_count);
+		json_list("missing", &d->plus);
+		json_list("stale", &d->minus);
+		json_list("value_differs", &d->changed);
+		printf("  \"missing_count\": %zu,\n  \"stale_count\": %zu\n}\n", p->added,
+		       p->removed);
+		return;
+	}
+	for (size_t i = 0; i < d->plus.n; i++)
+		printf("+ %s\n", d->plus.v[i]);
+	for (size_t i = 0; i < d->minus.n; i++)
+		printf("- %s\n", d->minus.v[i]);
+	for (size_t i = 0; i < d->changed.n; i++)
+		printf("~ %s\n", d->changed.v[i]);
+	if (!cdb_ok)
+		printf("! %s.cdb does not match %s\n", map, map);
+	report_info(
+	    "%zu in the directory, %zu in %s: %zu missing, %zu stale, %zu with another value",
+	    p->new_count, p->old_count, map, p->added, p->removed, p->changed);
+}
+
+void
+output_unusable(const char *addr, const char *reason)
+{
+	printf("%s: not an address Postfix can look up: it %s\n", addr, reason);
+}
+
+void
+output_lookup(const char *addr, const char *key)
+{
+	printf("%s (looked up as %s)\n", addr, key);
+}
+
+void
+output_sighting(const struct collect_sighting *s)
+{
+	struct strbuf v = {0};
+
+	if (s->attr == NULL) {
+		printf("  %s: %s\n", s->where, s->why);
+		return;
+	}
+	if (escape_value(&v, s->value->bv_val, s->value->bv_len) < 0)
+		return;
+	printf("  %s: %s \"%s\": %s\n", s->where, s->attr, v.p ? v.p : "", s->why);
+	strbuf_free(&v);
+}
+
+int
+output_verdict(const struct a2r_config *cfg, const struct output_seen *s, int in_map,
+               const char *key)
+{
+	if (in_map && s->directory == 0 && s->statics > 0) {
+		printf("=> in the map, present only via the static file %s\n", cfg->static_file);
+		return 0;
+	}
+	if (in_map) {
+		printf("=> in the map\n");
+		return 0;
+	}
+	if (s->other > 0)
+		printf("=> not in the map (see above)\n");
+	else if (!policy_domain_match(&cfg->relay_domains, key, strlen(key)))
+		printf("=> not in the map: not in the directory, and its domain is not in "
+		       "relay_domains\n");
+	else {
+		printf("=> not in the map: no entry holds it in");
+		for (size_t i = 0; i < cfg->attributes.n; i++)
+			printf("%s %s",
+			       i == 0                       ? ""
+			       : i + 1 == cfg->attributes.n ? " or"
+			                                    : ",",
+			       cfg->attributes.v[i]);
+		printf("\n");
+	}
+	return 1;
+}
+
+void
+output_test(const struct a2r_config *live, const struct export_report *rep, size_t addresses)
+{
+	printf("dc:        %s%s\n", rep->uri,
+	       rep->failed_dcs ? " (after earlier DCs failed; -v says why)" : "");
+	if (live->domain != NULL)
+		printf("domain:    %s (%s)\n", live->domain, rep->disc.domain);
+	printf("dcs:       %s (%s)\n", live->uri.n ? live->uri.v[0] : "-", rep->disc.dcs);
+	for (size_t i = 1; i < live->uri.n; i++)
+		printf("           %s\n", live->uri.v[i]);
+	printf("tls:       %s\n", rep->tls);
+	if (live->bind == CONF_BIND_SIMPLE)
+		printf("bind:      simple as %s\n", live->binddn);
+	else if (live->bind == CONF_BIND_GSSAPI)
+		printf("bind:      gssapi as %s (%s)\n", rep->principal ? rep->principal : "?",
+		       rep->disc.bind);
+	else
+		printf("bind:      %s\n", conf_bind_name(live->bind));
+	printf("base:      %s\n", rep->base);
+	printf("filter:    %s\n", rep->filter);
+	printf("entries:   %lu in %lu pages (%lu continuation references skipped)\n", rep->entries,
+	       rep->pages, rep->refs);
+	printf("addresses: %zu would be exported\n", addresses);
+}
+
+int
+output_flush(struct a2r_err *err)
+{
+	if (fflush(stdout) != 0 || ferror(stdout))
+		return err_set(err, A2R_ERR_WRITE, "write to standard output failed");
+	return 0;
+}
