@@ -215,8 +215,8 @@ install(struct cli *o, struct a2r_config *cfg, struct run *r, struct plan *p, in
 		err_nomem(err);
 		goto out;
 	}
-	if (plan_compare_installed(cfg->output, cdb_path, r->c.set, cfg->value, p,
-	                           o->dry_run && o->verbose ? print_change : NULL, NULL, err) < 0) {
+	if (plan_maps(PLAN_SYNC, cfg->output, cdb_path, r->c.set, cfg->value, p,
+	              o->dry_run && o->verbose ? print_change : NULL, NULL, err) < 0) {
 		err_prefix(err, "installed map");
 		goto out;
 	}
@@ -236,7 +236,8 @@ install(struct cli *o, struct a2r_config *cfg, struct run *r, struct plan *p, in
 	 * signal, SIGKILL, a crash) leaves the actions to the next run. */
 	if (!(had = pending_actions(cfg, 0)))
 		pending_actions(cfg, 1);
-	if (mapfile_install(cfg->output, cfg->cdb, r->c.set, cfg->value, &res, err) < 0) {
+	if (mapfile_install(cfg->output, cfg->cdb, r->c.set, cfg->value,
+	                    &(struct mapfile_known){p->text_same, p->cdb_same}, &res, err) < 0) {
 		err_prefix(err, "install %s", cfg->output);
 		if (!had)
 			pending_actions(cfg, -1);
@@ -478,7 +479,7 @@ cmd_check(struct cli *o, struct a2r_config *cfg, struct a2r_err *err)
 	struct diffs d = {0};
 	struct plan p = {0};
 	char *cdb_path = NULL;
-	int agree, rc = -1;
+	int rc = -1;
 
 	if (only_options(o, "check", 1, err) < 0 || o->nargs > 0) {
 		if (o->nargs > 0)
@@ -492,13 +493,13 @@ cmd_check(struct cli *o, struct a2r_config *cfg, struct a2r_err *err)
 		err_nomem(err);
 		goto out;
 	}
-	if (plan_check_maps(cfg->output, cdb_path, r.c.set, cfg->value, &p, keep_change, &d, &agree,
-	                    err) < 0)
+	if (plan_maps(PLAN_CHECK, cfg->output, cdb_path, r.c.set, cfg->value, &p, keep_change, &d,
+	              err) < 0)
 		goto out;
-	check_report(o, &p, &d, p.have_old, agree, cfg->output);
+	check_report(o, &p, &d, p.have_old, p.cdb_agrees, cfg->output);
 	if (flush_stdout(err) < 0)
 		goto out;
-	rc = p.added || p.removed || p.changed || !agree || !p.have_old;
+	rc = p.added || p.removed || p.changed || !p.cdb_agrees || !p.have_old;
 out:
 	strlist_free(&d.plus);
 	strlist_free(&d.minus);
