@@ -20,6 +20,10 @@
  * per line on a 300,000-line map; a longer line grows the buffer. */
 #define RDBUF (64 * 1024)
 
+/* The pages of a cdb read in sequence go back every DROP bytes: the file
+ * stays in the page cache, not in our resident memory. */
+#define DROP (1024 * 1024)
+
 struct mapread {
 	enum mapread_kind kind;
 	const char *path;
@@ -28,13 +32,13 @@ struct mapread {
 	/* text: unread bytes are buf[head .. tail) */
 	char *buf;
 	size_t cap, head, tail;
-	int eof;
 	/* cdb */
 	struct cdb cdb;
-	unsigned pos;    /* next record */
-	size_t records;  /* records read */
-	int verify;      /* look each record up too */
-	int unreachable; /* a record its key's lookup does not find first */
+	unsigned pos;     /* next record */
+	unsigned dropped; /* the mapping before this was given back */
+	size_t records;   /* records read */
+	int verify;       /* look each record up too */
+	int unreachable;  /* a record its key's lookup does not find first */
 };
 
 /* split_line - the key and value of one text map line (LEN bytes, line
@@ -180,6 +184,20 @@ next_text(struct mapread *m, struct mapread_rec *rec, struct a2r_err *err)
 	return 0;
 }
 
+/* drop - give back the pages of the cdb's mapping before UPTO (rounded
+ * down to DROP): read again, they come back from the page cache */
+static void
+drop(struct mapread *m, unsigned upto)
+{
+	const char *mem = cdb_get(&m->cdb, 0, 0);
+	unsigned to = upto - upto % DROP;
+
+	if (mem == NULL || to <= m->dropped)
+		return;
+	(void)madvise((void *)(uintptr_t)(mem + m->dropped), to - m->dropped, MADV_DONTNEED);
+	m->dropped = to;
+}
+
 static int
 next_cdb(struct mapread *m, struct mapread_rec *rec, struct a2r_err *err)
 {
@@ -188,6 +206,9 @@ next_cdb(struct mapread *m, struct mapread_rec *rec, struct a2r_err *err)
 
 	if (got == 0)
 		return 0;
+	/* lookups jump about the file: keep its pages then */
+	if (!m->verify && m->pos - m->dropped >= 2 * DROP)
+		drop(m, m->pos - DROP);
 	if (got < 0 || (rec->key = cdb_getkey(&m->cdb)) == NULL ||
 	    (rec->val = cdb_getdata(&m->cdb)) == NULL)
 		return err_set(err, A2R_ERR_WRITE, "read %s: damaged cdb record", m->path);
@@ -294,15 +315,17 @@ mapread_same_file(struct mapread *mr, int fd, off_t size, struct a2r_err *err)
 		free(a);
 		return err_nomem(err);
 	}
+	mr->dropped = 0; /* the pages read before may be back */
 	for (off_t off = 0; same && off < size; off += RDBUF) {
 		size_t want = size - off < RDBUF ? (size_t)(size - off) : RDBUF;
 		const char *mine = b;
 		ssize_t x = read_at(fd, a, want, off), y = (ssize_t)want;
 
 		/* a cdb is in TinyCDB's mapping already */
-		if (mr->kind == MAPREAD_CDB)
+		if (mr->kind == MAPREAD_CDB) {
+			drop(mr, (unsigned)off);
 			mine = cdb_get(&mr->cdb, (unsigned)want, (unsigned)off);
-		else
+		} else
 			y = read_at(mr->fd, b, want, off);
 		if (x < 0 || y < 0) {
 			same =
