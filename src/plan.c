@@ -110,9 +110,9 @@ walk_rec(struct walk *w, const struct mapread_rec *rec)
 	return 0;
 }
 
-/* plan_diff - compare sorted OLD and NEW (for a map not in our order) */
+/* diff_sets - compare sorted OLD and NEW (for a map not in our order) */
 static void
-plan_diff(const struct recipset *old, const struct recipset *new, const char *defval,
+diff_sets(const struct recipset *old, const struct recipset *new, const char *defval,
           struct side *s, plan_diff_fn *fn, void *ctx)
 {
 	size_t i = 0, j = 0, no = recipset_size(old), nn = recipset_size(new);
@@ -175,22 +175,51 @@ walk_map(struct mapread *mr, struct walk *w, struct a2r_err *err)
 	return 0;
 }
 
+/* walk_file - one pass over the map PATH of KIND with W (whose side is
+ * cleared first): 0 (W->unsorted: not in our order), -1 with ERR set;
+ * with KEEP, a map found in our order is left open there */
+static int
+walk_file(const char *path, enum mapread_kind kind, struct walk *w, struct mapread **keep,
+          struct a2r_err *err)
+{
+	struct side *s = w->s;
+	struct mapread *mr;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	if ((rc = mapread_open(&mr, path, kind, err)) <= 0)
+		/* no installed map: every key is new */
+		return rc < 0 ? -1 : walk_map(NULL, w, err);
+	s->exists = 1;
+	s->exact = 1;
+	rc = walk_map(mr, w, err);
+	strbuf_free(&w->prev);
+	if (rc == 0 && !w->unsorted) {
+		s->in_order = !differs(s) && s->count == recipset_size(w->new);
+		s->exact = s->exact && s->in_order && kind == MAPREAD_TEXT &&
+		           w->bytes == (uint64_t)mapread_size(mr);
+		if (keep != NULL && s->in_order) {
+			*keep = mr;
+			return 0;
+		}
+	}
+	mapread_close(mr);
+	return rc;
+}
+
 /* compare_map - the map PATH of KIND against NEW into *S, listing through
- * FN; with KEEP, a cdb in our order is left open there (else NULL) */
+ * FN; with KEEP, a map in our order is left open there (else NULL) */
 static int
 compare_map(const char *path, enum mapread_kind kind, const struct recipset *new,
             const char *defval, plan_diff_fn *fn, void *ctx, struct side *s, struct mapread **keep,
             struct a2r_err *err)
 {
 	struct walk w;
-	struct mapread *mr;
 	struct recipset *old = NULL;
-	int rc;
 
 	if (keep != NULL)
 		*keep = NULL;
 	for (int pass = 0; pass < 2; pass++) {
-		memset(s, 0, sizeof(*s));
 		memset(&w, 0, sizeof(w));
 		w.new = new;
 		w.defval = defval;
@@ -198,28 +227,7 @@ compare_map(const char *path, enum mapread_kind kind, const struct recipset *new
 		/* Listing starts only once the file is known to be in order. */
 		w.fn = pass ? fn : NULL;
 		w.ctx = ctx;
-		if ((rc = mapread_open(&mr, path, kind, err)) < 0)
-			return -1;
-		if (rc == 0) {
-			/* no installed map: every key is new */
-			w.fn = fn;
-			return walk_map(NULL, &w, err);
-		}
-		s->exists = 1;
-		s->exact = 1;
-		rc = walk_map(mr, &w, err);
-		strbuf_free(&w.prev);
-		if (rc == 0 && !w.unsorted) {
-			s->in_order = !differs(s) && s->count == recipset_size(new);
-			s->exact = s->exact && s->in_order && kind == MAPREAD_TEXT &&
-			           w.bytes == (uint64_t)mapread_size(mr);
-		}
-		if (rc == 0 && !w.unsorted && pass == 0 && keep != NULL && s->in_order) {
-			*keep = mr;
-			return 0;
-		}
-		mapread_close(mr);
-		if (rc < 0)
+		if (walk_file(path, kind, &w, pass ? NULL : keep, err) < 0)
 			return -1;
 		if (w.unsorted)
 			break;
@@ -232,11 +240,12 @@ compare_map(const char *path, enum mapread_kind kind, const struct recipset *new
 		recipset_free(old);
 		return -1;
 	}
-	plan_diff(old, new, defval, s, fn, ctx);
+	diff_sets(old, new, defval, s, fn, ctx);
 	s->in_order = s->exact = 0;
 	recipset_free(old);
 	return 0;
 }
+
 /* cdb_size - the size of the cdb of NEW: the header, the records, and
  * hash tables of two 8-byte slots per record */
 static uint64_t
@@ -331,7 +340,7 @@ same_sets(const char *path, const char *cdb_path, const char *defval, struct a2r
 
 	if (mapread_load(path, MAPREAD_TEXT, &a, &ea, NULL, err) == 0 &&
 	    mapread_load(cdb_path, MAPREAD_CDB, &b, &eb, &sound, err) == 0) {
-		plan_diff(a, b, defval, &q, NULL, NULL);
+		diff_sets(a, b, defval, &q, NULL, NULL);
 		rc = sound && !differs(&q);
 	}
 	recipset_free(a);
