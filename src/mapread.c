@@ -311,28 +311,20 @@ mapread_same_file(struct mapread *mr, int fd, off_t size, struct a2r_err *err)
 	char *a = malloc(RDBUF), *b = NULL;
 	int same = mr->size == size;
 
-	if (a == NULL || (mr->kind == MAPREAD_TEXT && (b = malloc(RDBUF)) == NULL)) {
+	if (a == NULL || (b = malloc(RDBUF)) == NULL) {
 		free(a);
 		return err_nomem(err);
 	}
-	mr->dropped = 0; /* the pages read before may be back */
 	for (off_t off = 0; same && off < size; off += RDBUF) {
 		size_t want = size - off < RDBUF ? (size_t)(size - off) : RDBUF;
-		const char *mine = b;
-		ssize_t x = read_at(fd, a, want, off), y = (ssize_t)want;
+		ssize_t x = read_at(fd, a, want, off), y = read_at(mr->fd, b, want, off);
 
-		/* a cdb is in TinyCDB's mapping already */
-		if (mr->kind == MAPREAD_CDB) {
-			drop(mr, (unsigned)off);
-			mine = cdb_get(&mr->cdb, (unsigned)want, (unsigned)off);
-		} else
-			y = read_at(mr->fd, b, want, off);
 		if (x < 0 || y < 0) {
 			same =
 			    err_set(err, A2R_ERR_WRITE, "read %s: %s", mr->path, strerror(errno));
 			break;
 		}
-		same = mine != NULL && x == y && (size_t)x == want && memcmp(a, mine, want) == 0;
+		same = x == y && (size_t)x == want && memcmp(a, b, want) == 0;
 	}
 	free(a);
 	free(b);

@@ -176,11 +176,9 @@ walk_map(struct mapread *mr, struct walk *w, struct a2r_err *err)
 }
 
 /* walk_file - one pass over the map PATH of KIND with W (whose side is
- * cleared first): 0 (W->unsorted: not in our order), -1 with ERR set;
- * with KEEP, a map found in our order is left open there */
+ * cleared first): 0 (W->unsorted: not in our order), -1 with ERR set */
 static int
-walk_file(const char *path, enum mapread_kind kind, struct walk *w, struct mapread **keep,
-          struct a2r_err *err)
+walk_file(const char *path, enum mapread_kind kind, struct walk *w, struct a2r_err *err)
 {
 	struct side *s = w->s;
 	struct mapread *mr;
@@ -198,27 +196,20 @@ walk_file(const char *path, enum mapread_kind kind, struct walk *w, struct mapre
 		s->in_order = !differs(s) && s->count == recipset_size(w->new);
 		s->exact = s->exact && s->in_order && kind == MAPREAD_TEXT &&
 		           w->bytes == (uint64_t)mapread_size(mr);
-		if (keep != NULL && s->in_order) {
-			*keep = mr;
-			return 0;
-		}
 	}
 	mapread_close(mr);
 	return rc;
 }
 
 /* compare_map - the map PATH of KIND against NEW into *S, listing through
- * FN; with KEEP, a map in our order is left open there (else NULL) */
+ * FN */
 static int
 compare_map(const char *path, enum mapread_kind kind, const struct recipset *new,
-            const char *defval, plan_diff_fn *fn, void *ctx, struct side *s, struct mapread **keep,
-            struct a2r_err *err)
+            const char *defval, plan_diff_fn *fn, void *ctx, struct side *s, struct a2r_err *err)
 {
 	struct walk w;
 	struct recipset *old = NULL;
 
-	if (keep != NULL)
-		*keep = NULL;
 	for (int pass = 0; pass < 2; pass++) {
 		memset(&w, 0, sizeof(w));
 		w.new = new;
@@ -227,7 +218,7 @@ compare_map(const char *path, enum mapread_kind kind, const struct recipset *new
 		/* Listing starts only once the file is known to be in order. */
 		w.fn = pass ? fn : NULL;
 		w.ctx = ctx;
-		if (walk_file(path, kind, &w, pass ? NULL : keep, err) < 0)
+		if (walk_file(path, kind, &w, err) < 0)
 			return -1;
 		if (w.unsorted)
 			break;
@@ -289,18 +280,27 @@ look_at_cdb(const char *cdb_path, const struct recipset *new, const char *defval
             struct plan *p, int want_same, struct a2r_err *err)
 {
 	struct mapread *mr;
+	int rc;
 
 	p->cdb_same = 0;
-	if (compare_map(cdb_path, MAPREAD_CDB, new, defval, NULL, NULL, c, want_same ? &mr : NULL,
-	                err) < 0)
-		return -1;
-	if (!want_same)
-		mr = NULL;
-	if (mr == NULL)
-		return 0;
-	p->cdb_same = cdb_current(mr, new, defval, err);
-	mapread_close(mr);
-	return p->cdb_same < 0 ? -1 : 0;
+	memset(c, 0, sizeof(*c));
+	/* The common case, a text map we wrote and its cdb: when the cdb is
+	 * the one we would write, its records are the set's, no need to walk
+	 * them. */
+	if (want_same) {
+		if ((rc = mapread_open(&mr, cdb_path, MAPREAD_CDB, err)) <= 0)
+			return rc;
+		p->cdb_same = cdb_current(mr, new, defval, err);
+		mapread_close(mr);
+		if (p->cdb_same < 0)
+			return -1;
+		if (p->cdb_same) {
+			c->exists = c->in_order = 1;
+			c->count = recipset_size(new);
+			return 0;
+		}
+	}
+	return compare_map(cdb_path, MAPREAD_CDB, new, defval, NULL, NULL, c, err);
 }
 
 /* same_rec - the same key and value? */
@@ -422,12 +422,12 @@ sync_cdb(const char *path, const char *cdb_path, const struct recipset *new, con
 	}
 	if (!c.exists || (t->exists && c.count <= t->count)) {
 		if (fn != NULL && differs(t))
-			return compare_map(path, MAPREAD_TEXT, new, defval, fn, ctx, &c, NULL, err);
+			return compare_map(path, MAPREAD_TEXT, new, defval, fn, ctx, &c, err);
 		return 0;
 	}
 	set_counts(p, &c, 1);
 	if (fn != NULL && differs(&c))
-		return compare_map(cdb_path, MAPREAD_CDB, new, defval, fn, ctx, &c, NULL, err);
+		return compare_map(cdb_path, MAPREAD_CDB, new, defval, fn, ctx, &c, err);
 	return 0;
 }
 
@@ -443,13 +443,13 @@ plan_maps(enum plan_for what, const char *path, const char *cdb_path, const stru
 	p->cdb_agrees = 1;
 	/* sync lists the differences only from the map it settles on */
 	if (compare_map(path, MAPREAD_TEXT, new, defval, what == PLAN_CHECK ? fn : NULL, ctx, &t,
-	                NULL, err) < 0)
+	                err) < 0)
 		return -1;
 	p->text_same = t.exact;
 	set_counts(p, &t, 0);
 	if (cdb_path == NULL)
 		return what == PLAN_SYNC && fn != NULL && differs(&t)
-		           ? compare_map(path, MAPREAD_TEXT, new, defval, fn, ctx, &t, NULL, err)
+		           ? compare_map(path, MAPREAD_TEXT, new, defval, fn, ctx, &t, err)
 		           : 0;
 	if (what == PLAN_CHECK)
 		return check_cdb(path, cdb_path, new, defval, &t, p, err);
