@@ -44,10 +44,12 @@ enum plan_for {
  * there are any to list).
  *
  * P->text_same: the text map is byte for byte what mapfile_install()
- * writes for NEW.  P->cdb_same: so is the cdb, judged by comparing it
- * with the cdb TinyCDB writes for NEW (and only if its records, read in
- * file order, are NEW's); -1 when not looked at.  Both tell
- * mapfile_install() what it need not read again.
+ * writes for NEW.  P->cdb_same: so is the cdb, compared byte for byte with
+ * the cdb mapread_write_cdb() makes of NEW (nothing less proves that a
+ * lookup finds exactly what a sequential read finds); looked at only
+ * beside a text map that is the same (a new text map takes a new cdb),
+ * else 0, or -1 without CDB_PATH.  Both tell mapfile_install() what it
+ * need not read again.
  *
  * PLAN_SYNC: the counts are those of the installed map the guards must
  * protect: the text map, unless the cdb (Postfix reads it) exists and
