@@ -185,17 +185,19 @@ next_text(struct mapread *m, struct mapread_rec *rec, struct a2r_err *err)
 }
 
 /* drop - give back the pages of the cdb's mapping before UPTO (rounded
- * down to DROP): read again, they come back from the page cache */
+ * down to DROP; never past the file, so never another mapping's pages):
+ * read again, they come back from the page cache */
 static void
-drop(struct mapread *m, unsigned upto)
+drop(struct mapread *m, uint64_t upto)
 {
 	const char *mem = cdb_get(&m->cdb, 0, 0);
-	unsigned to = upto - upto % DROP;
+	uint64_t to = (upto < (uint64_t)m->size ? upto : (uint64_t)m->size) / DROP * DROP;
 
 	if (mem == NULL || to <= m->dropped)
 		return;
-	(void)madvise((void *)(uintptr_t)(mem + m->dropped), to - m->dropped, MADV_DONTNEED);
-	m->dropped = to;
+	(void)madvise((void *)(uintptr_t)(mem + m->dropped), (size_t)(to - m->dropped),
+	              MADV_DONTNEED);
+	m->dropped = (unsigned)to;
 }
 
 static int
@@ -206,12 +208,14 @@ next_cdb(struct mapread *m, struct mapread_rec *rec, struct a2r_err *err)
 
 	if (got == 0)
 		return 0;
-	/* lookups jump about the file: keep its pages then */
-	if (!m->verify && m->pos - m->dropped >= 2 * DROP)
-		drop(m, m->pos - DROP);
+	/* TinyCDB's own check misses a length that wraps around: the record
+	 * must lie inside the file (cdb_get() checks) */
 	if (got < 0 || (rec->key = cdb_getkey(&m->cdb)) == NULL ||
 	    (rec->val = cdb_getdata(&m->cdb)) == NULL)
 		return err_set(err, A2R_ERR_WRITE, "read %s: damaged cdb record", m->path);
+	/* lookups jump about the file: keep its pages then */
+	if (!m->verify && m->pos - m->dropped >= 2 * DROP)
+		drop(m, (uint64_t)m->pos - DROP);
 	rec->klen = cdb_keylen(&m->cdb);
 	rec->vlen = cdb_datalen(&m->cdb);
 	rec->line = NULL;

@@ -137,6 +137,21 @@ make_cdb_corrupt(const char *path)
 	put_file(path, b, sizeof(b));
 }
 
+/* a value length that wraps TinyCDB's bounds check around (a fuzz
+ * finding: the record was taken, and its end, far past the file, was
+ * given to madvise()) */
+static void
+make_cdb_wrapping(const char *path)
+{
+	unsigned char b[2192] = {0};
+
+	cdb_pack(2121, b);
+	cdb_pack(8, b + 2048);
+	cdb_pack(2030043136u, b + 2052);
+	memset(b + 2056, 'k', 8);
+	put_file(path, b, sizeof(b));
+}
+
 static void
 make_cdb_trailing(const char *path)
 {
@@ -198,6 +213,7 @@ static const struct rcase rcases[] = {
     {"cdb symlink", MAPREAD_CDB, make_symlink, -1, NULL, 0, "symbolic link", 0},
     {"cdb FIFO", MAPREAD_CDB, make_fifo, -1, NULL, 0, "FIFO", 0},
     {"cdb corrupt", MAPREAD_CDB, make_cdb_corrupt, 1, "", -1, "damaged cdb record", 0},
+    {"cdb length wraps", MAPREAD_CDB, make_cdb_wrapping, 1, "", -1, "damaged cdb record", 0},
     {"cdb trailing junk", MAPREAD_CDB, make_cdb_trailing, 1, "a@x=OK b@x=REJECT no ", 0, NULL, 0},
     {"cdb unreferenced records", MAPREAD_CDB, make_cdb_unreferenced, 1, "a@x=OK b@x=REJECT no ", 0,
      NULL, 0},
