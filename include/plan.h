@@ -48,7 +48,8 @@ enum plan_for {
  * the cdb mapread_write_cdb() makes of NEW (nothing less proves that a
  * lookup finds exactly what a sequential read finds); looked at only
  * beside a text map that is the same (a new text map takes a new cdb),
- * else 0, or -1 without CDB_PATH.  Both tell mapfile_install() what it
+ * else 0; -1 when not looked at (PLAN_CHECK beside another text map, or
+ * no CDB_PATH).  Both tell mapfile_install() what it
  * need not read again.
  *
  * PLAN_SYNC: the counts are those of the installed map the guards must
