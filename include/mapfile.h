@@ -2,12 +2,13 @@
 /* mapfile.h - render the recipient set as Postfix maps and install them
  *
  * mapfile_install() renders the text map ("key value\n" per key, in the
- * set's order) and, if asked,
- * the cdb (keys and values without a trailing NUL, as postmap writes
- * them), compares each with the installed file and replaces only what
- * changed (when the text map changed, the cdb must have too and is built
- * straight into its temp file; else it is built in an unmapped memory
- * file and compared): both new files are written completely to mkstemp()
+ * set's order) and, if asked, the cdb (mapread_write_cdb(): TinyCDB's
+ * cdb_make, keys and values without a trailing NUL, as postmap writes
+ * them), compares each with the installed file unless the caller already
+ * knows (struct mapfile_known), and replaces only what changed (when the
+ * text map changed, the cdb must have too and is built straight into its
+ * temp file; else, unless known, it is built in an unmapped memory file
+ * and compared): both new files are written completely to mkstemp()
  * files in the target directory, owned by us with the group and the
  * permission bits (never setuid, setgid or sticky) of the regular file
  * they replace (0644 for a new file), and fsync()ed, before the text map
@@ -38,16 +39,19 @@ struct mapfile_result {
 /* mapfile_cdb_path - "OUTPUT.cdb" in a new string (caller frees), or NULL */
 char *mapfile_cdb_path(const char *output);
 
-/* mapfile_install - install OUTPUT (and OUTPUT.cdb if WITH_CDB) */
-int mapfile_install(const char *output, int with_cdb, const struct recipset *set,
-                    const char *defval, struct mapfile_result *res, struct a2r_err *err);
+/* What the caller found reading the installed files (plan_maps()): for
+ * each, 1 it is byte for byte what would be written, 0 it is not, -1 not
+ * known (then mapfile_install() compares it itself). */
+struct mapfile_known {
+	int text_same;
+	int cdb_same;
+};
 
-/* mapfile_same_text - is the text map at PATH byte for byte what
- * mapfile_install() would write for the sorted SET?  1 yes, 0 no (or no
- * such file), -1 with ERR set if it cannot be read or is not a regular
- * file (a symlink or FIFO there is not followed) */
-int mapfile_same_text(const char *path, const struct recipset *set, const char *defval,
-                      struct a2r_err *err);
+/* mapfile_install - install OUTPUT (and OUTPUT.cdb if WITH_CDB); KNOWN
+ * may be NULL (nothing known) */
+int mapfile_install(const char *output, int with_cdb, const struct recipset *set,
+                    const char *defval, const struct mapfile_known *known,
+                    struct mapfile_result *res, struct a2r_err *err);
 
 /* mapfile_abort - async-signal-safe, for a handler of SIGHUP, SIGINT or
  * SIGTERM: unlink the temp files of the mapfile_install() in progress,

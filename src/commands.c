@@ -144,9 +144,8 @@ install(const struct cli *o, const struct a2r_config *cfg, struct run *r, struct
 		err_nomem(err);
 		goto out;
 	}
-	if (plan_compare_installed(cfg->output, cdb_path, r->c.set, cfg->value, p,
-	                           o->dry_run && o->verbose ? output_change : NULL, NULL,
-	                           err) < 0) {
+	if (plan_maps(PLAN_SYNC, cfg->output, cdb_path, r->c.set, cfg->value, p,
+	              o->dry_run && o->verbose ? output_change : NULL, NULL, err) < 0) {
 		err_prefix(err, "installed map");
 		goto out;
 	}
@@ -164,7 +163,8 @@ install(const struct cli *o, const struct a2r_config *cfg, struct run *r, struct
 	 * signal, SIGKILL, a crash) leaves the actions to the next run. */
 	if (!(had = pending_actions(cfg, 0)))
 		pending_actions(cfg, 1);
-	if (mapfile_install(cfg->output, cfg->cdb, r->c.set, cfg->value, &res, err) < 0) {
+	if (mapfile_install(cfg->output, cfg->cdb, r->c.set, cfg->value,
+	                    &(struct mapfile_known){p->text_same, p->cdb_same}, &res, err) < 0) {
 		err_prefix(err, "install %s", cfg->output);
 		if (!had)
 			pending_actions(cfg, -1);
@@ -285,7 +285,7 @@ cmd_check(const struct cli *o, const struct a2r_config *cfg, struct a2r_err *err
 	struct output_diffs d = {0};
 	struct plan p = {0};
 	char *cdb_path = NULL;
-	int agree, rc = -1;
+	int rc = -1;
 
 	if (only_options(o, "check", 1, err) < 0 || o->nargs > 0) {
 		if (o->nargs > 0)
@@ -299,13 +299,13 @@ cmd_check(const struct cli *o, const struct a2r_config *cfg, struct a2r_err *err
 		err_nomem(err);
 		goto out;
 	}
-	if (plan_check_maps(cfg->output, cdb_path, r.c.set, cfg->value, &p, keep_change, &d, &agree,
-	                    err) < 0)
+	if (plan_maps(PLAN_CHECK, cfg->output, cdb_path, r.c.set, cfg->value, &p, keep_change, &d,
+	              err) < 0)
 		goto out;
-	output_check(o->json, &p, &d, p.have_old, agree, cfg->output);
+	output_check(o->json, &p, &d, p.have_old, p.cdb_agrees, cfg->output);
 	if (output_flush(err) < 0)
 		goto out;
-	rc = p.added || p.removed || p.changed || !agree || !p.have_old;
+	rc = p.added || p.removed || p.changed || !p.cdb_agrees || !p.have_old;
 out:
 	strlist_free(&d.plus);
 	strlist_free(&d.minus);

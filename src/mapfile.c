@@ -15,8 +15,8 @@
 
 #include <dirent.h>
 
-#include "cdbmake.h"
 #include "mapfile.h"
+#include "mapread.h"
 #include "safefile.h"
 #include "util.h"
 
@@ -225,22 +225,6 @@ same_text(const char *path, const struct recipset *set, const char *defval, char
 	return same;
 }
 
-int
-mapfile_same_text(const char *path, const struct recipset *set, const char *defval,
-                  struct a2r_err *err)
-{
-	char *a = malloc(IOBUF), *b = malloc(IOBUF);
-	int rc = -1;
-
-	if (a != NULL && b != NULL)
-		rc = same_text(path, set, defval, a, b, err);
-	else
-		err_nomem(err);
-	free(a);
-	free(b);
-	return rc;
-}
-
 /* same_file - does installed PATH hold exactly the SIZE bytes of FD? */
 static int
 same_file(const char *path, int fd, off_t size, char *a, char *b, struct a2r_err *err)
@@ -264,29 +248,6 @@ same_file(const char *path, int fd, off_t size, char *a, char *b, struct a2r_err
 	return same;
 }
 
-/* cdb_into - write the cdb of SET to FD (at its start); 0 or -1 (errno) */
-static int
-cdb_into(int fd, const struct recipset *set, const char *defval)
-{
-	return cdbmake_write(fd, set, defval);
-}
-
-/* build_cdb - the cdb of SET in an anonymous memory file (never mapped
- * into our memory), to compare with the installed one; *FD and *SIZE */
-static int
-build_cdb(const struct recipset *set, const char *defval, int *fd, off_t *size, struct a2r_err *err)
-{
-	if ((*fd = memfd_create("ad2relay-cdb", MFD_CLOEXEC)) < 0)
-		return err_set(err, A2R_ERR_WRITE, "memfd_create: %s", strerror(errno));
-	if (cdb_into(*fd, set, defval) < 0 || (*size = lseek(*fd, 0, SEEK_END)) < 0) {
-		err_set(err, A2R_ERR_WRITE, "build cdb: %s", strerror(errno));
-		close(*fd);
-		*fd = -1;
-		return -1;
-	}
-	return 0;
-}
-
 /* Where a temp file's content comes from: the renderer, a file, or (when
  * the text map changed, so the cdb must too) the cdb built in place. */
 struct source {
@@ -305,7 +266,7 @@ fill(int fd, struct source *src)
 	size_t n;
 
 	if (src->cdb_of != NULL)
-		return cdb_into(fd, src->cdb_of, src->defval);
+		return mapread_write_cdb(fd, src->cdb_of, src->defval);
 	if (src->text != NULL) {
 		while ((n = render_some(src->text, src->buf, IOBUF)) > 0)
 			if (write_all(fd, src->buf, n) < 0)
@@ -492,14 +453,18 @@ install_files(struct pending *files, struct source *srcs, size_t n, struct a2r_e
 }
 
 /* compare - does P's new content (SRC: the text renderer, or the memory
- * file holding the cdb) differ from the installed file?  Sets P->changed */
+ * file holding the cdb) differ from the installed file?  Sets P->changed;
+ * KNOWN (1 same, 0 not, -1 unknown) spares reading the file again */
 static int
 compare(struct pending *p, struct source *src, const struct recipset *set, const char *defval,
-        char *other, struct a2r_err *err)
+        char *other, int known, struct a2r_err *err)
 {
-	int same = src->text != NULL ? same_text(p->path, set, defval, src->buf, other, err)
-	                             : same_file(p->path, src->fd, src->size, src->buf, other, err);
+	int same = known;
 
+	if (same < 0)
+		same = src->text != NULL
+		           ? same_text(p->path, set, defval, src->buf, other, err)
+		           : same_file(p->path, src->fd, src->size, src->buf, other, err);
 	if (same < 0)
 		return -1;
 	p->changed = !same;
@@ -508,8 +473,9 @@ compare(struct pending *p, struct source *src, const struct recipset *set, const
 
 int
 mapfile_install(const char *output, int with_cdb, const struct recipset *set, const char *defval,
-                struct mapfile_result *res, struct a2r_err *err)
+                const struct mapfile_known *known, struct mapfile_result *res, struct a2r_err *err)
 {
+	struct mapfile_known unknown = {-1, -1};
 	struct pending files[2] = {{.path = output, .fd = -1}, {.path = NULL, .fd = -1}};
 	struct render r = {set, defval, strlen(defval), 0, 0};
 	struct source srcs[2] = {{.text = &r, .fd = -1}, {.text = NULL, .fd = -1}};
@@ -527,7 +493,9 @@ mapfile_install(const char *output, int with_cdb, const struct recipset *set, co
 	release_signals(&old);
 	srcs[0].buf = bufs;
 	srcs[1].buf = bufs + IOBUF;
-	if (compare(&files[0], &srcs[0], set, defval, bufs + 2 * IOBUF, err) < 0)
+	if (known == NULL)
+		known = &unknown;
+	if (compare(&files[0], &srcs[0], set, defval, bufs + 2 * IOBUF, known->text_same, err) < 0)
 		goto out;
 	if (with_cdb) {
 		if ((cdb_path = mapfile_cdb_path(output)) == NULL) {
@@ -536,13 +504,17 @@ mapfile_install(const char *output, int with_cdb, const struct recipset *set, co
 		}
 		files[1].path = cdb_path;
 		n = 2;
-		if (files[0].changed) {
-			/* other records, so another cdb: build it in place */
+		if (files[0].changed || known->cdb_same == 0) {
+			/* a new text map takes a new cdb (Postfix warns of a cdb
+			 * older than its text), and so does another cdb: build it
+			 * in place */
 			files[1].changed = 1;
 			srcs[1].cdb_of = set;
 			srcs[1].defval = defval;
-		} else if (build_cdb(set, defval, &srcs[1].fd, &srcs[1].size, err) < 0 ||
-		           compare(&files[1], &srcs[1], set, defval, bufs + 2 * IOBUF, err) < 0) {
+		} else if (known->cdb_same < 0 &&
+		           ((srcs[1].fd = mapread_cdb_of(set, defval, &srcs[1].size, err)) < 0 ||
+		            compare(&files[1], &srcs[1], set, defval, bufs + 2 * IOBUF, -1, err) <
+		                0)) {
 			goto out;
 		}
 	}

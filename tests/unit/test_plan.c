@@ -8,6 +8,7 @@
 
 #include "conf.h"
 #include "mapfile.h"
+#include "mapread.h"
 #include "plan.h"
 #include "policy.h"
 
@@ -69,12 +70,22 @@ test_compare_text(void **state)
 		char *path = t->map ? unit_write(dir, "map", t->map) : strdup("/nonexistent/map");
 
 		listing[0] = '\0';
-		assert_int_equal(plan_compare_text(path, s, "OK", &p, keep, NULL, &err), 0);
+		assert_int_equal(plan_maps(PLAN_CHECK, path, NULL, s, "OK", &p, keep, NULL, &err),
+		                 0);
 		if (p.old_count != t->old || p.added != t->added || p.removed != t->removed ||
 		    p.changed != t->changed || strcmp(listing, t->listing) != 0)
 			fail_msg("case %zu: old %zu +%zu -%zu ~%zu \"%s\"", i, p.old_count, p.added,
 			         p.removed, p.changed, listing);
 		assert_int_equal(p.have_old, t->map != NULL);
+		/* the same counts for sync, and the listing from its second pass */
+		listing[0] = '\0';
+		assert_int_equal(plan_maps(PLAN_SYNC, path, NULL, s, "OK", &p, keep, NULL, &err),
+		                 0);
+		assert_int_equal(p.old_count, t->old);
+		assert_int_equal(p.added, t->added);
+		assert_int_equal(p.removed, t->removed);
+		assert_int_equal(p.changed, t->changed);
+		assert_string_equal(listing, t->listing);
 		recipset_free(s);
 		free(path);
 	}
@@ -128,6 +139,32 @@ write_cdb(const char *path, const char *const *keys)
 	close(fd);
 }
 
+/* cdb_agrees - check's answer: do the text map MAP and the cdb CDB hold
+ * the same records?  (-1 on an error) */
+static int
+cdb_agrees(const char *map, const char *cdb, const struct recipset *s, const char *val)
+{
+	struct a2r_err err = {0};
+	struct plan p;
+
+	if (plan_maps(PLAN_CHECK, map, cdb, s, val, &p, NULL, NULL, &err) < 0)
+		return -1;
+	return p.cdb_agrees;
+}
+
+/* check_maps - check's comparison: 0 and *AGREE, or -1 */
+static int
+check_maps(const char *map, const char *cdb, const struct recipset *s, const char *val,
+           struct plan *p, int *agree)
+{
+	struct a2r_err err = {0};
+
+	if (plan_maps(PLAN_CHECK, map, cdb, s, val, p, NULL, NULL, &err) < 0)
+		return -1;
+	*agree = p->cdb_agrees;
+	return 0;
+}
+
 static void
 test_cdb_agrees(void **state)
 {
@@ -142,24 +179,24 @@ test_cdb_agrees(void **state)
 	(void)state;
 	assert_true(asprintf(&map, "%s/m", dir) > 0);
 	cdb = mapfile_cdb_path(map);
-	assert_int_equal(mapfile_install(map, 1, s, "OK", &res, &err), 0);
-	assert_int_equal(plan_cdb_agrees(map, cdb, "OK", &err), 1);
+	assert_int_equal(mapfile_install(map, 1, s, "OK", NULL, &res, &err), 0);
+	assert_int_equal(cdb_agrees(map, cdb, s, "OK"), 1);
 	/* the same records in another order: still agree (compared as sets) */
 	write_cdb(cdb, shuffled);
-	assert_int_equal(plan_cdb_agrees(map, cdb, "OK", &err), 1);
+	assert_int_equal(cdb_agrees(map, cdb, s, "OK"), 1);
 	/* a record missing */
 	write_cdb(cdb, one);
-	assert_int_equal(plan_cdb_agrees(map, cdb, "OK", &err), 0);
+	assert_int_equal(cdb_agrees(map, cdb, s, "OK"), 0);
 	unlink(cdb);
-	assert_int_equal(plan_cdb_agrees(map, cdb, "OK", &err), 0);
+	assert_int_equal(cdb_agrees(map, cdb, s, "OK"), 0);
 	unlink(map);
 	free(map);
 	free(cdb);
 	recipset_free(s);
 }
 
-/* check's one pass over the text map: the same answers as
- * plan_compare_text() plus plan_cdb_agrees() */
+/* check's comparison of the text map with the set and the cdb with the
+ * text */
 static void
 test_check_maps(void **state)
 {
@@ -178,44 +215,44 @@ test_check_maps(void **state)
 	assert_true(asprintf(&map, "%s/cm", dir) > 0);
 	cdb = mapfile_cdb_path(map);
 	/* neither map: agree, nothing installed */
-	assert_int_equal(plan_check_maps(map, cdb, s, "OK", &p, NULL, NULL, &agree, &err), 0);
+	assert_int_equal(check_maps(map, cdb, s, "OK", &p, &agree), 0);
 	assert_int_equal(agree, 1);
 	assert_int_equal(p.have_old, 0);
 	assert_int_equal(p.added, 3);
 	/* installed by us: in sync */
-	assert_int_equal(mapfile_install(map, 1, s, "OK", &res, &err), 0);
-	assert_int_equal(plan_check_maps(map, cdb, s, "OK", &p, NULL, NULL, &agree, &err), 0);
+	assert_int_equal(mapfile_install(map, 1, s, "OK", NULL, &res, &err), 0);
+	assert_int_equal(check_maps(map, cdb, s, "OK", &p, &agree), 0);
 	assert_int_equal(agree, 1);
 	assert_int_equal(p.added + p.removed + p.changed, 0);
 	/* the directory lost one: text and cdb still agree */
-	assert_int_equal(plan_check_maps(map, cdb, s2, "OK", &p, NULL, NULL, &agree, &err), 0);
+	assert_int_equal(check_maps(map, cdb, s2, "OK", &p, &agree), 0);
 	assert_int_equal(agree, 1);
 	assert_int_equal(p.removed, 1);
 	/* without a cdb path only the text counts */
-	assert_int_equal(plan_check_maps(map, NULL, s, "OK", &p, NULL, NULL, &agree, &err), 0);
+	assert_int_equal(check_maps(map, NULL, s, "OK", &p, &agree), 0);
 	assert_int_equal(agree, 1);
 	/* the cdb: other order (agree), a record short, one too many, none */
 	write_cdb(cdb, shuffled);
-	assert_int_equal(plan_check_maps(map, cdb, s, "OK", &p, NULL, NULL, &agree, &err), 0);
+	assert_int_equal(check_maps(map, cdb, s, "OK", &p, &agree), 0);
 	assert_int_equal(agree, 1);
 	write_cdb(cdb, fewer);
-	assert_int_equal(plan_check_maps(map, cdb, s, "OK", &p, NULL, NULL, &agree, &err), 0);
+	assert_int_equal(check_maps(map, cdb, s, "OK", &p, &agree), 0);
 	assert_int_equal(agree, 0);
 	assert_int_equal(p.added + p.removed + p.changed, 0);
 	write_cdb(cdb, more);
-	assert_int_equal(plan_check_maps(map, cdb, s, "OK", &p, NULL, NULL, &agree, &err), 0);
+	assert_int_equal(check_maps(map, cdb, s, "OK", &p, &agree), 0);
 	assert_int_equal(agree, 0);
 	unlink(cdb);
-	assert_int_equal(plan_check_maps(map, cdb, s, "OK", &p, NULL, NULL, &agree, &err), 0);
+	assert_int_equal(check_maps(map, cdb, s, "OK", &p, &agree), 0);
 	assert_int_equal(agree, 0);
 	/* a hand-made text map in another order, and its cdb */
 	free(unit_write(dir, "cm", "c@x OK\na@x OK\nb@x OK\n"));
 	write_cdb(cdb, shuffled);
-	assert_int_equal(plan_check_maps(map, cdb, s, "OK", &p, NULL, NULL, &agree, &err), 0);
+	assert_int_equal(check_maps(map, cdb, s, "OK", &p, &agree), 0);
 	assert_int_equal(agree, 1);
 	assert_int_equal(p.added + p.removed + p.changed, 0);
 	write_cdb(cdb, fewer);
-	assert_int_equal(plan_check_maps(map, cdb, s, "OK", &p, NULL, NULL, &agree, &err), 0);
+	assert_int_equal(check_maps(map, cdb, s, "OK", &p, &agree), 0);
 	assert_int_equal(agree, 0);
 	unlink(cdb);
 	unlink(map);
@@ -223,6 +260,114 @@ test_check_maps(void **state)
 	free(cdb);
 	recipset_free(s);
 	recipset_free(s2);
+}
+
+/* unhook - zero the lengths of all hash tables of the cdb PATH: its
+ * records stay in the data section, no lookup finds them */
+static void
+unhook(const char *path)
+{
+	static const unsigned char zero[4];
+	int fd = open(path, O_WRONLY);
+
+	assert_true(fd >= 0);
+	for (int t = 0; t < 256; t++)
+		assert_int_equal(pwrite(fd, zero, 4, 8 * t + 4), 4);
+	close(fd);
+}
+
+/* what plan_maps() tells the installer, and what check makes of it */
+static void
+test_same_verdicts(void **state)
+{
+	static const char *const keys[] = {"a@x", "b@x", "c@x", NULL};
+	static const char *const shuffled[] = {"c@x", "a@x", "b@x", NULL};
+	static const char *const none[] = {NULL};
+	struct recipset *s = set_of(keys), *empty = set_of(none);
+	struct mapfile_known known = {1, 1};
+	struct mapfile_result res;
+	struct a2r_err err = {0};
+	struct plan p;
+	char *map, *cdb;
+	int agree, fd;
+
+	(void)state;
+	assert_true(asprintf(&map, "%s/sv", dir) > 0);
+	cdb = mapfile_cdb_path(map);
+	/* nothing installed: neither is the same */
+	assert_int_equal(plan_maps(PLAN_SYNC, map, cdb, s, "OK", &p, NULL, NULL, &err), 0);
+	assert_int_equal(p.text_same, 0);
+	assert_int_equal(p.cdb_same, 0);
+	/* installed by us: both the same, and the installer told so writes nothing */
+	assert_int_equal(mapfile_install(map, 1, s, "OK", NULL, &res, &err), 0);
+	assert_int_equal(plan_maps(PLAN_SYNC, map, cdb, s, "OK", &p, NULL, NULL, &err), 0);
+	assert_int_equal(p.text_same, 1);
+	assert_int_equal(p.cdb_same, 1);
+	assert_int_equal(mapfile_install(map, 1, s, "OK", &known, &res, &err), 0);
+	assert_int_equal(res.text_changed + res.cdb_changed, 0);
+	/* without the cdb path: the cdb not looked at */
+	assert_int_equal(plan_maps(PLAN_SYNC, map, NULL, s, "OK", &p, NULL, NULL, &err), 0);
+	assert_int_equal(p.text_same, 1);
+	assert_int_equal(p.cdb_same, -1);
+	/* another value: neither */
+	assert_int_equal(plan_maps(PLAN_SYNC, map, cdb, s, "REJECT", &p, NULL, NULL, &err), 0);
+	assert_int_equal(p.text_same, 0);
+	assert_int_equal(p.changed, 3);
+	/* a byte after the cdb's hash tables: not current, and no agreement */
+	fd = open(cdb, O_WRONLY | O_APPEND);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "", 1), 1);
+	close(fd);
+	assert_int_equal(plan_maps(PLAN_SYNC, map, cdb, s, "OK", &p, NULL, NULL, &err), 0);
+	assert_int_equal(p.text_same, 1);
+	assert_int_equal(p.cdb_same, 0);
+	assert_int_equal(check_maps(map, cdb, s, "OK", &p, &agree), 0);
+	assert_int_equal(agree, 0);
+	/* the installer told the cdb differs rewrites it */
+	known.cdb_same = 0;
+	assert_int_equal(mapfile_install(map, 1, s, "OK", &known, &res, &err), 0);
+	assert_int_equal(res.text_changed, 0);
+	assert_int_equal(res.cdb_changed, 1);
+	assert_int_equal(check_maps(map, cdb, s, "OK", &p, &agree), 0);
+	assert_int_equal(agree, 1);
+	/* the same records in another order: agree, yet not what we write */
+	write_cdb(cdb, shuffled);
+	assert_int_equal(plan_maps(PLAN_SYNC, map, cdb, s, "OK", &p, NULL, NULL, &err), 0);
+	assert_int_equal(p.cdb_same, 0);
+	assert_int_equal(check_maps(map, cdb, s, "OK", &p, &agree), 0);
+	assert_int_equal(agree, 1);
+	/* a comment in the text map: the same records, other bytes */
+	free(unit_write(dir, "sv", "a@x OK\nb@x OK\nc@x OK\n# end\n"));
+	assert_int_equal(plan_maps(PLAN_SYNC, map, cdb, s, "OK", &p, NULL, NULL, &err), 0);
+	assert_int_equal(p.text_same, 0);
+	assert_int_equal(p.added + p.removed + p.changed, 0);
+	free(unit_write(dir, "sv", "a@x  OK\nb@x OK\nc@x OK\n"));
+	assert_int_equal(plan_maps(PLAN_SYNC, map, cdb, s, "OK", &p, NULL, NULL, &err), 0);
+	assert_int_equal(p.text_same, 0);
+	free(unit_write(dir, "sv", "a@x OK\nb@x OK\nc@x OK"));
+	assert_int_equal(plan_maps(PLAN_SYNC, map, cdb, s, "OK", &p, NULL, NULL, &err), 0);
+	assert_int_equal(p.text_same, 0);
+	/* records no hash table points at (a fuzz finding): a sequential read
+	 * finds them, a lookup does not; nothing agrees with that */
+	write_cdb(cdb, keys);
+	unhook(cdb);
+	free(unit_write(dir, "sv", ""));
+	assert_int_equal(check_maps(map, cdb, empty, "OK", &p, &agree), 0);
+	assert_int_equal(agree, 0);
+	free(unit_write(dir, "sv", "a@x OK\nb@x OK\nc@x OK\n"));
+	assert_int_equal(check_maps(map, cdb, s, "OK", &p, &agree), 0);
+	assert_int_equal(agree, 0);
+	assert_int_equal(plan_maps(PLAN_SYNC, map, cdb, s, "OK", &p, NULL, NULL, &err), 0);
+	assert_int_equal(p.cdb_same, 0);
+	free(unit_write(dir, "sv", "c@x OK\na@x OK\nb@x OK\n"));
+	assert_int_equal(check_maps(map, cdb, s, "OK", &p, &agree), 0);
+	assert_int_equal(agree, 0);
+	unlink(cdb);
+	unlink(map);
+	free(map);
+	free(cdb);
+	recipset_free(s);
+	recipset_free(empty);
 }
 
 /* big_value - a value of N 'v' bytes in a new string */
@@ -252,7 +397,7 @@ test_empty_and_long(void **state)
 	(void)state;
 	/* empty file: exists, no keys (and no pointer arithmetic on NULL) */
 	map = unit_write(dir, "empty", "");
-	assert_int_equal(plan_read_text(map, &got, &exists, &err), 0);
+	assert_int_equal(mapread_load(map, MAPREAD_TEXT, &got, &exists, NULL, &err), 0);
 	assert_int_equal(exists, 1);
 	assert_int_equal(recipset_size(got), 0);
 	recipset_free(got);
@@ -260,7 +405,7 @@ test_empty_and_long(void **state)
 	/* a hand-made text map holding a 5000-byte value */
 	assert_true(asprintf(&text, "b@x %s\na@x %s\n", val, val) > 0);
 	map = unit_write(dir, "long", text);
-	assert_int_equal(plan_read_text(map, &got, &exists, &err), 0);
+	assert_int_equal(mapread_load(map, MAPREAD_TEXT, &got, &exists, NULL, &err), 0);
 	assert_int_equal(recipset_size(got), 2);
 	assert_string_equal(recipset_value(got, 0), val);
 	recipset_free(got);
@@ -269,13 +414,13 @@ test_empty_and_long(void **state)
 	/* installed by us with that value: cdb read back, maps agree */
 	assert_true(asprintf(&map, "%s/lm", dir) > 0);
 	cdb = mapfile_cdb_path(map);
-	assert_int_equal(mapfile_install(map, 1, s, val, &res, &err), 0);
-	assert_int_equal(plan_read_cdb(cdb, &got, &exists, &err), 0);
+	assert_int_equal(mapfile_install(map, 1, s, val, NULL, &res, &err), 0);
+	assert_int_equal(mapread_load(cdb, MAPREAD_CDB, &got, &exists, NULL, &err), 0);
 	assert_int_equal(recipset_size(got), 2);
 	assert_string_equal(recipset_value(got, 1), val);
 	recipset_free(got);
-	assert_int_equal(plan_cdb_agrees(map, cdb, val, &err), 1);
-	assert_int_equal(plan_check_maps(map, cdb, s, val, &p, NULL, NULL, &agree, &err), 0);
+	assert_int_equal(cdb_agrees(map, cdb, s, val), 1);
+	assert_int_equal(check_maps(map, cdb, s, val, &p, &agree), 0);
 	assert_int_equal(agree, 1);
 	assert_int_equal(p.added + p.removed + p.changed, 0);
 	/* a cdb postmap would write (other order) with the long values */
@@ -290,7 +435,7 @@ test_empty_and_long(void **state)
 		assert_int_equal(cdb_make_finish(&cm), 0);
 		close(fd);
 	}
-	assert_int_equal(plan_check_maps(map, cdb, s, val, &p, NULL, NULL, &agree, &err), 0);
+	assert_int_equal(check_maps(map, cdb, s, val, &p, &agree), 0);
 	assert_int_equal(agree, 1);
 	unlink(cdb);
 	unlink(map);
@@ -322,7 +467,7 @@ test_compare_installed(void **state)
 	/* text map missing, cdb of 10: 9 of 10 lost */
 	write_cdb(cdb, ten);
 	listing[0] = '\0';
-	assert_int_equal(plan_compare_installed(map, cdb, s2, "OK", &p, keep, NULL, &err), 0);
+	assert_int_equal(plan_maps(PLAN_SYNC, map, cdb, s2, "OK", &p, keep, NULL, &err), 0);
 	assert_int_equal(p.have_old, 1);
 	assert_int_equal(p.old_is_cdb, 1);
 	assert_int_equal(p.old_count, 10);
@@ -333,34 +478,34 @@ test_compare_installed(void **state)
 	assert_non_null(strstr(err.msg, "lost 9 of 10 entries of the installed cdb"));
 	/* a shorter text map beside it: the cdb still counts */
 	free(unit_write(dir, "gm", "a@x OK\n"));
-	assert_int_equal(plan_compare_installed(map, cdb, s1, "OK", &p, NULL, NULL, &err), 0);
+	assert_int_equal(plan_maps(PLAN_SYNC, map, cdb, s1, "OK", &p, NULL, NULL, &err), 0);
 	assert_int_equal(p.old_is_cdb, 1);
 	assert_int_equal(p.removed, 9);
 	/* a text map with more records than the cdb: the text counts */
 	write_cdb(cdb, one);
 	free(unit_write(dir, "gm", "a@x OK\nb@x OK\nc@x OK\n"));
 	listing[0] = '\0';
-	assert_int_equal(plan_compare_installed(map, cdb, s1, "OK", &p, keep, NULL, &err), 0);
+	assert_int_equal(plan_maps(PLAN_SYNC, map, cdb, s1, "OK", &p, keep, NULL, &err), 0);
 	assert_int_equal(p.old_is_cdb, 0);
 	assert_int_equal(p.old_count, 3);
 	assert_int_equal(p.removed, 2);
 	assert_string_equal(listing, "-b@x -c@x ");
 	/* no cdb path: the text alone */
 	write_cdb(cdb, ten);
-	assert_int_equal(plan_compare_installed(map, NULL, s1, "OK", &p, NULL, NULL, &err), 0);
+	assert_int_equal(plan_maps(PLAN_SYNC, map, NULL, s1, "OK", &p, NULL, NULL, &err), 0);
 	assert_int_equal(p.old_is_cdb, 0);
 	assert_int_equal(p.old_count, 3);
 	/* a damaged cdb: ignored beside a text map, an error without one */
 	free(unit_write(dir, "gm.cdb", "not a cdb"));
-	assert_int_equal(plan_compare_installed(map, cdb, s1, "OK", &p, NULL, NULL, &err), 0);
+	assert_int_equal(plan_maps(PLAN_SYNC, map, cdb, s1, "OK", &p, NULL, NULL, &err), 0);
 	assert_int_equal(p.old_count, 3);
 	unlink(map);
-	assert_int_equal(plan_compare_installed(map, cdb, s1, "OK", &p, NULL, NULL, &err), -1);
+	assert_int_equal(plan_maps(PLAN_SYNC, map, cdb, s1, "OK", &p, NULL, NULL, &err), -1);
 	assert_int_equal(err.code, A2R_ERR_WRITE);
 	assert_non_null(strstr(err.msg, "not a cdb file"));
 	/* neither: a first run */
 	unlink(cdb);
-	assert_int_equal(plan_compare_installed(map, cdb, s1, "OK", &p, NULL, NULL, &err), 0);
+	assert_int_equal(plan_maps(PLAN_SYNC, map, cdb, s1, "OK", &p, NULL, NULL, &err), 0);
 	assert_int_equal(p.have_old, 0);
 	assert_int_equal(p.added, 1);
 	free(map);
@@ -401,7 +546,7 @@ test_read_empty(void **state)
 	int exists = 0;
 
 	(void)state;
-	assert_int_equal(plan_read_text(path, &s, &exists, &err), 0);
+	assert_int_equal(mapread_load(path, MAPREAD_TEXT, &s, &exists, NULL, &err), 0);
 	assert_int_equal(exists, 1);
 	assert_int_equal(recipset_size(s), 0);
 	recipset_free(s);
@@ -415,7 +560,7 @@ main(void)
 	    cmocka_unit_test(test_compare_text),   cmocka_unit_test(test_guards),
 	    cmocka_unit_test(test_cdb_agrees),     cmocka_unit_test(test_check_maps),
 	    cmocka_unit_test(test_empty_and_long), cmocka_unit_test(test_compare_installed),
-	    cmocka_unit_test(test_read_empty),
+	    cmocka_unit_test(test_read_empty),     cmocka_unit_test(test_same_verdicts),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
