@@ -17,6 +17,7 @@ enum extract_kind {
 	EXTRACT_ADDRESS, /* addr and addrlen hold the candidate address */
 	EXTRACT_OTHER,   /* a proxy address of another type; *addr holds the type */
 	EXTRACT_NOTYPE,  /* a proxyAddresses value without a "TYPE:" prefix */
+	EXTRACT_SPACED,  /* white space before or in its "TYPE:" (" smtp:a@b") */
 };
 
 /* extract_is_typed - 1 if attribute NAME holds "TYPE:value" strings
@@ -25,8 +26,8 @@ int extract_is_typed(const char *name);
 
 /* extract_typed - classify one value of an attribute; TYPED is
  * extract_is_typed() of its name.  For EXTRACT_ADDRESS, *addr and
- * *addrlen are the address; for EXTRACT_OTHER they are the type prefix
- * (without the colon).  Never fails. */
+ * *addrlen are the address; for EXTRACT_OTHER and EXTRACT_SPACED they
+ * are the type prefix (without the colon).  Never fails. */
 enum extract_kind extract_typed(int typed, const char *val, size_t len, const char **addr,
                                 size_t *addrlen);
 

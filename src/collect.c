@@ -214,6 +214,14 @@ take_value(struct collect *c, const char *dn, size_t ai, const struct berval *bv
 			        "rejected: no address type prefix");
 		return 0;
 	}
+	if (k == (int)EXTRACT_SPACED) {
+		st->rejected_total++;
+		warn_value(c, dn, attr, bv, "white space in or before its address type");
+		if (c->observe != NULL)
+			observe(c, dn, attr, bv, NULL, COLLECT_REJECTED,
+			        "rejected: white space in or before its address type");
+		return 0;
+	}
 	if (k == -2)
 		return err_set(err, A2R_ERR_INTERNAL, "%s: case folding failed", dn);
 	if (k < 0) {

@@ -37,6 +37,14 @@ extract_typed(int typed, const char *val, size_t len, const char **addr, size_t 
 		*addrlen = len;
 		return EXTRACT_NOTYPE;
 	}
+	/* AD keeps a value as written: " smtp:a@b" is no SMTP address to
+	 * Exchange either, and must not pass for another type unnoticed */
+	for (const char *p = val; p < colon; p++)
+		if (*p == ' ' || *p == '\t') {
+			*addr = val;
+			*addrlen = (size_t)(colon - val);
+			return EXTRACT_SPACED;
+		}
 	if (colon - val == 4 && (val[0] | 0x20) == 's' && (val[1] | 0x20) == 'm' &&
 	    (val[2] | 0x20) == 't' && (val[3] | 0x20) == 'p') {
 		*addr = colon + 1;

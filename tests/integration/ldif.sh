@@ -113,6 +113,26 @@ iconv -f UTF-8 -t UTF-16 "$d/ldifde-export.ldif" >"$T/utf16.ldif"
 bad_ldif "$T/utf16.ldif" 1 'the file is UTF-16 \(ldifde -u\): convert it with iconv -f UTF-16 -t UTF-8, or export without -u'
 ok "UTF-8 byte-order mark skipped, UTF-16 refused with the fix"
 
+# white space before the address type (AD keeps values as written) is a
+# rejected value with a warning naming the DN, and explain says so; never
+# a silent drop as an address of type " SMTP"
+{
+	echo 'dn: CN=Lead,OU=Staff,DC=corp,DC=example,DC=com'
+	echo 'objectClass: user'
+	echo "proxyAddresses:: $(printf ' smtp:leading@corp.example.com' | base64)"
+	echo 'proxyAddresses: smtp:ok@corp.example.com'
+} >"$T/spaced.ldif"
+run_a2r -v dump "${rd[@]}" --from-ldif "$T/spaced.ldif" --format list
+expect_rc 0
+[ "$out" = ok@corp.example.com ] || fail "spaced type: map is '$out'"
+expect_err '^ad2relay: warning: CN=Lead,OU=Staff,DC=corp,DC=example,DC=com: proxyAddresses value " smtp:leading@corp.example.com" rejected: white space in or before its address type$'
+expect_err ' 0 values of other types, 1 rejected,'
+run_a2r explain "${rd[@]}" --from-ldif "$T/spaced.ldif" leading@corp.example.com
+expect_rc 1
+echo "$out" | grep -qF 'CN=Lead,OU=Staff,DC=corp,DC=example,DC=com: proxyAddresses " smtp:leading@corp.example.com": rejected: white space in or before its address type' ||
+	fail "explain does not show the spaced value: $out"
+ok "white space before the address type: rejected with a warning, explained"
+
 # a read error is not the end of the file (a directory read as nothing)
 mkdir "$T/dir.ldif"
 run_a2r dump "${rd[@]}" --from-ldif "$T/dir.ldif"

@@ -209,6 +209,39 @@ test_static_file(void **state)
 	free(dir);
 }
 
+/* A type with white space around it is a rejected value, warned about,
+ * never counted as an address of another type (" SMTP") and dropped */
+static void
+test_spaced_type(void **state)
+{
+	static const char *const p[] = {" smtp:leading@corp.example.com",
+	                                "smtp :x@corp.example.com", "smtp:ok@corp.example.com",
+	                                NULL};
+	struct a2r_config cfg;
+	struct collect c;
+	struct a2r_err err = {0};
+	struct fixture f;
+
+	(void)state;
+	setup_cfg(&cfg, 0);
+	assert_int_equal(collect_init(&c, &cfg, capture, NULL, &err), 0);
+	make_entry(&f, "CN=Lead,DC=corp", "user", "512", p, NULL);
+	assert_int_equal(collect_entry(&c, &f.e, &err), 0);
+	assert_int_equal(recipset_sort(c.set), 0);
+	assert_int_equal(recipset_size(c.set), 1);
+	assert_string_equal(recipset_key(c.set, 0, NULL), "ok@corp.example.com");
+	assert_int_equal(c.stats.rejected_total, 2);
+	assert_int_equal(c.stats.other_total, 0);
+	assert_int_equal(c.stats.nother, 0);
+	assert_int_equal(nwarnings, 2);
+	assert_non_null(strstr(warnings, "CN=Lead,DC=corp: proxyAddresses value "
+	                                 "\" smtp:leading@corp.example.com\" rejected: white space "
+	                                 "in or before its address type\n"));
+	assert_non_null(strstr(warnings, "\"smtp :x@corp.example.com\" rejected: white space"));
+	collect_free(&c);
+	conf_free(&cfg);
+}
+
 /* What an observer was told, one row a value. */
 struct sighting {
 	const char *where, *attr, *value, *key;
@@ -361,6 +394,7 @@ main(void)
 	    cmocka_unit_test(test_default_keeps_disabled),
 	    cmocka_unit_test(test_exclude_disabled),
 	    cmocka_unit_test(test_static_file),
+	    cmocka_unit_test(test_spaced_type),
 	    cmocka_unit_test(test_observer),
 	    cmocka_unit_test(test_observer_static),
 	};

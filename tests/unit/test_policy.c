@@ -43,6 +43,11 @@ static const struct vcase cases[] = {
     {"proxyAddresses", "smtpx:jd@corp.example.com", 0, EXTRACT_OTHER, POLICY_OK, NULL},
     {"proxyAddresses", "jd@corp.example.com", 0, EXTRACT_NOTYPE, POLICY_OK, NULL},
     {"proxyAddresses", ":jd@corp.example.com", 0, EXTRACT_NOTYPE, POLICY_OK, NULL},
+    /* white space around the type: never taken for another type */
+    {"proxyAddresses", " smtp:leading@example.com", 0, EXTRACT_SPACED, POLICY_OK, NULL},
+    {"proxyAddresses", "\tSMTP:tab@example.com", 0, EXTRACT_SPACED, POLICY_OK, NULL},
+    {"proxyAddresses", "smtp :a@example.com", 0, EXTRACT_SPACED, POLICY_OK, NULL},
+    {"proxyAddresses", "X400:c=US;a= ;p=Corp", 0, EXTRACT_OTHER, POLICY_OK, NULL},
     {"targetAddress", "SMTP:ext@partner.example.net", 0, EXTRACT_ADDRESS, POLICY_OK,
      "ext@partner.example.net"},
     /* mail is a plain address, even if it looks typed */
