@@ -20,15 +20,17 @@
 /* What went wrong, in the terms the exit status table of DESIGN.md uses. */
 enum a2r_status {
 	A2R_OK = 0,
-	A2R_ERR_USAGE,    /* bad command line */
-	A2R_ERR_CONFIG,   /* bad configuration or unsafe secret file */
-	A2R_ERR_SOURCE,   /* no source (DC or LDIF file) delivered a complete result */
-	A2R_ERR_AUTH,     /* the directory refused our credentials */
-	A2R_ERR_WRITE,    /* writing or installing a map failed; old map untouched */
-	A2R_ERR_GUARD,    /* a safety guard refused the new map */
-	A2R_ERR_ACTION,   /* a post-install command failed */
-	A2R_ERR_LOCK,     /* another run holds the lock */
-	A2R_ERR_INTERNAL, /* out of memory, a bug */
+	A2R_ERR_USAGE,     /* bad command line */
+	A2R_ERR_CONFIG,    /* bad configuration or unsafe secret file */
+	A2R_ERR_SOURCE,    /* no source (DC or LDIF file) delivered a complete result */
+	A2R_ERR_AUTH,      /* the directory refused our credentials */
+	A2R_ERR_TRANSPORT, /* a DC wants a stronger transport (TLS, signing): a
+	                    * property of that DC, the next one is tried */
+	A2R_ERR_WRITE,     /* writing or installing a map failed; old map untouched */
+	A2R_ERR_GUARD,     /* a safety guard refused the new map */
+	A2R_ERR_ACTION,    /* a post-install command failed */
+	A2R_ERR_LOCK,      /* another run holds the lock */
+	A2R_ERR_INTERNAL,  /* out of memory, a bug */
 };
 
 #define A2R_ERRMSG_MAX 1024
@@ -49,8 +51,9 @@ void err_prefix(struct a2r_err *err, const char *fmt, ...) __attribute__((format
 int err_nomem(struct a2r_err *err);
 
 /* err_exit_status - the exit status (sysexits(3)) for CODE: 0 for A2R_OK,
- * 64 usage, 78 config, 69 source, 77 auth, 73 write, 65 guard, 71 action,
- * 75 lock, 70 internal (also for a value outside the enum) */
+ * 64 usage, 78 config, 69 source, 77 auth and transport, 73 write, 65
+ * guard, 71 action, 75 lock, 70 internal (also for a value outside the
+ * enum) */
 int err_exit_status(enum a2r_status code);
 
 #endif

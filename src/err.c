@@ -61,6 +61,7 @@ static const int exit_codes[] = {
     [A2R_ERR_CONFIG] = EX_CONFIG,
     [A2R_ERR_SOURCE] = EX_UNAVAILABLE,
     [A2R_ERR_AUTH] = EX_NOPERM,
+    [A2R_ERR_TRANSPORT] = EX_NOPERM, /* as DESIGN.md: "strong authentication required" */
     [A2R_ERR_WRITE] = EX_CANTCREAT,
     [A2R_ERR_GUARD] = EX_DATAERR,
     [A2R_ERR_ACTION] = EX_OSERR,

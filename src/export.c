@@ -118,7 +118,7 @@ failover(const struct a2r_config *live, const struct search_query *q,
          struct a2r_err *err)
 {
 	struct strbuf why = {0};
-	int rc = -1;
+	int rc = -1, transport = 1; /* every DC wanted a stronger transport */
 
 	for (size_t i = 0; i < live->uri.n; i++) {
 		if (one_dc(q, live->uri.v[i], c, rep, err) == 0) {
@@ -133,6 +133,8 @@ failover(const struct a2r_config *live, const struct search_query *q,
 		if (err->code == A2R_ERR_AUTH || err->code == A2R_ERR_CONFIG ||
 		    err->code == A2R_ERR_INTERNAL)
 			goto out;
+		/* one that wants TLS or signing: the next URI may offer it */
+		transport &= err->code == A2R_ERR_TRANSPORT;
 		if (strbuf_addstr(&why, why.len ? "; " : "") < 0 ||
 		    strbuf_addstr(&why, err->msg) < 0) {
 			rc = err_nomem(err);
@@ -152,8 +154,10 @@ failover(const struct a2r_config *live, const struct search_query *q,
 			break;
 		}
 	}
-	err_set(err, A2R_ERR_SOURCE, "no domain controller delivered a complete result: %s",
-	        why.p ? why.p : "");
+	/* with one DC, its own message; with several, each DC's reason */
+	if (live->uri.n > 1 || !transport)
+		err_set(err, transport ? A2R_ERR_TRANSPORT : A2R_ERR_SOURCE,
+		        "no domain controller delivered a complete result: %s", why.p ? why.p : "");
 out:
 	strbuf_free(&why);
 	return rc;

@@ -328,7 +328,8 @@ sasl_interact(LDAP *ld, unsigned flags, void *defaults, void *in)
 	return LDAP_SUCCESS;
 }
 
-/* bind_error - credentials refused stop the run; anything else fails over */
+/* bind_error - credentials refused stop the run; a DC that wants a
+ * stronger transport is a property of that DC; anything else fails over */
 static int
 bind_error(struct session *s, int rc, const char *who, struct a2r_err *err)
 {
@@ -337,16 +338,19 @@ bind_error(struct session *s, int rc, const char *who, struct a2r_err *err)
 	snprintf(what, sizeof(what), "bind as %s", who);
 	session_ldap_error(s, rc, what, err);
 	/* AD's "require strong auth": say what to change */
-	if (rc == LDAP_STRONG_AUTH_REQUIRED && strlen(err->msg) < sizeof(err->msg) - 120)
+	if ((rc == LDAP_STRONG_AUTH_REQUIRED || rc == LDAP_CONFIDENTIALITY_REQUIRED) &&
+	    strlen(err->msg) < sizeof(err->msg) - 120)
 		strcat(err->msg, s->cfg->bind == CONF_BIND_GSSAPI
 		                     ? "; this DC refuses GSSAPI inside TLS: use an ldap:// URI "
 		                       "with tls = auto (Kerberos signs and seals)"
 		                     : "; the DC wants an encrypted or signed connection: use "
 		                       "ldaps://, tls = starttls, or bind = gssapi");
-	if (!session_timed_out(s) &&
-	    (rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_INAPPROPRIATE_AUTH ||
-	     rc == LDAP_STRONG_AUTH_REQUIRED || rc == LDAP_INSUFFICIENT_ACCESS ||
-	     rc == LDAP_AUTH_METHOD_NOT_SUPPORTED))
+	if (session_timed_out(s))
+		return -1;
+	if (rc == LDAP_STRONG_AUTH_REQUIRED || rc == LDAP_CONFIDENTIALITY_REQUIRED)
+		err->code = A2R_ERR_TRANSPORT;
+	else if (rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_INAPPROPRIATE_AUTH ||
+	         rc == LDAP_INSUFFICIENT_ACCESS || rc == LDAP_AUTH_METHOD_NOT_SUPPORTED)
 		err->code = A2R_ERR_AUTH;
 	return -1;
 }

@@ -89,3 +89,20 @@ run_a2r -c "$T/s.conf" dump --format list
 expect_rc 0
 cmp -s "$dc/expected.txt" "$T/.out" || fail "StartTLS export"
 ok "plain 389: refused by ad2relay (78), by Samba (77, with advice); StartTLS works"
+
+# strongAuthRequired is a property of that endpoint: the next URI is
+# tried (no lockout risk: the credentials were never judged)...
+conf "$T/f.conf" "uri=$SAMBA_LDAP_URI $SAMBA_LDAPS_URI" "binddn=$SAMBA_SVC_DN" \
+	"bindpw_file=$dc/svc.pw" "tls=none" "tls_cacert=$dc/ca.pem" "allow_plaintext_bind=yes"
+run_a2r -v -c "$T/f.conf" dump --format list
+expect_rc 0
+cmp -s "$dc/expected.txt" "$T/.out" || fail "export after the strongAuthRequired DC"
+expect_err "$SAMBA_LDAP_URI: bind as $SAMBA_SVC_DN: Strong\(er\) authentication required"
+# ...and when every endpoint wants more, each one's reason is told (77)
+conf "$T/f2.conf" "uri=$SAMBA_LDAP_URI ldap://127.0.0.2" "binddn=$SAMBA_SVC_DN" \
+	"bindpw_file=$dc/svc.pw" "tls=none" "allow_plaintext_bind=yes"
+run_a2r -c "$T/f2.conf" dump
+expect_rc 77
+expect_one_line
+expect_err "^ad2relay: no domain controller delivered a complete result: $SAMBA_LDAP_URI: bind as $SAMBA_SVC_DN: Strong\(er\) authentication required .*; ldap://127\.0\.0\.2: bind as $SAMBA_SVC_DN: Strong\(er\) authentication required .*use ldaps://, tls = starttls, or bind = gssapi\$"
+ok "strongAuthRequired: the next URI is tried; every endpoint's reason when none offers more (77)"
