@@ -128,16 +128,17 @@ run_actions(const struct a2r_config *cfg, struct a2r_err *err)
 	return 0;
 }
 
-/* install - guarded install plus Postfix actions; *CHANGED tells */
+/* install - guarded install plus Postfix actions; *CHANGED tells whether
+ * the maps changed, *RERAN whether actions an earlier run left pending ran */
 static int
 install(const struct cli *o, const struct a2r_config *cfg, struct run *r, struct plan *p,
-        int *changed, struct a2r_err *err)
+        int *changed, int *reran, struct a2r_err *err)
 {
 	struct mapfile_result res;
 	char *cdb_path = NULL;
 	int had, rc = -1;
 
-	*changed = 0;
+	*changed = *reran = 0;
 	/* The guards also count the cdb Postfix reads (not needed with --force,
 	 * which also lets a damaged cdb be replaced). */
 	if (cfg->cdb && !o->force && (cdb_path = mapfile_cdb_path(cfg->output)) == NULL) {
@@ -171,6 +172,7 @@ install(const struct cli *o, const struct a2r_config *cfg, struct run *r, struct
 		goto out;
 	}
 	*changed = res.text_changed || res.cdb_changed;
+	*reran = had && !*changed;
 	if (*changed || had)
 		rc = run_actions(cfg, err);
 	else
@@ -202,7 +204,7 @@ cmd_sync(const struct cli *o, const struct a2r_config *cfg, struct a2r_err *err)
 	struct timespec t0;
 	time_t start = time(NULL);
 	char *cdb_path = NULL;
-	int lockfd = -1, changed = 0, rc = -1;
+	int lockfd = -1, changed = 0, reran = 0, rc = -1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (only_options(o, "sync", 0, err) < 0 || o->nargs > 0) {
@@ -226,10 +228,14 @@ cmd_sync(const struct cli *o, const struct a2r_config *cfg, struct a2r_err *err)
 			report_info("removed temp files of an interrupted run beside %s",
 			            cfg->output);
 	}
-	if (read_set(o, cfg, &r, err) == 0 && install(o, cfg, &r, &p, &changed, err) == 0)
+	if (read_set(o, cfg, &r, err) == 0 && install(o, cfg, &r, &p, &changed, &reran, err) == 0)
 		rc = 0;
 	if (changed)
 		output_installed(cfg, &r.rep, &r.c, &p, elapsed(&t0));
+	else if (rc == 0 && !o->dry_run && reran)
+		report_info("%s is up to date (%zu addresses); ran the Postfix commands an "
+		            "earlier run left pending",
+		            cfg->output, recipset_size(r.c.set));
 	else if (rc == 0 && !o->dry_run)
 		report_info("%s is up to date (%zu addresses)", cfg->output,
 		            recipset_size(r.c.set));

@@ -431,7 +431,12 @@ set_percent(long *field, const struct key *k, const char *value, const char *whe
 	memcpy(tmp, value, len + 1);
 	if (tmp[len - 1] == '%')
 		tmp[--len] = '\0';
-	return set_number(field, k, tmp, 0, 100, where, err);
+	/* the value as the user wrote it, "%" and all */
+	if (set_number(field, k, tmp, 0, 100, where, err) < 0)
+		return err_set(err, A2R_ERR_CONFIG,
+		               "%s: %s: \"%s\" is not a percentage from 0%% to 100%%", where,
+		               k->name, value);
+	return 0;
 }
 
 /* set_command - a program and its arguments, split at white space (no

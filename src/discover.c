@@ -2,7 +2,10 @@
 /* discover.c - domain, DCs and bind of a domain-joined box */
 #include "autoconf.h"
 
+#include <arpa/nameser.h>
 #include <ctype.h>
+#include <netdb.h>
+#include <resolv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +42,30 @@ find_domain(struct discovery *d, struct a2r_err *err)
 	return 0;
 }
 
+/* srv_why - why DNS gave no SRV record for _ldap._tcp.NAME, in words:
+ * libldap says "Server is unavailable" for a name that does not exist and
+ * for a resolver that got no answer alike; the resolver tells them apart */
+static const char *
+srv_why(const char *name)
+{
+	unsigned char answer[512];
+	char q[320];
+
+	snprintf(q, sizeof(q), "_ldap._tcp.%s", name);
+	if (res_query(q, C_IN, T_SRV, answer, sizeof(answer)) >= 0)
+		return "no usable record";
+	switch (h_errno) {
+	case HOST_NOT_FOUND:
+		return "no such name in DNS";
+	case NO_DATA:
+		return "the name has no SRV record";
+	case TRY_AGAIN:
+		return "no answer from DNS: temporary failure";
+	default:
+		return "the DNS lookup failed";
+	}
+}
+
 /* find_dcs - the DCs of the domain from DNS SRV records */
 static int
 find_dcs(struct discovery *d, struct a2r_err *err)
@@ -53,7 +80,7 @@ find_dcs(struct discovery *d, struct a2r_err *err)
 		return err_set(err, A2R_ERR_SOURCE,
 		               "no domain controller found: DNS has no SRV records for "
 		               "_ldap._tcp.%s (%s); set uri",
-		               name, ldap_err2string(rc));
+		               name, rc == LDAP_SUCCESS ? "no usable record" : srv_why(name));
 	}
 	/* "host:port host:port" -> "ldap://host:port", "ldap://host:port" */
 	for (char *h = strtok(hosts, " "); h != NULL; h = strtok(NULL, " ")) {

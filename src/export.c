@@ -199,8 +199,9 @@ from_directory(const struct a2r_config *cfg, const struct export_options *opt, s
 	}
 	if ((rc = failover(live, q, opt, c, rep, err)) == 0)
 		snprintf(rep->from, sizeof(rep->from),
-		         "%s (base %s, %s, %lu pages, %lu references skipped)", rep->uri, rep->base,
-		         rep->tls, rep->pages, rep->refs);
+		         "%s (base %s, %s, %lu page%s, %lu reference%s skipped)", rep->uri,
+		         rep->base, rep->tls, rep->pages, rep->pages == 1 ? "" : "s", rep->refs,
+		         rep->refs == 1 ? "" : "s");
 out:
 	if (rc < 0)
 		collect_reset(c); /* never hand on a partial set */

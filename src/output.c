@@ -21,10 +21,11 @@ output_summary(const struct collect *c, const char *from)
 		                         i ? ", " : " (", st->other[i].type, st->other[i].n);
 	if (st->nother > 0 && used < sizeof(types) - 1)
 		strcat(types, ")");
-	report_info("%s: %lu entries, %zu unique addresses; %lu values of other types%s, "
+	report_info("%s: %lu entr%s, %zu unique address%s; %lu values of other types%s, "
 	            "%lu rejected, %lu without type, %lu outside relay_domains, "
 	            "%lu computers skipped, %lu disabled excluded, %lu static lines",
-	            from, st->entries, recipset_size(c->set), st->other_total, types,
+	            from, st->entries, st->entries == 1 ? "y" : "ies", recipset_size(c->set),
+	            recipset_size(c->set) == 1 ? "" : "es", st->other_total, types,
 	            st->rejected_total, st->notype, st->not_relay, st->computers, st->disabled,
 	            st->static_lines);
 }
@@ -227,8 +228,9 @@ output_test(const struct a2r_config *live, const struct export_report *rep, size
 		printf("bind:      %s\n", conf_bind_name(live->bind));
 	printf("base:      %s\n", rep->base);
 	printf("filter:    %s\n", rep->filter);
-	printf("entries:   %lu in %lu pages (%lu continuation references skipped)\n", rep->entries,
-	       rep->pages, rep->refs);
+	printf("entries:   %lu in %lu page%s (%lu continuation reference%s skipped)\n",
+	       rep->entries, rep->pages, rep->pages == 1 ? "" : "s", rep->refs,
+	       rep->refs == 1 ? "" : "s");
 	printf("addresses: %zu would be exported\n", addresses);
 }
 

@@ -109,9 +109,9 @@ run_a2r dump --from-ldif "$ldif" -c "$T/good.conf" --value OK --relay-domains co
 expect_rc 0
 [ "$out" = "bob.builder@corp.example.com OK" ] || fail "overrides not applied: $out"
 run_a2r -v dump --from-ldif "$ldif" -c "$T/good.conf"
-expect_err '3 entries, 1 unique addresses'
+expect_err '3 entries, 1 unique address'
 run_a2r dump -v --from-ldif "$ldif" -c "$T/good.conf"
-expect_err '3 entries, 1 unique addresses'
+expect_err '3 entries, 1 unique address'
 ok "global options anywhere; command-line overrides"
 
 # warnings: with -v (or on a terminal), never with -q, not in a cron run

@@ -161,7 +161,7 @@ run_a2r -c "$CONF" sync --objects users --max-shrink 100% --on-change "$T/onchan
 expect_rc 71
 run_a2r -v -c "$CONF" sync --objects users --max-shrink 100% --on-change "$T/onchange-ok"
 expect_rc 0
-expect_err 'is up to date'
+expect_err 'is up to date \([0-9]+ addresses\); ran the Postfix commands an earlier run left pending$'
 [ "$(cat "$T/retried" 2>/dev/null)" = "$map $map.cdb" ] || fail "failed on_change not retried"
 run_a2r -c "$CONF" sync --objects users --max-shrink 100% --on-change "$T/onchange-ok"
 expect_rc 0

@@ -71,9 +71,9 @@ LDIF
 run_a2r -v -c "$CONF" dump --format list
 expect_rc 0
 diff -q "$EXPECTED" "$T/.out" >/dev/null || fail "export with a reference"
-expect_err ', 1 references skipped\)'
+expect_err ', 1 reference skipped\)'
 run_a2r -c "$CONF" test
-echo "$out" | grep -q '(1 continuation references skipped)' || fail "test: references"
+echo "$out" | grep -q '(1 continuation reference skipped)' || fail "test: references"
 ok "continuation references skipped and counted"
 
 # a final referral result (the DC does not hold the base) fails the attempt

@@ -75,7 +75,7 @@ if have_root "syslog lines (a private /dev/log)" && command -v unshare >/dev/nul
 		for i in $(seq 2 12); do
 			echo "ad2relay: warning: CN=U$i,OU=Staff,DC=corp,DC=example,DC=com: mail value \"nope$i\" rejected: has no @"
 		done
-		echo "ad2relay: $d/evil-dn.ldif: 12 entries, 1 unique addresses; 0 values of other types, 12 rejected, 0 without type, 0 outside relay_domains, 0 computers skipped, 0 disabled excluded, 0 static lines"
+		echo "ad2relay: $d/evil-dn.ldif: 12 entries, 1 unique address; 0 values of other types, 12 rejected, 0 without type, 0 outside relay_domains, 0 computers skipped, 0 disabled excluded, 0 static lines"
 	} | diff -u - "$T/.err" || fail "stderr of the evil DN"
 	sed -E 's/^<20>[^]]*ad2relay\[[0-9]+\]: /<20>/' "$T/syslog" >"$T/syslog.n"
 	{

@@ -73,6 +73,15 @@ expect_err "ldap://dc1.corp.example.com:$port: connect: cannot resolve dc1.corp.
 grep -qx dc1.corp.example.com "$T/dns.log" || fail "the name was not asked of the test DNS server"
 ok "NXDOMAIN: 69, cannot resolve NAME: Name or service not known"
 
+# a domain whose DCs DNS does not know (libldap calls it "Server is
+# unavailable", as it does when DNS does not answer)
+run_a2r -c /dev/null --relay-domains corp.example.com --bind anonymous --tls none \
+	--timeout 5 --domain nodc.example.com test
+expect_rc 69
+expect_one_line
+expect_err "no domain controller found: DNS has no SRV records for _ldap\._tcp\.dc\._msdcs\.nodc\.example\.com \(no such name in DNS\); set uri$"
+ok "no SRV records: 69, no such name in DNS"
+
 # a name that resolves (/etc/hosts) to a port nothing listens on
 run_a2r "${conf[@]}" --uri "ldap://dc-refused.corp.example.com:$port" test
 expect_rc 69
@@ -88,3 +97,9 @@ expect_rc 69
 expect_one_line
 expect_err "ldap://dc2.corp.example.com:$port: connect: cannot resolve dc2.corp.example.com: Temporary failure in name resolution$"
 ok "no DNS server: 69, cannot resolve NAME: Temporary failure in name resolution"
+run_a2r -c /dev/null --relay-domains corp.example.com --bind anonymous --tls none \
+	--timeout 5 --domain corp.example.com test
+expect_rc 69
+expect_one_line
+expect_err "DNS has no SRV records for _ldap\._tcp\.dc\._msdcs\.corp\.example\.com \(no answer from DNS: temporary failure\); set uri$"
+ok "no DNS server, SRV records: 69, no answer from DNS"
