@@ -93,6 +93,11 @@ struct collect {
 int collect_init(struct collect *c, const struct a2r_config *cfg, collect_warn_fn *warn,
                  void *warn_ctx, struct a2r_err *err);
 
+/* collect_kinds - the kinds of the objects key (CONF_OBJ_* bits) entry E
+ * is, by its objectClass values; -1 when E has no objectClass (a search
+ * that did not ask for it) */
+int collect_kinds(const struct a2r_entry *e);
+
 /* collect_entry - take the addresses of one entry.  Fails only when out
  * of memory (A2R_ERR_INTERNAL); bad values are warnings. */
 int collect_entry(struct collect *c, const struct a2r_entry *e, struct a2r_err *err);

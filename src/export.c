@@ -52,17 +52,39 @@ note(const struct export_options *opt, const char *fmt, ...)
 	opt->note(opt->note_ctx, msg);
 }
 
-/* drain - every entry of SRC into C; 0 when the source is done */
+/* in_objects - does E belong to the kinds OBJECTS (the objects key)?  1
+ * yes, 0 no, -1 (ERR) when the LDIF record has no objectClass to tell */
 static int
-drain(const struct source *src, struct collect *c, struct a2r_err *err)
+in_objects(const struct a2r_entry *e, unsigned objects, const char *path, struct a2r_err *err)
+{
+	int kinds;
+
+	if (objects == CONF_OBJ_ALL)
+		return 1;
+	if ((kinds = collect_kinds(e)) < 0)
+		return err_set(err, A2R_ERR_SOURCE,
+		               "%s: %s has no objectClass, so objects cannot be applied to it "
+		               "(export objectClass too, or set objects = all)",
+		               path, e->dn);
+	return (kinds & (int)objects) != 0;
+}
+
+/* drain_kinds - every entry of SRC (the file PATH, or NULL) that is one
+ * of OBJECTS into C; 0 when the source is done */
+static int
+drain_kinds(const struct source *src, unsigned objects, const char *path, struct collect *c,
+            struct a2r_err *err)
 {
 	struct a2r_entry e;
 	enum entry_state st;
+	int in;
 
 	while ((st = src->next(src->it, &e, err)) == ENTRY_NEXT) {
 		if (src->pages != NULL)
 			c->stats.pages = src->pages(src->it);
-		if (collect_entry(c, &e, err) < 0)
+		if ((in = in_objects(&e, objects, path, err)) < 0)
+			return -1;
+		if (in && collect_entry(c, &e, err) < 0)
 			return -1;
 	}
 	if (src->pages != NULL)
@@ -70,16 +92,30 @@ drain(const struct source *src, struct collect *c, struct a2r_err *err)
 	return st == ENTRY_DONE ? 0 : -1;
 }
 
-/* from_ldif - the entries of the LDIF file PATH */
+/* drain - every entry of SRC into C (the search's filter chose them) */
 static int
-from_ldif(const char *path, struct collect *c, struct export_report *rep, struct a2r_err *err)
+drain(const struct source *src, struct collect *c, struct a2r_err *err)
 {
-	struct source src = {ldif_source_open(path, err), ldif_next, NULL};
+	return drain_kinds(src, CONF_OBJ_ALL, NULL, c, err);
+}
+
+/* from_ldif - the entries of the LDIF file PATH that the objects key
+ * selects (exclude_disabled is the collector's); a filter cannot be
+ * evaluated on a file, and is refused rather than ignored */
+static int
+from_ldif(const struct a2r_config *cfg, const char *path, struct collect *c,
+          struct export_report *rep, struct a2r_err *err)
+{
+	struct source src = {NULL, ldif_next, NULL};
 	int rc;
 
-	if (src.it == NULL)
+	if (cfg->filter != NULL)
+		return err_set(err, A2R_ERR_CONFIG,
+		               "filter cannot be applied to an LDIF file (--from-ldif): export "
+		               "with that filter instead, or leave filter unset for this run");
+	if ((src.it = ldif_source_open(path, err)) == NULL)
 		return -1;
-	rc = drain(&src, c, err);
+	rc = drain_kinds(&src, cfg->objects, path, c, err);
 	ldif_source_close(src.it);
 	snprintf(rep->from, sizeof(rep->from), "%s", path);
 	return rc;
@@ -214,7 +250,7 @@ export_run(const struct a2r_config *cfg, const struct export_options *opt, struc
            struct export_report *rep, struct a2r_err *err)
 {
 	memset(rep, 0, sizeof(*rep));
-	if (opt->ldif != NULL ? from_ldif(opt->ldif, c, rep, err) < 0
+	if (opt->ldif != NULL ? from_ldif(cfg, opt->ldif, c, rep, err) < 0
 	                      : from_directory(cfg, opt, c, rep, err) < 0)
 		return -1;
 	if (collect_static(c, err) < 0)

@@ -133,6 +133,28 @@ echo "$out" | grep -qF 'CN=Lead,OU=Staff,DC=corp,DC=example,DC=com: proxyAddress
 	fail "explain does not show the spaced value: $out"
 ok "white space before the address type: rejected with a warning, explained"
 
+# objects applies to LDIF records as to the live search; a filter cannot be
+# evaluated on a file and is refused, never ignored
+run_a2r dump "${rd[@]}" --objects groups --from-ldif "$d/ldifde-export.ldif"
+expect_rc 0
+[ "$out" = "sales@example.org OK" ] || fail "objects = groups on LDIF: $out"
+run_a2r dump "${rd[@]}" --objects users --from-ldif "$d/ldifde-export.ldif"
+expect_rc 0
+[ "$out" = "bob.builder@corp.example.com OK" ] || fail "objects = users on LDIF: $out"
+printf 'dn: cn=x\nmail: x@corp.example.com\n' >"$T/nooc.ldif"
+run_a2r dump "${rd[@]}" --from-ldif "$T/nooc.ldif"
+expect_rc 0
+run_a2r dump "${rd[@]}" --objects users,contacts --from-ldif "$T/nooc.ldif"
+expect_rc 69
+expect_one_line
+expect_err "^ad2relay: $T/nooc.ldif: cn=x has no objectClass, so objects cannot be applied to it \(export objectClass too, or set objects = all\)\$"
+[ -z "$out" ] || fail "partial output after a record without objectClass"
+run_a2r dump "${rd[@]}" --filter '(department=Sales)' --from-ldif "$d/ldifde-export.ldif"
+expect_rc 78
+expect_one_line
+expect_err '^ad2relay: filter cannot be applied to an LDIF file \(--from-ldif\): export with that filter instead, or leave filter unset for this run$'
+ok "objects applied to LDIF records; a filter refused (78)"
+
 # a read error is not the end of the file (a directory read as nothing)
 mkdir "$T/dir.ldif"
 run_a2r dump "${rd[@]}" --from-ldif "$T/dir.ldif"
