@@ -90,6 +90,14 @@ wait_for() {
 	done
 }
 
+# plant_secret STRING - a secret the test hands ad2relay (a password, a
+# key): from now on, run_a2r fails the test when STRING shows up on
+# ad2relay's stderr or stdout, whatever the run's outcome
+plant_secret() {
+	[ -n "$1" ] || return 0
+	printf '%s\n' "$1" >>"$T/.secrets"
+}
+
 run_a2r() {
 	set +e
 	(
@@ -105,6 +113,10 @@ run_a2r() {
 	if [ -n "${A2R_WRAPPER-}" ] && [ "$rc" = 99 ]; then
 		cat "$T/.err" >&2
 		fail "memory errors under ${A2R_WRAPPER%% *} (see above): ad2relay $*"
+	fi
+	if [ -s "$T/.secrets" ] && grep -aqF -f "$T/.secrets" "$T/.err" "$T/.out"; then
+		cat "$T/.err" >&2
+		fail "a planted secret reached ad2relay's output: ad2relay $*"
 	fi
 	out=$(cat "$T/.out")
 	err=$(cat "$T/.err")

@@ -28,6 +28,7 @@ live_setup() {
 	EXPECTED_ENABLED=$LDIR/expected-enabled.txt
 	CONF=$T/ad2relay.conf
 	live_conf "$CONF"
+	plant_secret "$SLAPD_PW"
 }
 
 # live_conf FILE [KEY=VALUE ...] - simple bind over StartTLS by default;

@@ -24,6 +24,9 @@ on_exit "samba_stop '$T/dc'"
 # shellcheck disable=SC2034  # for the test that sources this
 dc=$T/dc
 mkdir -p "$T/out"
+# the service account's password never reaches ad2relay's output
+plant_secret "$SAMBA_SVC_PASS"
+plant_secret "$SAMBA_MACHINE_PASS"
 
 conf() {
 	local f=$1
