@@ -53,6 +53,21 @@ expect_rc 1
 [ "$out" = "+ sales@example.org" ] || fail "check after postmap: $out"
 ok "check: one missing address, cdb consistent"
 
+# check and sync agree on "in sync": a cdb with junk after it is what
+# sync rewrites, so check reports it (it said 0)
+run_a2r sync "${a[@]}"
+expect_rc 0
+printf 'junk' >>"$map.cdb"
+run_a2r check "${a[@]}"
+expect_rc 1
+[ "$out" = "! $map.cdb does not match $map" ] || fail "check, cdb with junk: $out"
+run_a2r -v sync "${a[@]}"
+expect_rc 0
+expect_err "installed $map and its \.cdb"
+run_a2r check "${a[@]}"
+expect_rc 0
+ok "check: a cdb with trailing junk differs (1), and sync rewrites it"
+
 run_a2r check "${a[@]}" --from-ldif "$T/nonexistent.ldif"
 expect_rc 69
 ok "check: a failing source is an error (69), not a difference"
