@@ -2,24 +2,21 @@
 /* commands.c - sync, dump, check, explain and test */
 #include "autoconf.h"
 
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "collect.h"
 #include "commands.h"
 #include "export.h"
+#include "install.h"
 #include "lock.h"
 #include "mapfile.h"
 #include "output.h"
 #include "plan.h"
 #include "policy.h"
-#include "postfix.h"
 #include "report.h"
 
 /* What one command read, and how. */
@@ -87,101 +84,6 @@ elapsed(const struct timespec *t0)
 	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-/* pending_actions - the marker left when post-install commands failed
- * (beside the lock file): with CREATE > 0, leave it; < 0, remove it.  1 if
- * it exists.  Only a regular file is a marker; a symlink planted there is
- * removed, never followed (unlink() does not follow one either). */
-static int
-pending_actions(const struct a2r_config *cfg, int create)
-{
-	char path[4200];
-	struct stat st;
-	int fd, exists;
-
-	snprintf(path, sizeof(path), "%s.actions-pending", cfg->lock_file);
-	if (create < 0)
-		return unlink(path), 0;
-	exists = lstat(path, &st) == 0;
-	if (exists && S_ISREG(st.st_mode))
-		return 1;
-	if (!create)
-		return 0;
-	if (exists)
-		unlink(path);
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
-	if (fd >= 0)
-		close(fd);
-	return fd >= 0;
-}
-
-/* run_actions - the Postfix commands; a failure is remembered so that the
- * next run retries them even if the map does not change again (else a
- * stale hash map or backup MX would stay stale behind exit status 0) */
-static int
-run_actions(const struct a2r_config *cfg, struct a2r_err *err)
-{
-	if (postfix_actions(cfg, err) < 0) {
-		pending_actions(cfg, 1);
-		return -1;
-	}
-	pending_actions(cfg, -1);
-	return 0;
-}
-
-/* install - guarded install plus Postfix actions; *CHANGED tells whether
- * the maps changed, *RERAN whether actions an earlier run left pending ran */
-static int
-install(const struct cli *o, const struct a2r_config *cfg, struct run *r, struct plan *p,
-        int *changed, int *reran, struct a2r_err *err)
-{
-	struct mapfile_result res;
-	char *cdb_path = NULL;
-	int had, rc = -1;
-
-	*changed = *reran = 0;
-	/* The guards also count the cdb Postfix reads (not needed with --force,
-	 * which also lets a damaged cdb be replaced). */
-	if (cfg->cdb && !o->force && (cdb_path = mapfile_cdb_path(cfg->output)) == NULL) {
-		err_nomem(err);
-		goto out;
-	}
-	if (plan_maps(PLAN_SYNC, cfg->output, cdb_path, r->c.set, cfg->value, p,
-	              o->dry_run && o->verbose ? output_change : NULL, NULL, err) < 0) {
-		err_prefix(err, "installed map");
-		goto out;
-	}
-	/* A dry run shows the change, then what the guards would say. */
-	if (o->dry_run)
-		output_plan_counts(p);
-	if (plan_guard(cfg, p, r->c.set, o->force, err) < 0)
-		goto out;
-	if (o->dry_run) {
-		rc = 0;
-		goto out;
-	}
-	/* The marker goes down before the renames and comes off when the
-	 * actions are done (or nothing changed): a run stopped in between (a
-	 * signal, SIGKILL, a crash) leaves the actions to the next run. */
-	if (!(had = pending_actions(cfg, 0)))
-		pending_actions(cfg, 1);
-	if (mapfile_install(cfg->output, cfg->cdb, r->c.set, cfg->value,
-	                    &(struct mapfile_known){p->text_same, p->cdb_same}, &res, err) < 0) {
-		err_prefix(err, "install %s", cfg->output);
-		if (!had)
-			pending_actions(cfg, -1);
-		goto out;
-	}
-	*changed = res.text_changed || res.cdb_changed;
-	*reran = had && !*changed;
-	if (*changed || had)
-		rc = run_actions(cfg, err);
-	else
-		rc = pending_actions(cfg, -1);
-out:
-	free(cdb_path);
-	return rc;
-}
-
 /* write_metrics - the metrics file, for every run that got this far */
 static void
 write_metrics(const struct a2r_config *cfg, const struct run *r, time_t start, double secs,
@@ -201,10 +103,12 @@ cmd_sync(const struct cli *o, const struct a2r_config *cfg, struct a2r_err *err)
 {
 	struct run r = {0};
 	struct plan p = {0};
+	struct install_result res = {0};
 	struct timespec t0;
 	time_t start = time(NULL);
 	char *cdb_path = NULL;
-	int lockfd = -1, changed = 0, reran = 0, rc = -1;
+	unsigned flags = (o->dry_run ? INSTALL_DRY_RUN : 0) | (o->force ? INSTALL_FORCE : 0);
+	int lockfd = -1, rc = -1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (only_options(o, "sync", 0, err) < 0 || o->nargs > 0) {
@@ -228,11 +132,16 @@ cmd_sync(const struct cli *o, const struct a2r_config *cfg, struct a2r_err *err)
 			report_info("removed temp files of an interrupted run beside %s",
 			            cfg->output);
 	}
-	if (read_set(o, cfg, &r, err) == 0 && install(o, cfg, &r, &p, &changed, &reran, err) == 0)
+	if (read_set(o, cfg, &r, err) == 0 &&
+	    install_run(cfg, r.c.set, flags, o->dry_run && o->verbose ? output_change : NULL, &p,
+	                &res, err) == 0)
 		rc = 0;
-	if (changed)
+	/* a dry run shows the change, then what the guards said */
+	if (o->dry_run && res.planned)
+		output_plan_counts(&p);
+	if (res.changed)
 		output_installed(cfg, &r.rep, &r.c, &p, elapsed(&t0));
-	else if (rc == 0 && !o->dry_run && reran)
+	else if (rc == 0 && !o->dry_run && res.reran)
 		report_info("%s is up to date (%zu addresses); ran the Postfix commands an "
 		            "earlier run left pending",
 		            cfg->output, recipset_size(r.c.set));
