@@ -2,12 +2,28 @@
 /* output.c - results on stdout and the -v summary of an export */
 #include "autoconf.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "output.h"
 #include "policy.h"
 #include "report.h"
+
+/* put_line - one line on stdout, escaped as report.c escapes what it logs:
+ * DNs, values and names that came from the directory or DNS never put a
+ * control, escape sequence or line break on the terminal */
+static void __attribute__((format(printf, 1, 2))) put_line(const char *fmt, ...)
+{
+	char line[4096], safe[4 * sizeof(line) + 1];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	report_escape(line, safe, sizeof(safe));
+	printf("%s\n", safe);
+}
 
 void
 output_summary(const struct collect *c, const char *from)
@@ -169,12 +185,12 @@ output_sighting(const struct collect_sighting *s)
 	struct strbuf v = {0};
 
 	if (s->attr == NULL) {
-		printf("  %s: %s\n", s->where, s->why);
+		put_line("  %s: %s", s->where, s->why);
 		return;
 	}
 	if (escape_value(&v, s->value->bv_val, s->value->bv_len) < 0)
 		return;
-	printf("  %s: %s \"%s\": %s\n", s->where, s->attr, v.p ? v.p : "", s->why);
+	put_line("  %s: %s \"%s\": %s", s->where, s->attr, v.p ? v.p : "", s->why);
 	strbuf_free(&v);
 }
 
@@ -211,27 +227,27 @@ output_verdict(const struct a2r_config *cfg, const struct output_seen *s, int in
 void
 output_test(const struct a2r_config *live, const struct export_report *rep, size_t addresses)
 {
-	printf("dc:        %s%s\n", rep->uri,
-	       rep->failed_dcs ? " (after earlier DCs failed; -v says why)" : "");
+	put_line("dc:        %s%s", rep->uri,
+	         rep->failed_dcs ? " (after earlier DCs failed; -v says why)" : "");
 	if (live->domain != NULL)
-		printf("domain:    %s (%s)\n", live->domain, rep->disc.domain);
-	printf("dcs:       %s (%s)\n", live->uri.n ? live->uri.v[0] : "-", rep->disc.dcs);
+		put_line("domain:    %s (%s)", live->domain, rep->disc.domain);
+	put_line("dcs:       %s (%s)", live->uri.n ? live->uri.v[0] : "-", rep->disc.dcs);
 	for (size_t i = 1; i < live->uri.n; i++)
-		printf("           %s\n", live->uri.v[i]);
-	printf("tls:       %s\n", rep->tls);
+		put_line("           %s", live->uri.v[i]);
+	put_line("tls:       %s", rep->tls);
 	if (live->bind == CONF_BIND_SIMPLE)
-		printf("bind:      simple as %s\n", live->binddn);
+		put_line("bind:      simple as %s", live->binddn);
 	else if (live->bind == CONF_BIND_GSSAPI)
-		printf("bind:      gssapi as %s (%s)\n", rep->principal ? rep->principal : "?",
-		       rep->disc.bind);
+		put_line("bind:      gssapi as %s (%s)", rep->principal ? rep->principal : "?",
+		         rep->disc.bind);
 	else
-		printf("bind:      %s\n", conf_bind_name(live->bind));
-	printf("base:      %s\n", rep->base);
-	printf("filter:    %s\n", rep->filter);
-	printf("entries:   %lu in %lu page%s (%lu continuation reference%s skipped)\n",
-	       rep->entries, rep->pages, rep->pages == 1 ? "" : "s", rep->refs,
-	       rep->refs == 1 ? "" : "s");
-	printf("addresses: %zu would be exported\n", addresses);
+		put_line("bind:      %s", conf_bind_name(live->bind));
+	put_line("base:      %s", rep->base);
+	put_line("filter:    %s", rep->filter);
+	put_line("entries:   %lu in %lu page%s (%lu continuation reference%s skipped)",
+	         rep->entries, rep->pages, rep->pages == 1 ? "" : "s", rep->refs,
+	         rep->refs == 1 ? "" : "s");
+	put_line("addresses: %zu would be exported", addresses);
 }
 
 int

@@ -68,6 +68,18 @@ run_a2r check "${a[@]}"
 expect_rc 0
 ok "check: a cdb with trailing junk differs (1), and sync rewrites it"
 
+# a DN from the directory reaches the terminal escaped, as in the logs:
+# no line break, no escape sequence, no raw invalid byte
+run_a2r explain -c /dev/null --relay-domains corp.example.com \
+	--from-ldif "$top_srcdir/tests/data/evil-dn.ldif" ok1@corp.example.com
+expect_rc 0
+[ "$(wc -l <"$T/.out")" = 3 ] || fail "explain of a hostile DN: not 3 lines: $out"
+LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177\200-\237\377]')" "$T/.out" &&
+	fail "explain printed a control or raw byte: $(od -c "$T/.out" | head)"
+grep -qF '  CN=Evil\nad2relay: updated /etc/postfix/relay_recipients: all good\x1b[31m\u2028\u0085\xff,OU=Staff,DC=corp,DC=example,DC=com: mail "ok1@corp.example.com": in the map' "$T/.out" ||
+	fail "explain of a hostile DN: $out"
+ok "explain: a hostile DN is escaped on stdout as in the logs"
+
 run_a2r check "${a[@]}" --from-ldif "$T/nonexistent.ldif"
 expect_rc 69
 ok "check: a failing source is an error (69), not a difference"
