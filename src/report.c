@@ -292,7 +292,7 @@ last_success(const char *path)
 static int
 metrics_text(struct strbuf *b, const char *path, const struct report_metrics *m)
 {
-	char line[512];
+	char line[1024];
 	struct strbuf dc = {0};
 	long long ok = m->status == 0 ? (long long)m->start : last_success(path);
 	int rc;
@@ -315,12 +315,16 @@ metrics_text(struct strbuf *b, const char *path, const struct report_metrics *m)
 	         "# HELP ad2relay_run_status Exit status of the last run (0 = success).\n"
 	         "# TYPE ad2relay_run_status gauge\n"
 	         "ad2relay_run_status %d\n"
+	         "# HELP ad2relay_addresses Addresses the last run exported.\n"
 	         "# TYPE ad2relay_addresses gauge\n"
 	         "ad2relay_addresses %lu\n"
+	         "# HELP ad2relay_entries Directory entries the last run read.\n"
 	         "# TYPE ad2relay_entries gauge\n"
 	         "ad2relay_entries %lu\n"
+	         "# HELP ad2relay_duration_seconds How long the last run took.\n"
 	         "# TYPE ad2relay_duration_seconds gauge\n"
 	         "ad2relay_duration_seconds %.3f\n"
+	         "# HELP ad2relay_dc_info The domain controller the last export came from.\n"
 	         "# TYPE ad2relay_dc_info gauge\n",
 	         m->status, m->addresses, m->entries, m->duration);
 	rc = rc < 0 ? rc : strbuf_addstr(b, line);

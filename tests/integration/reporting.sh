@@ -31,6 +31,25 @@ grep -qx "ad2relay_last_success_timestamp_seconds $ok_time" "$m" || fail "metric
 last=$(sed -n 's/^ad2relay_last_run_timestamp_seconds //p' "$m")
 [ "$last" -gt "$ok_time" ] || fail "metrics: last run time"
 [ "$(find "$T/out" -name '*.tmp.*' | wc -l)" = 0 ] || fail "metrics temp file left"
+# the text exposition format: every sample's metric has # HELP and # TYPE
+# lines before it, names and values parse
+python3 - "$m" <<'PY' || fail "metrics: not the exposition format: $(cat "$m")"
+import re, sys
+helps, types, samples = set(), set(), 0
+for line in open(sys.argv[1]):
+    line = line.rstrip("\n")
+    m = re.fullmatch(r"# (HELP|TYPE) ([a-zA-Z_:][a-zA-Z0-9_:]*) (.+)", line)
+    if m:
+        (helps if m.group(1) == "HELP" else types).add(m.group(2))
+        assert m.group(1) == "HELP" or m.group(3) in ("gauge", "counter"), line
+        continue
+    m = re.fullmatch(r'([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[a-z_]+="(?:[^"\\]|\\.)*"\})? (\S+)', line)
+    assert m, line
+    float(m.group(3))
+    assert m.group(1) in helps and m.group(1) in types, "no HELP/TYPE before " + line
+    samples += 1
+assert samples >= 6 and helps == types, (samples, helps ^ types)
+PY
 ok "metrics file: status, counts, duration, last success kept across a failure"
 
 # syslog: a private /dev/log in a private mount namespace (root only)
