@@ -16,7 +16,7 @@ RUN="postfix postfix-cdb tinycdb libsasl2-modules-gssapi-mit"
 TOOLS="openssl python3 util-linux iproute2 git"
 TEST="libcmocka-dev slapd ldap-utils samba samba-ad-dc samba-ad-provision
 python3-samba krb5-user ldb-tools bind9-host debhelper lintian
-clang libclang-rt-14-dev clang-format valgrind"
+clang libclang-rt-14-dev clang-format valgrind prometheus"
 
 case "${1-}" in
 --list-test-only)

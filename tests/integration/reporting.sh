@@ -50,6 +50,12 @@ for line in open(sys.argv[1]):
     samples += 1
 assert samples >= 6 and helps == types, (samples, helps ^ types)
 PY
+# and as Prometheus's own checker reads it (deps.sh installs it for the
+# tests: Debian's prometheus package; its service is not started)
+if command -v promtool >/dev/null; then
+	promtool check metrics <"$m" >"$T/promtool.out" 2>&1 ||
+		fail "promtool check metrics: $(cat "$T/promtool.out")"
+fi
 ok "metrics file: status, counts, duration, last success kept across a failure"
 
 # syslog: a private /dev/log in a private mount namespace (root only)
