@@ -67,13 +67,11 @@ static const struct ccase cases[] = {
     {"\xFE\xFF", 0, ": the file is UTF-16"},
 };
 
-static char *dir;
-
 /* write_temp - a config file holding TEXT, owner-only as conf_load wants */
 static char *
 write_temp(const char *text)
 {
-	char *path = unit_write(dir, "ad2relay.conf", text);
+	char *path = unit_write(unit_dir, "ad2relay.conf", text);
 
 	assert_int_equal(chmod(path, 0600), 0);
 	return path;
@@ -179,23 +177,10 @@ test_missing_file(void **state)
 }
 
 static int
-setup(void **state)
-{
-	(void)state;
-	dir = unit_tmpdir("test_conf");
-	return 0;
-}
-
-static int
 teardown(void **state)
 {
-	int rc;
-
-	(void)state;
 	policy_cleanup();
-	rc = unit_rmtree(dir);
-	free(dir);
-	return rc;
+	return unit_dir_teardown(state);
 }
 
 int
@@ -208,5 +193,5 @@ main(void)
 	    cmocka_unit_test(test_run_timeout),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, unit_dir_setup, teardown);
 }

@@ -8,15 +8,13 @@
 #include "install.h"
 #include "policy.h"
 
-static char *dir;
-
-/* setup_cfg - output and lock in DIR, no cdb; ON_CHANGE, if not NULL,
+/* setup_cfg - output and lock in unit_dir, no cdb; ON_CHANGE, if not NULL,
  * the program run after a change */
 static void
 setup_cfg(struct a2r_config *cfg, const char *on_change)
 {
 	struct a2r_err err = {0};
-	char *out = unit_path(dir, "map"), *lock = unit_path(dir, "lock");
+	char *out = unit_path(unit_dir, "map"), *lock = unit_path(unit_dir, "lock");
 
 	assert_int_equal(conf_init(cfg, &err), 0);
 	assert_int_equal(conf_set(cfg, "relay_domains", "example.org", "test", &err), 0);
@@ -45,7 +43,7 @@ set_of(const char *const *keys)
 static int
 marker_exists(void)
 {
-	char *m = unit_path(dir, "lock.actions-pending");
+	char *m = unit_path(unit_dir, "lock.actions-pending");
 	struct stat st;
 	int rc = lstat(m, &st) == 0;
 
@@ -70,7 +68,7 @@ test_install_and_retry(void **state)
 	assert_int_equal(install_run(&cfg, s, INSTALL_DRY_RUN, NULL, &p, &res, &err), 0);
 	assert_true(res.planned && !res.changed && !res.reran);
 	assert_int_equal(p.added, 2);
-	map = unit_path(dir, "map");
+	map = unit_path(unit_dir, "map");
 	assert_int_equal(access(map, F_OK), -1);
 	conf_free(&cfg);
 
@@ -106,7 +104,7 @@ test_guard_refuses(void **state)
 	struct a2r_err err = {0};
 	struct install_result res;
 	struct plan p;
-	char *map = unit_path(dir, "map"), *before, *after;
+	char *map = unit_path(unit_dir, "map"), *before, *after;
 	size_t blen, alen;
 
 	(void)state;
@@ -131,29 +129,13 @@ test_guard_refuses(void **state)
 	free(map);
 }
 
-static int
-setup(void **state)
-{
-	(void)state;
-	dir = unit_tmpdir("test_install");
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	unit_rmtree(dir);
-	free(dir);
-	return 0;
-}
-
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_install_and_retry, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_guard_refuses, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_install_and_retry, unit_dir_setup,
+	                                    unit_dir_teardown),
+	    cmocka_unit_test_setup_teardown(test_guard_refuses, unit_dir_setup, unit_dir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -119,8 +119,6 @@ static const struct lcase cases[] = {
      NULL},
 };
 
-static char *dir;
-
 /* render - append ENTRY to OUT as "dn: DN" and one "name: value" line
  * per value */
 static void
@@ -163,7 +161,7 @@ same_msg(const char *msg, const char *path, const char *want)
 static void
 run_case(const struct lcase *t)
 {
-	char *path = t->text != NULL ? unit_write_len(dir, "in.ldif", t->text,
+	char *path = t->text != NULL ? unit_write_len(unit_dir, "in.ldif", t->text,
 	                                              t->len ? t->len : strlen(t->text))
 	                             : unit_srcfile_in("tests/data", t->data);
 	char *got = strdup("");
@@ -209,7 +207,7 @@ test_cases(void **state)
 static void
 test_entry_shape(void **state)
 {
-	char *path = unit_write(dir, "shape.ldif",
+	char *path = unit_write(unit_dir, "shape.ldif",
 	                        "dn: cn=a\nmail: a@x.org\nmail: b@x.org\ncn: a\n\ndn: cn=b\n");
 	struct a2r_err err = {0};
 	struct ldif_source *src = ldif_source_open(path, &err);
@@ -238,7 +236,8 @@ test_entry_shape(void **state)
 static void
 test_open_and_read_errors(void **state)
 {
-	char *missing = unit_path(dir, "none.ldif"), *sub = unit_path(dir, "dir.ldif"), *want;
+	char *missing = unit_path(unit_dir, "none.ldif"), *sub = unit_path(unit_dir, "dir.ldif"),
+	     *want;
 	struct a2r_err err = {0};
 	struct ldif_source *src;
 	struct a2r_entry e;
@@ -263,25 +262,6 @@ test_open_and_read_errors(void **state)
 	free(sub);
 }
 
-static int
-setup(void **state)
-{
-	(void)state;
-	dir = unit_tmpdir("test_ldif_source");
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	int rc;
-
-	(void)state;
-	rc = unit_rmtree(dir);
-	free(dir);
-	return rc;
-}
-
 int
 main(void)
 {
@@ -291,5 +271,5 @@ main(void)
 	    cmocka_unit_test(test_open_and_read_errors),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, unit_dir_setup, unit_dir_teardown);
 }

@@ -16,8 +16,6 @@
 
 #include "lock.h"
 
-static char *dir;
-
 /* mono_ms - a monotonic clock in milliseconds */
 static long long
 mono_ms(void)
@@ -88,7 +86,7 @@ pid_line(long pid)
 static void
 test_acquire_release(void **state)
 {
-	char *path = unit_path(dir, "run.lock"), *text;
+	char *path = unit_path(unit_dir, "run.lock"), *text;
 	struct a2r_err err = {0};
 	int fd;
 	struct stat st;
@@ -114,7 +112,7 @@ test_acquire_release(void **state)
 static void
 test_held_by_another(void **state)
 {
-	char *path = unit_path(dir, "held.lock"), *want;
+	char *path = unit_path(unit_dir, "held.lock"), *want;
 	struct a2r_err err = {0};
 	long long t0;
 	pid_t pid;
@@ -154,7 +152,7 @@ test_held_by_another(void **state)
 static void
 test_stale(void **state)
 {
-	char *path = unit_path(dir, "stale.lock"), *text;
+	char *path = unit_path(unit_dir, "stale.lock"), *text;
 	struct a2r_err err = {0};
 	pid_t pid;
 	int fd;
@@ -174,7 +172,7 @@ test_stale(void **state)
 	lock_release(fd);
 
 	/* a longer PID than ours in the file: replaced, not left behind */
-	free(unit_write(dir, "stale.lock", "4194304123\n"));
+	free(unit_write(unit_dir, "stale.lock", "4194304123\n"));
 	fd = lock_acquire(path, 0, NULL, &err);
 	assert_true(fd >= 0);
 	text = unit_read(path, NULL);
@@ -195,7 +193,7 @@ struct rcase {
 static int
 make_symlink(const char *path)
 {
-	char *target = unit_write(dir, "target", "");
+	char *target = unit_write(unit_dir, "target", "");
 	int rc = symlink(target, path);
 
 	free(target);
@@ -223,7 +221,7 @@ make_fifo(const char *path)
 static int
 make_hardlink(const char *path)
 {
-	char *other = unit_write(dir, "other", "");
+	char *other = unit_write(unit_dir, "other", "");
 	int rc = link(other, path);
 
 	free(other);
@@ -233,7 +231,7 @@ make_hardlink(const char *path)
 static int
 make_big(const char *path)
 {
-	free(unit_write(dir, "refused", "this is a file that holds more than a PID\n"));
+	free(unit_write(unit_dir, "refused", "this is a file that holds more than a PID\n"));
 	(void)path;
 	return 0;
 }
@@ -241,7 +239,7 @@ make_big(const char *path)
 static int
 make_not_pid(const char *path)
 {
-	free(unit_write(dir, "refused", "relay\n"));
+	free(unit_write(unit_dir, "refused", "relay\n"));
 	(void)path;
 	return 0;
 }
@@ -261,7 +259,7 @@ test_refused(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < NELEM(refused); i++) {
-		char *path = unit_path(dir, "refused"), *want, *before, *after;
+		char *path = unit_path(unit_dir, "refused"), *want, *before, *after;
 		struct a2r_err err = {0};
 		struct stat st;
 		int fd;
@@ -294,7 +292,7 @@ test_refused(void **state)
 static void
 test_keep(void **state)
 {
-	char *map = unit_write(dir, "relay_recipients", ""), *want;
+	char *map = unit_write(unit_dir, "relay_recipients", ""), *want;
 	const char *keep[] = {"/nonexistent/map.cdb", map, NULL};
 	struct a2r_err err = {0};
 	int fd;
@@ -320,22 +318,22 @@ test_keep(void **state)
 static void
 test_path(void **state)
 {
-	char *missing = unit_path(dir, "nodir/x.lock"), *want, *real, *link_path, *lock_path;
+	char *missing = unit_path(unit_dir, "nodir/x.lock"), *want, *real, *link_path, *lock_path;
 	struct a2r_err err = {0};
 	int fd;
 
 	(void)state;
 	assert_int_equal(lock_acquire(missing, 0, NULL, &err), -1);
 	assert_int_equal(err.code, A2R_ERR_CONFIG);
-	assert_true(
-	    asprintf(&want, "lock_file %s: %s/nodir: No such file or directory", missing, dir) > 0);
+	assert_true(asprintf(&want, "lock_file %s: %s/nodir: No such file or directory", missing,
+	                     unit_dir) > 0);
 	assert_string_equal(err.msg, want);
 	free(want);
 	free(missing);
 
-	real = unit_path(dir, "real");
-	link_path = unit_path(dir, "via");
-	lock_path = unit_path(dir, "via/x.lock");
+	real = unit_path(unit_dir, "real");
+	link_path = unit_path(unit_dir, "via");
+	lock_path = unit_path(unit_dir, "via/x.lock");
 	assert_int_equal(mkdir(real, 0755), 0);
 	assert_int_equal(symlink(real, link_path), 0);
 	/* ours, in our directory (mode 0700): followed */
@@ -361,25 +359,6 @@ test_path(void **state)
 	free(lock_path);
 }
 
-static int
-setup(void **state)
-{
-	(void)state;
-	dir = unit_tmpdir("test_lock");
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	int rc;
-
-	(void)state;
-	rc = unit_rmtree(dir);
-	free(dir);
-	return rc;
-}
-
 int
 main(void)
 {
@@ -392,5 +371,5 @@ main(void)
 	    cmocka_unit_test(test_path),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, unit_dir_setup, unit_dir_teardown);
 }

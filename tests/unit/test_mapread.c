@@ -12,8 +12,6 @@
 #include "mapread.h"
 #include "recipset.h"
 
-static char dir[] = "/tmp/test_mapread.XXXXXX";
-
 static void
 put_file(const char *path, const void *data, size_t len)
 {
@@ -222,7 +220,7 @@ test_read(void **state)
 		char *path, got[512] = "";
 		int rc;
 
-		assert_true(asprintf(&path, "%s/case%zu", dir, i) > 0);
+		assert_true(asprintf(&path, "%s/case%zu", unit_dir, i) > 0);
 		t->make(path);
 		rc = mapread_open(&mr, path, t->kind, &err);
 		if (rc != t->open_rc)
@@ -270,7 +268,7 @@ test_text_lines(void **state)
 	char *path;
 
 	(void)state;
-	assert_true(asprintf(&path, "%s/lines", dir) > 0);
+	assert_true(asprintf(&path, "%s/lines", unit_dir) > 0);
 	put_text(path, "# c\na@x OK\nb@x OK");
 	assert_int_equal(mapread_open(&mr, path, MAPREAD_TEXT, &err), 1);
 	assert_int_equal(mapread_size(mr), 17);
@@ -336,7 +334,7 @@ same_as_tinycdb(const struct recipset *set, const char *defval)
 	assert_int_equal(olen, rlen);
 	assert_memory_equal(o, r, olen);
 	/* read back through the reader */
-	assert_true(asprintf(&path, "%s/written.cdb", dir) > 0);
+	assert_true(asprintf(&path, "%s/written.cdb", unit_dir) > 0);
 	put_file(path, o, olen);
 	assert_int_equal(mapread_open(&mr, path, MAPREAD_CDB, &err), 1);
 	mapread_verify(mr);
@@ -451,7 +449,7 @@ test_load(void **state)
 	int exists, sound;
 
 	(void)state;
-	assert_true(asprintf(&path, "%s/load", dir) > 0);
+	assert_true(asprintf(&path, "%s/load", unit_dir) > 0);
 	put_text(path, "b@x OK\na@x\n");
 	assert_int_equal(mapread_load(path, MAPREAD_TEXT, &s, &exists, NULL, &err), 0);
 	assert_int_equal(exists, 1);
@@ -480,20 +478,6 @@ test_load(void **state)
 	free(path);
 }
 
-static int
-setup(void **state)
-{
-	(void)state;
-	return mkdtemp(dir) == NULL;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	return unit_rmtree(dir) != 0;
-}
-
 int
 main(void)
 {
@@ -504,5 +488,5 @@ main(void)
 	    cmocka_unit_test(test_load),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, unit_dir_setup, unit_dir_teardown);
 }

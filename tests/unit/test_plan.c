@@ -12,7 +12,6 @@
 #include "plan.h"
 #include "policy.h"
 
-static char *dir;
 static char listing[1024];
 
 static void
@@ -67,7 +66,8 @@ test_compare_text(void **state)
 		struct recipset *s = set_of(t->newkeys);
 		struct a2r_err err = {0};
 		struct plan p;
-		char *path = t->map ? unit_write(dir, "map", t->map) : strdup("/nonexistent/map");
+		char *path =
+		    t->map ? unit_write(unit_dir, "map", t->map) : strdup("/nonexistent/map");
 
 		listing[0] = '\0';
 		assert_int_equal(plan_maps(PLAN_CHECK, path, NULL, s, "OK", &p, keep, NULL, &err),
@@ -177,7 +177,7 @@ test_cdb_agrees(void **state)
 	char *map, *cdb;
 
 	(void)state;
-	assert_true(asprintf(&map, "%s/m", dir) > 0);
+	assert_true(asprintf(&map, "%s/m", unit_dir) > 0);
 	cdb = mapfile_cdb_path(map);
 	assert_int_equal(mapfile_install(map, 1, s, "OK", NULL, &res, &err), 0);
 	assert_int_equal(cdb_agrees(map, cdb, s, "OK"), 1);
@@ -212,7 +212,7 @@ test_check_maps(void **state)
 	int agree;
 
 	(void)state;
-	assert_true(asprintf(&map, "%s/cm", dir) > 0);
+	assert_true(asprintf(&map, "%s/cm", unit_dir) > 0);
 	cdb = mapfile_cdb_path(map);
 	/* neither map: agree, nothing installed */
 	assert_int_equal(check_maps(map, cdb, s, "OK", &p, &agree), 0);
@@ -246,7 +246,7 @@ test_check_maps(void **state)
 	assert_int_equal(check_maps(map, cdb, s, "OK", &p, &agree), 0);
 	assert_int_equal(agree, 0);
 	/* a hand-made text map in another order, and its cdb */
-	free(unit_write(dir, "cm", "c@x OK\na@x OK\nb@x OK\n"));
+	free(unit_write(unit_dir, "cm", "c@x OK\na@x OK\nb@x OK\n"));
 	write_cdb(cdb, shuffled);
 	assert_int_equal(check_maps(map, cdb, s, "OK", &p, &agree), 0);
 	assert_int_equal(agree, 1);
@@ -292,7 +292,7 @@ test_same_verdicts(void **state)
 	int agree, fd;
 
 	(void)state;
-	assert_true(asprintf(&map, "%s/sv", dir) > 0);
+	assert_true(asprintf(&map, "%s/sv", unit_dir) > 0);
 	cdb = mapfile_cdb_path(map);
 	/* nothing installed: neither is the same */
 	assert_int_equal(plan_maps(PLAN_SYNC, map, cdb, s, "OK", &p, NULL, NULL, &err), 0);
@@ -337,29 +337,29 @@ test_same_verdicts(void **state)
 	assert_int_equal(check_maps(map, cdb, s, "OK", &p, &agree), 0);
 	assert_int_equal(agree, 1);
 	/* a comment in the text map: the same records, other bytes */
-	free(unit_write(dir, "sv", "a@x OK\nb@x OK\nc@x OK\n# end\n"));
+	free(unit_write(unit_dir, "sv", "a@x OK\nb@x OK\nc@x OK\n# end\n"));
 	assert_int_equal(plan_maps(PLAN_SYNC, map, cdb, s, "OK", &p, NULL, NULL, &err), 0);
 	assert_int_equal(p.text_same, 0);
 	assert_int_equal(p.added + p.removed + p.changed, 0);
-	free(unit_write(dir, "sv", "a@x  OK\nb@x OK\nc@x OK\n"));
+	free(unit_write(unit_dir, "sv", "a@x  OK\nb@x OK\nc@x OK\n"));
 	assert_int_equal(plan_maps(PLAN_SYNC, map, cdb, s, "OK", &p, NULL, NULL, &err), 0);
 	assert_int_equal(p.text_same, 0);
-	free(unit_write(dir, "sv", "a@x OK\nb@x OK\nc@x OK"));
+	free(unit_write(unit_dir, "sv", "a@x OK\nb@x OK\nc@x OK"));
 	assert_int_equal(plan_maps(PLAN_SYNC, map, cdb, s, "OK", &p, NULL, NULL, &err), 0);
 	assert_int_equal(p.text_same, 0);
 	/* records no hash table points at (a fuzz finding): a sequential read
 	 * finds them, a lookup does not; nothing agrees with that */
 	write_cdb(cdb, keys);
 	unhook(cdb);
-	free(unit_write(dir, "sv", ""));
+	free(unit_write(unit_dir, "sv", ""));
 	assert_int_equal(check_maps(map, cdb, empty, "OK", &p, &agree), 0);
 	assert_int_equal(agree, 0);
-	free(unit_write(dir, "sv", "a@x OK\nb@x OK\nc@x OK\n"));
+	free(unit_write(unit_dir, "sv", "a@x OK\nb@x OK\nc@x OK\n"));
 	assert_int_equal(check_maps(map, cdb, s, "OK", &p, &agree), 0);
 	assert_int_equal(agree, 0);
 	assert_int_equal(plan_maps(PLAN_SYNC, map, cdb, s, "OK", &p, NULL, NULL, &err), 0);
 	assert_int_equal(p.cdb_same, 0);
-	free(unit_write(dir, "sv", "c@x OK\na@x OK\nb@x OK\n"));
+	free(unit_write(unit_dir, "sv", "c@x OK\na@x OK\nb@x OK\n"));
 	assert_int_equal(check_maps(map, cdb, s, "OK", &p, &agree), 0);
 	assert_int_equal(agree, 0);
 	unlink(cdb);
@@ -396,7 +396,7 @@ test_empty_and_long(void **state)
 
 	(void)state;
 	/* empty file: exists, no keys (and no pointer arithmetic on NULL) */
-	map = unit_write(dir, "empty", "");
+	map = unit_write(unit_dir, "empty", "");
 	assert_int_equal(mapread_load(map, MAPREAD_TEXT, &got, &exists, NULL, &err), 0);
 	assert_int_equal(exists, 1);
 	assert_int_equal(recipset_size(got), 0);
@@ -404,7 +404,7 @@ test_empty_and_long(void **state)
 	free(map);
 	/* a hand-made text map holding a 5000-byte value */
 	assert_true(asprintf(&text, "b@x %s\na@x %s\n", val, val) > 0);
-	map = unit_write(dir, "long", text);
+	map = unit_write(unit_dir, "long", text);
 	assert_int_equal(mapread_load(map, MAPREAD_TEXT, &got, &exists, NULL, &err), 0);
 	assert_int_equal(recipset_size(got), 2);
 	assert_string_equal(recipset_value(got, 0), val);
@@ -412,7 +412,7 @@ test_empty_and_long(void **state)
 	free(map);
 	free(text);
 	/* installed by us with that value: cdb read back, maps agree */
-	assert_true(asprintf(&map, "%s/lm", dir) > 0);
+	assert_true(asprintf(&map, "%s/lm", unit_dir) > 0);
 	cdb = mapfile_cdb_path(map);
 	assert_int_equal(mapfile_install(map, 1, s, val, NULL, &res, &err), 0);
 	assert_int_equal(mapread_load(cdb, MAPREAD_CDB, &got, &exists, NULL, &err), 0);
@@ -462,7 +462,7 @@ test_compare_installed(void **state)
 
 	(void)state;
 	assert_int_equal(conf_init(&cfg, &err), 0);
-	assert_true(asprintf(&map, "%s/gm", dir) > 0);
+	assert_true(asprintf(&map, "%s/gm", unit_dir) > 0);
 	cdb = mapfile_cdb_path(map);
 	/* text map missing, cdb of 10: 9 of 10 lost */
 	write_cdb(cdb, ten);
@@ -477,13 +477,13 @@ test_compare_installed(void **state)
 	assert_int_equal(plan_guard(&cfg, &p, s2, 0, &err), -1);
 	assert_non_null(strstr(err.msg, "lost 9 of 10 entries of the installed cdb"));
 	/* a shorter text map beside it: the cdb still counts */
-	free(unit_write(dir, "gm", "a@x OK\n"));
+	free(unit_write(unit_dir, "gm", "a@x OK\n"));
 	assert_int_equal(plan_maps(PLAN_SYNC, map, cdb, s1, "OK", &p, NULL, NULL, &err), 0);
 	assert_int_equal(p.old_is_cdb, 1);
 	assert_int_equal(p.removed, 9);
 	/* a text map with more records than the cdb: the text counts */
 	write_cdb(cdb, one);
-	free(unit_write(dir, "gm", "a@x OK\nb@x OK\nc@x OK\n"));
+	free(unit_write(unit_dir, "gm", "a@x OK\nb@x OK\nc@x OK\n"));
 	listing[0] = '\0';
 	assert_int_equal(plan_maps(PLAN_SYNC, map, cdb, s1, "OK", &p, keep, NULL, &err), 0);
 	assert_int_equal(p.old_is_cdb, 0);
@@ -496,7 +496,7 @@ test_compare_installed(void **state)
 	assert_int_equal(p.old_is_cdb, 0);
 	assert_int_equal(p.old_count, 3);
 	/* a damaged cdb: ignored beside a text map, an error without one */
-	free(unit_write(dir, "gm.cdb", "not a cdb"));
+	free(unit_write(unit_dir, "gm.cdb", "not a cdb"));
 	assert_int_equal(plan_maps(PLAN_SYNC, map, cdb, s1, "OK", &p, NULL, NULL, &err), 0);
 	assert_int_equal(p.old_count, 3);
 	unlink(map);
@@ -516,23 +516,10 @@ test_compare_installed(void **state)
 }
 
 static int
-setup(void **state)
-{
-	(void)state;
-	dir = unit_tmpdir("test_plan");
-	return 0;
-}
-
-static int
 teardown(void **state)
 {
-	int rc;
-
-	(void)state;
 	policy_cleanup();
-	rc = unit_rmtree(dir);
-	free(dir);
-	return rc;
+	return unit_dir_teardown(state);
 }
 
 /* an empty installed map: no mapping, no pointer arithmetic on NULL
@@ -542,7 +529,7 @@ test_read_empty(void **state)
 {
 	struct recipset *s = NULL;
 	struct a2r_err err = {0};
-	char *path = unit_write(dir, "empty", "");
+	char *path = unit_write(unit_dir, "empty", "");
 	int exists = 0;
 
 	(void)state;
@@ -563,5 +550,5 @@ main(void)
 	    cmocka_unit_test(test_read_empty),     cmocka_unit_test(test_same_verdicts),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, unit_dir_setup, teardown);
 }

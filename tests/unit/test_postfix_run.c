@@ -25,8 +25,6 @@
 #include "conf.h"
 #include "postfix.h"
 
-static char *dir;
-
 /* script - an executable DIR/NAME running BODY with /bin/sh */
 static char *
 script(const char *name, const char *body)
@@ -34,7 +32,7 @@ script(const char *name, const char *body)
 	char *text, *path;
 
 	assert_true(asprintf(&text, "#!/bin/sh\n%s\n", body) > 0);
-	path = unit_write(dir, name, text);
+	path = unit_write(unit_dir, name, text);
 	assert_int_equal(chmod(path, 0700), 0);
 	free(text);
 	return path;
@@ -79,7 +77,7 @@ gone(long pid)
 static long
 read_pid(const char *name)
 {
-	char *path = unit_path(dir, name), *text = unit_read(path, NULL);
+	char *path = unit_path(unit_dir, name), *text = unit_read(path, NULL);
 	long pid;
 
 	assert_non_null(text);
@@ -166,8 +164,8 @@ test_stderr_cut(void **state)
 static void
 test_no_shell(void **state)
 {
-	char *out = unit_path(dir, "args.out"), *hack = unit_path(dir, "hacked"), *body, *path,
-	     *text;
+	char *out = unit_path(unit_dir, "args.out"), *hack = unit_path(unit_dir, "hacked"), *body,
+	     *path, *text;
 	struct a2r_err err = {0};
 
 	(void)state;
@@ -212,7 +210,7 @@ test_exec_failure(void **state)
 	assert_int_equal(err.code, A2R_ERR_ACTION);
 	assert_string_equal(err.msg, "/nonexistent/postmap: exit status 127: cannot execute "
 	                             "/nonexistent/postmap: No such file or directory");
-	path = unit_write(dir, "noexec", "#!/bin/sh\nexit 0\n");
+	path = unit_write(unit_dir, "noexec", "#!/bin/sh\nexit 0\n");
 	assert_int_equal(chmod(path, 0600), 0);
 	argv[0] = path;
 	/* not executable: even root's execve() wants an x bit */
@@ -228,7 +226,7 @@ test_exec_failure(void **state)
 static void
 test_timeout(void **state)
 {
-	char *pidfile = unit_path(dir, "bg.pid"), *body, *path, *want;
+	char *pidfile = unit_path(unit_dir, "bg.pid"), *body, *path, *want;
 	struct a2r_err err = {0};
 	long long t0, took;
 	long bg;
@@ -269,7 +267,7 @@ test_background_holds_stderr(void **state)
 	    {"exit 0", NULL},
 	    {"echo oops >&2; exit 2", ": exit status 2: oops"},
 	};
-	char *pidfile = unit_path(dir, "held.pid");
+	char *pidfile = unit_path(unit_dir, "held.pid");
 
 	(void)state;
 	for (size_t i = 0; i < NELEM(rows); i++) {
@@ -347,7 +345,8 @@ test_abort(void **state)
 static void
 test_actions(void **state)
 {
-	char *log = unit_path(dir, "actions.log"), *map = unit_path(dir, "relay_recipients");
+	char *log = unit_path(unit_dir, "actions.log"),
+	     *map = unit_path(unit_dir, "relay_recipients");
 	char *body, *postmap, *postfix, *onchange, *want, *text, *oc;
 	struct a2r_config cfg;
 	struct a2r_err err = {0};
@@ -364,7 +363,7 @@ test_actions(void **state)
 	    conf_set(&cfg, "postfix_path", postfix, "test", &err) < 0 ||
 	    conf_set(&cfg, "reload", "yes", "test", &err) < 0 ||
 	    conf_set(&cfg, "on_change", oc, "test", &err) < 0 ||
-	    conf_set(&cfg, "postfix_config", dir, "test", &err) < 0 ||
+	    conf_set(&cfg, "postfix_config", unit_dir, "test", &err) < 0 ||
 	    conf_set(&cfg, "output", map, "test", &err) < 0 ||
 	    conf_set(&cfg, "command_timeout", "20", "test", &err) < 0)
 		fail_msg("conf_set: %s", err.msg);
@@ -373,7 +372,7 @@ test_actions(void **state)
 	assert_true(
 	    asprintf(&want,
 	             "postmap -c %s hash:%s\npostfix -c %s reload\non-change --flag %s %s.cdb\n",
-	             dir, map, dir, map, map) > 0);
+	             unit_dir, map, unit_dir, map, map) > 0);
 	assert_string_equal(text, want);
 	free(text);
 	free(want);
@@ -397,25 +396,6 @@ test_actions(void **state)
 	free(log);
 }
 
-static int
-setup(void **state)
-{
-	(void)state;
-	dir = unit_tmpdir("test_postfix_run");
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	int rc;
-
-	(void)state;
-	rc = unit_rmtree(dir);
-	free(dir);
-	return rc;
-}
-
 int
 main(void)
 {
@@ -426,5 +406,5 @@ main(void)
 	    cmocka_unit_test(test_abort),    cmocka_unit_test(test_actions),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, unit_dir_setup, unit_dir_teardown);
 }

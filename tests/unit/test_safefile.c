@@ -8,15 +8,13 @@
 
 #define NOBODY 65534
 
-static char dir[64];
-
-/* path - DIR/NAME in a static buffer (one at a time) */
+/* path - unit_dir/NAME in a static buffer (one at a time) */
 static const char *
 path(const char *name)
 {
-	static char buf[128];
+	static char buf[4200];
 
-	snprintf(buf, sizeof(buf), "%s/%s", dir, name);
+	snprintf(buf, sizeof(buf), "%s/%s", unit_dir, name);
 	return buf;
 }
 
@@ -34,21 +32,6 @@ put(const char *name, const char *data, size_t len, mode_t mode)
 	close(fd);
 	assert_int_equal(chmod(p, mode), 0);
 	return p;
-}
-
-static int
-setup(void **state)
-{
-	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/test_safefile.XXXXXX");
-	return mkdtemp(dir) == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	return unit_rmtree(dir);
 }
 
 /* refused - reading P as bindpw_file fails as a configuration error
@@ -121,7 +104,7 @@ test_mode(void **state)
 	snprintf(want, sizeof(want),
 	         "bindpw_file %s/pw is readable or writable by others (mode 0640): it holds a "
 	         "password, run chmod 600 %s/pw",
-	         dir, dir);
+	         unit_dir, unit_dir);
 	refused(put("pw", "secret\n", 7, 0640), want);
 	refused(put("pw", "secret\n", 7, 0604), "(mode 0604)");
 	/* writable by others: the file is not ours to trust at all */
@@ -141,7 +124,8 @@ test_kinds(void **state)
 	refused(path("link"), "is a symbolic link (not followed)");
 	/* a FIFO is refused at once, never opened for a read that would block */
 	assert_int_equal(mkfifo(path("fifo"), 0600), 0);
-	snprintf(want, sizeof(want), "bindpw_file %s/fifo: is a FIFO, not a regular file", dir);
+	snprintf(want, sizeof(want), "bindpw_file %s/fifo: is a FIFO, not a regular file",
+	         unit_dir);
 	refused(path("fifo"), want);
 	assert_int_equal(mkdir(path("subdir"), 0700), 0);
 	refused(path("subdir"), "is a directory, not a regular file");
@@ -160,7 +144,7 @@ test_directory(void **state)
 	put("open/pw", "secret\n", 7, 0600);
 	assert_int_equal(chmod(path("open"), 0777), 0);
 	snprintf(want, sizeof(want), "its directory %s/open is writable by others (mode 0777)",
-	         dir);
+	         unit_dir);
 	refused(path("open/pw"), want);
 	/* sticky, as /tmp: entries belong to their owners */
 	assert_int_equal(chmod(path("open"), 01777), 0);
@@ -180,7 +164,7 @@ test_owner(void **state)
 		skip();
 	put("pw", "secret\n", 7, 0600);
 	assert_int_equal(chown(path("pw"), NOBODY, NOBODY), 0);
-	snprintf(want, sizeof(want), "bindpw_file %s/pw is owned by uid %d, not by root", dir,
+	snprintf(want, sizeof(want), "bindpw_file %s/pw is owned by uid %d, not by root", unit_dir,
 	         NOBODY);
 	refused(path("pw"), want);
 	assert_int_equal(mkdir(path("theirs"), 0755), 0);
@@ -206,7 +190,7 @@ test_keytab(void **state)
 	snprintf(want, sizeof(want),
 	         "keytab %s/krb5.keytab is readable or writable by others (mode 0644): it holds "
 	         "keys, run chmod 600 %s/krb5.keytab",
-	         dir, dir);
+	         unit_dir, unit_dir);
 	assert_string_equal(err.msg, want);
 	unlink(path("kt-link"));
 	assert_int_equal(symlink("krb5.keytab", path("kt-link")), 0);
@@ -225,5 +209,5 @@ main(void)
 	    cmocka_unit_test(test_keytab),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, unit_dir_setup, unit_dir_teardown);
 }

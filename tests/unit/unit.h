@@ -62,6 +62,31 @@ unit_rmtree(const char *dir)
 	return nftw(dir, unit_rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* unit_dir - the private directory of a test file that uses
+ * unit_dir_setup() and unit_dir_teardown() as its cmocka setup and
+ * teardown (for the group, or for each test) */
+static char *unit_dir __attribute__((unused));
+
+static inline int
+unit_dir_setup(void **state)
+{
+	(void)state;
+	unit_dir = unit_tmpdir("ad2relay-unit");
+	return 0;
+}
+
+static inline int
+unit_dir_teardown(void **state)
+{
+	int rc;
+
+	(void)state;
+	rc = unit_rmtree(unit_dir);
+	free(unit_dir);
+	unit_dir = NULL;
+	return rc;
+}
+
 /* unit_path - "DIR/NAME" in new memory */
 static inline char *
 unit_path(const char *dir, const char *name)
