@@ -60,16 +60,9 @@ ok "metrics file: status, counts, duration, last success kept across a failure"
 
 # syslog: a private /dev/log in a private mount namespace (root only)
 if have_root "syslog lines (a private /dev/log)" && command -v unshare >/dev/null; then
-	python3 "$top_srcdir/tests/integration/lib/syslog_sink.py" "$T/log.sock" "$T/syslog" &
-	sink=$!
-	on_exit "kill $sink 2>/dev/null"
-	for _ in $(seq 50); do [ -S "$T/log.sock" ] && break; sleep 0.05; done
-	# a private /dev (tmpfs) in a private mount namespace: /dev/null and a
-	# /dev/log that leads to the sink; the machine's /dev is not touched
+	syslog_start
 	in_ns() {
-		unshare --mount sh -c 'mount --make-rprivate / && mount -t tmpfs tmpfs /dev &&
-			mknod -m 666 /dev/null c 1 3 && ln -s "$1" /dev/log && shift && exec "$@"' sh \
-			"$T/log.sock" "$AD2RELAY" --lock-file "$T/lock" "$@"
+		"$T/in-syslog-ns" "$AD2RELAY" --lock-file "$T/lock" "$@"
 	}
 	in_ns sync "${opts[@]}" --from-ldif "$T/b.ldif" >"$T/.out" 2>&1 ||
 		fail "sync in namespace: $(cat "$T/.out")"

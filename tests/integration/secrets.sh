@@ -18,22 +18,8 @@ plant_secret "$S"
 # $T/syslog, which is searched at the end
 SYSLOG=
 if have_root "syslog (a private /dev/log)" && command -v unshare >/dev/null; then
-	python3 "$top_srcdir/tests/integration/lib/syslog_sink.py" "$T/log.sock" "$T/syslog" &
-	sink=$!
-	on_exit "kill $sink 2>/dev/null"
-	wait_for 10 test -S "$T/log.sock" || fail "syslog sink did not start"
-	cat >"$T/ns" <<'EOF'
-#!/bin/sh
-# a private /dev holding /dev/null, /dev/urandom and a /dev/log that leads
-# to the test's sink; the machine's /dev is not touched
-sock=$1
-shift
-exec unshare --mount sh -c 'mount --make-rprivate / && mount -t tmpfs tmpfs /dev &&
-	mknod -m 666 /dev/null c 1 3 && mknod -m 444 /dev/urandom c 1 9 &&
-	ln -s "$1" /dev/log && shift && exec "$@"' sh "$sock" "$@"
-EOF
-	chmod 755 "$T/ns"
-	A2R_WRAPPER="$T/ns $T/log.sock"
+	syslog_start
+	A2R_WRAPPER=$T/in-syslog-ns
 	SYSLOG=$T/syslog
 fi
 

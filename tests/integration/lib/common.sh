@@ -90,6 +90,24 @@ wait_for() {
 	done
 }
 
+# syslog_start - a syslog sink for this test, its lines in $T/syslog, and
+# $T/in-syslog-ns, a wrapper that runs a command in a private mount
+# namespace whose /dev (a tmpfs) holds /dev/null, /dev/urandom and a
+# /dev/log that leads to the sink; the machine's /dev is not touched.
+# Root only (the caller checks: have_root).
+syslog_start() {
+	python3 "$top_srcdir/tests/integration/lib/syslog_sink.py" "$T/log.sock" "$T/syslog" &
+	on_exit "kill $! 2>/dev/null"
+	wait_for 10 test -S "$T/log.sock" || fail "syslog sink did not start"
+	cat >"$T/in-syslog-ns" <<'EOF'
+#!/bin/sh
+exec unshare --mount sh -c 'mount --make-rprivate / && mount -t tmpfs tmpfs /dev &&
+	mknod -m 666 /dev/null c 1 3 && mknod -m 444 /dev/urandom c 1 9 &&
+	ln -s "$1" /dev/log && shift && exec "$@"' sh "$(dirname "$0")/log.sock" "$@"
+EOF
+	chmod 755 "$T/in-syslog-ns"
+}
+
 # plant_secret STRING - a secret the test hands ad2relay (a password, a
 # key): from now on, run_a2r fails the test when STRING shows up on
 # ad2relay's stderr or stdout, whatever the run's outcome
