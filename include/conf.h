@@ -84,6 +84,10 @@ const char *conf_postmap_name(int type);
 #define CONF_OBJ_DYNAMIC       0x10
 #define CONF_OBJ_ALL           0x1f
 
+/* conf_object_class - the objectClass of the CONF_OBJ_* kind KIND ("user"
+ * for users, though computers are users too and never taken), or NULL */
+const char *conf_object_class(unsigned kind);
+
 /* conf_bind_name - "simple", "anonymous", ... for a conf_bind value */
 const char *conf_bind_name(int bind);
 

@@ -70,25 +70,15 @@ has_value(const struct a2r_attr *a, const char *value)
 int
 collect_kinds(const struct a2r_entry *e)
 {
-	/* as search.c's filters: a computer is a user, but never a recipient */
-	static const struct {
-		unsigned bit;
-		const char *oc;
-	} kinds[] = {
-	    {CONF_OBJ_USERS, "user"},
-	    {CONF_OBJ_GROUPS, "group"},
-	    {CONF_OBJ_CONTACTS, "contact"},
-	    {CONF_OBJ_PUBLICFOLDERS, "publicFolder"},
-	    {CONF_OBJ_DYNAMIC, "msExchDynamicDistributionList"},
-	};
 	const struct a2r_attr *oc = find_attr(e, "objectClass");
 	int bits = 0;
 
 	if (oc == NULL)
 		return -1;
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (has_value(oc, kinds[i].oc))
-			bits |= (int)kinds[i].bit;
+	for (unsigned kind = 1; kind & CONF_OBJ_ALL; kind <<= 1)
+		if (has_value(oc, conf_object_class(kind)))
+			bits |= (int)kind;
+	/* as the search's filter: a computer is a user, never a recipient */
 	if (has_value(oc, "computer"))
 		bits &= ~CONF_OBJ_USERS;
 	return bits;

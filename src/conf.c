@@ -127,6 +127,28 @@ static const struct word object_words[] = {
     {"dynamic", CONF_OBJ_DYNAMIC},   {NULL, 0},
 };
 
+/* The objectClass of each kind of the objects key, for the search filter
+ * and for LDIF records alike. */
+static const struct {
+	unsigned kind;
+	const char *oc;
+} object_classes[] = {
+    {CONF_OBJ_USERS, "user"},
+    {CONF_OBJ_GROUPS, "group"},
+    {CONF_OBJ_CONTACTS, "contact"},
+    {CONF_OBJ_PUBLICFOLDERS, "publicFolder"},
+    {CONF_OBJ_DYNAMIC, "msExchDynamicDistributionList"},
+};
+
+const char *
+conf_object_class(unsigned kind)
+{
+	for (size_t i = 0; i < sizeof(object_classes) / sizeof(object_classes[0]); i++)
+		if (object_classes[i].kind == kind)
+			return object_classes[i].oc;
+	return NULL;
+}
+
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
 static const struct {

@@ -16,17 +16,8 @@
 #include "session.h"
 #include "util.h"
 
-/* LDAP filter of each object kind.  Computers are user objects too. */
-static const struct {
-	unsigned bit;
-	const char *filter;
-} object_filters[] = {
-    {CONF_OBJ_USERS, "(&(objectClass=user)(!(objectClass=computer)))"},
-    {CONF_OBJ_GROUPS, "(objectClass=group)"},
-    {CONF_OBJ_CONTACTS, "(objectClass=contact)"},
-    {CONF_OBJ_PUBLICFOLDERS, "(objectClass=publicFolder)"},
-    {CONF_OBJ_DYNAMIC, "(objectClass=msExchDynamicDistributionList)"},
-};
+/* The users' filter leaves out computers, which are user objects too. */
+#define USERS_FILTER "(&(objectClass=user)(!(objectClass=computer)))"
 
 /* AD's LDAP_MATCHING_RULE_BIT_AND on ACCOUNTDISABLE (0x2).  An entry
  * without userAccountControl (group, contact) matches too, as in AD. */
@@ -97,11 +88,17 @@ search_filter(const struct a2r_config *cfg, int wide)
 	struct strbuf f = {0};
 	int ok = strbuf_addstr(&f, "(&(|") == 0;
 
-	for (size_t i = 0; i < sizeof(object_filters) / sizeof(object_filters[0]); i++)
-		if (cfg->objects & object_filters[i].bit)
-			ok = ok && strbuf_addstr(&f, wide && object_filters[i].bit == CONF_OBJ_USERS
-			                                 ? "(objectClass=user)"
-			                                 : object_filters[i].filter) == 0;
+	/* explain (wide) takes computers too, to say why they are left out */
+	for (unsigned kind = 1; kind & CONF_OBJ_ALL; kind <<= 1) {
+		if (!(cfg->objects & kind))
+			continue;
+		if (kind == CONF_OBJ_USERS && !wide)
+			ok = ok && strbuf_addstr(&f, USERS_FILTER) == 0;
+		else
+			ok = ok && strbuf_addstr(&f, "(objectClass=") == 0 &&
+			     strbuf_addstr(&f, conf_object_class(kind)) == 0 &&
+			     strbuf_addc(&f, ')') == 0;
+	}
 	ok = ok && strbuf_addstr(&f, ")(|") == 0;
 	for (size_t i = 0; i < cfg->attributes.n; i++)
 		ok = ok && strbuf_addc(&f, '(') == 0 &&
