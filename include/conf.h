@@ -56,6 +56,10 @@ struct a2r_config {
 	char *postfix_path;
 	char *postfix_config; /* -c DIR for postmap and postfix, or NULL */
 	long command_timeout; /* seconds for each command */
+
+	/* explain: Postfix's recipient_delimiter, or NULL: ask postconf */
+	char *recipient_delimiter;
+
 	char *lock_file;
 	long lock_wait; /* seconds to wait for the lock */
 	char *metrics_file;

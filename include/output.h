@@ -15,6 +15,7 @@
 #include "conf.h"
 #include "err.h"
 #include "export.h"
+#include "lookup.h"
 #include "plan.h"
 #include "recipset.h"
 
@@ -48,22 +49,34 @@ void output_check(int json, const struct plan *p, const struct output_diffs *d, 
 /* output_unusable - explain: ADDR is no address (REASON: policy_reason()) */
 void output_unusable(const char *addr, const char *reason);
 
-/* output_lookup - explain's first line: ADDR and the KEY it is looked up as */
-void output_lookup(const char *addr, const char *key);
-
-/* output_sighting - explain: one value (or static line) holding the address */
-void output_sighting(const struct collect_sighting *s);
-
-/* What explain saw of the address. */
+/* What explain saw of one key. */
 struct output_seen {
 	unsigned directory; /* values in the map from the directory */
 	unsigned statics;   /* lines of the static file */
 	unsigned other;     /* values seen but kept out */
+	char *source;       /* the first in the map: "DN: ATTRIBUTE" or "FILE:LINE" */
 };
 
-/* output_verdict - explain's conclusion for KEY; 0 in the map, 1 not */
-int output_verdict(const struct a2r_config *cfg, const struct output_seen *s, int in_map,
-                   const char *key);
+/* What explain found: the keys smtpd tries in order, the parameters
+ * that made them, and what the set ad2relay would install holds. */
+struct output_explain {
+	const struct lookup_keys *keys;
+	struct lookup_params params;
+	const char *delimiter_from; /* where params.delimiter came from; NULL: unknown */
+	int relay;                  /* the domain is in relay_domains */
+	struct output_seen seen[LOOKUP_MAX_KEYS];
+	int in_map[LOOKUP_MAX_KEYS];
+};
+
+/* output_lookup - explain's first line: ADDR and the keys smtpd looks up */
+void output_lookup(const char *addr, const struct output_explain *x);
+
+/* output_sighting - explain: one value (or static line) holding a key */
+void output_sighting(const struct collect_sighting *s);
+
+/* output_verdict - explain's conclusion: the first key smtpd finds and
+ * where it comes from, or why none; 0 found, 1 not */
+int output_verdict(const struct a2r_config *cfg, const struct output_explain *x);
 
 /* output_test - test's account of the DC used (LIVE: the configuration
  * with what discovery found, see discover_config()) */

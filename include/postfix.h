@@ -15,6 +15,10 @@
  * fail the run.  The first failure stops the sequence: A2R_ERR_ACTION
  * naming the command, with its exit status or signal.
  *
+ * postfix_params() asks Postfix for parameter values the same way:
+ *   postconf [-c postfix_config] -xh NAME...
+ * where postconf is the one in the directory of postfix_path.
+ *
  * postfix_run() is the single-command primitive.  postfix_abort() may be
  * called from a signal handler: it sends SIGTERM to the process group of
  * the command running, if any.
@@ -27,6 +31,13 @@
 
 /* postfix_run - run ARGV (argv[0] an absolute path) within TIMEOUT s */
 int postfix_run(char *const argv[], long timeout, struct a2r_err *err);
+
+/* postfix_params - the values of Postfix's parameters NAMES[0..N-1], as
+ * Postfix has them ($names expanded), into VALUES (cleared first; one
+ * string per name, in that order).  Fails (A2R_ERR_ACTION) when postconf
+ * fails, times out or prints other than N lines. */
+int postfix_params(const struct a2r_config *cfg, const char *const names[], size_t n,
+                   struct strlist *values, struct a2r_err *err);
 
 /* postfix_abort - async-signal-safe: SIGTERM to the running command */
 void postfix_abort(void);

@@ -13,10 +13,12 @@
 #include "export.h"
 #include "install.h"
 #include "lock.h"
+#include "lookup.h"
 #include "mapfile.h"
 #include "output.h"
 #include "plan.h"
 #include "policy.h"
+#include "postfix.h"
 #include "report.h"
 
 /* What one command read, and how. */
@@ -230,10 +232,11 @@ out:
 	return rc;
 }
 
-/* What explain follows: the folded address, and what it saw of it. */
+/* What explain follows: the keys smtpd looks the address up as, and
+ * what it saw of each. */
 struct explain {
-	const char *key;
-	struct output_seen seen;
+	struct lookup_keys keys;
+	struct output_explain out;
 };
 
 /* mentions - does raw value BV hold KEY anywhere (case-insensitively)? */
@@ -248,30 +251,87 @@ mentions(const struct berval *bv, const char *key)
 	return 0;
 }
 
+/* which_key - the key S is about: the one it holds, or for a rejected
+ * value one of the addresses it mentions; -1 for none */
+static int
+which_key(const struct explain *x, const struct collect_sighting *s)
+{
+	int rejected = s->outcome == COLLECT_NOTYPE || s->outcome == COLLECT_REJECTED;
+
+	for (size_t i = 0; i < x->keys.n; i++) {
+		const char *key = x->keys.k[i].key.p;
+
+		if (s->key != NULL ? strcmp(s->key, key) == 0
+		                   : rejected && x->keys.k[i].step != LOOKUP_AT_DOMAIN &&
+		                         mentions(s->value, key))
+			return (int)i;
+	}
+	return -1;
+}
+
 /* explain_observe - the collector's verdict on every value: show those
- * that are the address, and the rejected ones that mention it */
+ * that are one of the keys, and the rejected ones that mention one */
 static void
 explain_observe(void *ctx, const struct collect_sighting *s)
 {
 	struct explain *x = ctx;
-	int rejected = s->outcome == COLLECT_NOTYPE || s->outcome == COLLECT_REJECTED;
+	int i = which_key(x, s);
+	struct output_seen *seen;
 
-	if (s->key != NULL ? strcmp(s->key, x->key) != 0 : !rejected || !mentions(s->value, x->key))
+	if (i < 0)
 		return;
+	seen = &x->out.seen[i];
 	output_sighting(s);
 	if (s->outcome == COLLECT_STATIC)
-		x->seen.statics++;
+		seen->statics++;
 	else if (s->outcome == COLLECT_IN_MAP)
-		x->seen.directory++;
+		seen->directory++;
 	else
-		x->seen.other++;
+		seen->other++;
+	/* where the key came from, for the conclusion: the first source */
+	if ((s->outcome == COLLECT_STATIC || s->outcome == COLLECT_IN_MAP) &&
+	    seen->source == NULL &&
+	    asprintf(&seen->source, "%s%s%s", s->where, s->attr ? ": " : "",
+	             s->attr ? s->attr : "") < 0)
+		seen->source = NULL;
+}
+
+/* explain_params - the Postfix parameters that decide the keys: the
+ * recipient_delimiter key if set, else what postconf says (values kept
+ * in V); Postfix's defaults for what cannot be read, with a warning */
+static void
+explain_params(const struct a2r_config *cfg, struct strlist *v, struct output_explain *out)
+{
+	static const char *const names[] = {"recipient_delimiter", "owner_request_special",
+	                                    "double_bounce_sender"};
+	struct lookup_params *p = &out->params;
+	struct a2r_err perr = {0};
+
+	*p = (struct lookup_params){"", 1, "double-bounce"};
+	if (cfg->recipient_delimiter != NULL) {
+		p->delimiter = cfg->recipient_delimiter;
+		out->delimiter_from = "ad2relay's recipient_delimiter";
+		return;
+	}
+	if (postfix_params(cfg, names, 3, v, &perr) < 0) {
+		report_warn("explain: cannot read recipient_delimiter from Postfix (%s); "
+		            "assuming none: set recipient_delimiter in the configuration",
+		            perr.msg);
+		out->delimiter_from = NULL;
+		return;
+	}
+	p->delimiter = v->v[0];
+	p->owner_request_special =
+	    strcasecmp(v->v[1], "no") != 0 && strcasecmp(v->v[1], "false") != 0;
+	p->double_bounce = v->v[2];
+	out->delimiter_from = "Postfix's recipient_delimiter";
 }
 
 int
 cmd_explain(const struct cli *o, const struct a2r_config *cfg, struct a2r_err *err)
 {
 	struct run r = {0};
-	struct strbuf key = {0};
+	struct strlist pf = {0};
 	struct explain x = {0};
 	const char *addr;
 	enum policy_verdict v;
@@ -289,23 +349,32 @@ cmd_explain(const struct cli *o, const struct a2r_config *cfg, struct a2r_err *e
 		rc = 1;
 		goto out;
 	}
-	if (policy_fold(addr, strlen(addr), &key) < 0) {
+	explain_params(cfg, &pf, &x.out);
+	if (lookup_keys(addr, strlen(addr), &x.out.params, &x.keys) < 0) {
 		err_set(err, A2R_ERR_INTERNAL, "case folding failed");
 		goto out;
 	}
-	output_lookup(addr, key.p);
+	x.out.keys = &x.keys;
+	x.out.relay =
+	    policy_domain_match(&cfg->relay_domains, x.keys.k[0].key.p, x.keys.k[0].key.len);
+	output_lookup(addr, &x.out);
 	/* wide: follow the address into entries the filter would drop */
-	x.key = key.p;
 	r.wide = 1;
 	r.observe = explain_observe;
 	r.observe_ctx = &x;
 	if (read_set(o, cfg, &r, err) < 0)
 		goto out;
-	rc = output_verdict(cfg, &x.seen, recipset_contains(r.c.set, key.p, key.len), key.p);
+	for (size_t i = 0; i < x.keys.n; i++)
+		x.out.in_map[i] =
+		    recipset_contains(r.c.set, x.keys.k[i].key.p, x.keys.k[i].key.len);
+	rc = output_verdict(cfg, &x.out);
 	if (output_flush(err) < 0)
 		rc = -1;
 out:
-	strbuf_free(&key);
+	for (size_t i = 0; i < LOOKUP_MAX_KEYS; i++)
+		free(x.out.seen[i].source);
+	lookup_keys_free(&x.keys);
+	strlist_free(&pf);
 	run_free(&r);
 	return rc;
 }

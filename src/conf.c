@@ -31,6 +31,7 @@ enum key_type {
 	K_OBJECTS,
 	K_PERCENT,
 	K_ADDRESSES,
+	K_DELIM,
 	K_POSTMAP,
 	K_COMMAND,
 	K_DIR,
@@ -86,6 +87,8 @@ static const struct key keys[] = {
     {"postmap_path", K_COMMAND_PATH, F(postmap_path), PATH_POSTMAP},
     {"postfix_path", K_COMMAND_PATH, F(postfix_path), PATH_POSTFIX},
     {"postfix_config", K_DIR, F(postfix_config), NULL},
+    /* unset: explain asks postconf */
+    {"recipient_delimiter", K_DELIM, F(recipient_delimiter), NULL},
     {"command_timeout", K_SECONDS, F(command_timeout), "60"},
     {"lock_file", K_PATH, F(lock_file), "/run/ad2relay.lock"},
     {"lock_wait", K_WAIT, F(lock_wait), "0"},
@@ -461,6 +464,21 @@ set_percent(long *field, const struct key *k, const char *value, const char *whe
 	return 0;
 }
 
+/* set_delim - recipient_delimiter: the characters that start an address
+ * extension, as Postfix takes them (any of them); empty for none */
+static int
+set_delim(char **field, const struct key *k, const char *value, const char *where,
+          struct a2r_err *err)
+{
+	for (const char *p = value; *p != '\0'; p++)
+		if (*p <= ' ' || *p > '~' || *p == '@')
+			return err_set(err, A2R_ERR_CONFIG,
+			               "%s: %s: \"%s\" is not a set of delimiter characters "
+			               "(printable ASCII, no white space, no @)",
+			               where, k->name, value);
+	return set_string(field, value, where, err);
+}
+
 /* set_command - a program and its arguments, split at white space (no
  * shell, no quoting); the program is named by an absolute path */
 static int
@@ -534,6 +552,8 @@ apply(struct a2r_config *cfg, const struct key *k, const char *value, const char
 		return set_percent(field, k, value, where, err);
 	case K_ADDRESSES:
 		return set_folded(field, k, value, where, check_address, err);
+	case K_DELIM:
+		return set_delim(field, k, value, where, err);
 	case K_POSTMAP:
 		return set_word(field, postmap_words, k, value, where, err);
 	case K_COMMAND:
@@ -780,6 +800,7 @@ conf_free(struct a2r_config *cfg)
 		case K_PATH:
 		case K_VALUE:
 		case K_FILTER:
+		case K_DELIM:
 		case K_DIR:
 		case K_COMMAND_PATH:
 		case K_DOMAIN:

@@ -174,9 +174,21 @@ output_unusable(const char *addr, const char *reason)
 }
 
 void
-output_lookup(const char *addr, const char *key)
+output_lookup(const char *addr, const struct output_explain *x)
 {
-	printf("%s (looked up as %s)\n", addr, key);
+	const struct lookup_keys *k = x->keys;
+	struct strbuf line = {0};
+
+	/* outside the relay domains smtpd looks up no key at all */
+	for (size_t i = 0; i < (x->relay ? k->n : 1); i++)
+		if (strbuf_addstr(&line, i ? ", then " : "") < 0 ||
+		    strbuf_addstr(&line, k->k[i].key.p) < 0)
+			break;
+	/* postconf failed (a warning said why): no step without the extension */
+	put_line("%s (%s %s%s)", addr, x->relay ? "looked up as" : "folded as",
+	         line.p ? line.p : "",
+	         x->relay && x->delimiter_from == NULL ? "; recipient_delimiter unknown" : "");
+	strbuf_free(&line);
 }
 
 void
@@ -194,33 +206,100 @@ output_sighting(const struct collect_sighting *s)
 	strbuf_free(&v);
 }
 
-int
-output_verdict(const struct a2r_config *cfg, const struct output_seen *s, int in_map,
-               const char *key)
+/* attr_list - " proxyAddresses or mail": the address attributes */
+static void
+attr_list(const struct a2r_config *cfg, struct strbuf *b)
 {
-	if (in_map && s->directory == 0 && s->statics > 0) {
-		printf("=> in the map, present only via the static file %s\n", cfg->static_file);
+	for (size_t i = 0; i < cfg->attributes.n; i++) {
+		strbuf_addstr(b, i == 0 ? " " : i + 1 == cfg->attributes.n ? " or " : ", ");
+		strbuf_addstr(b, cfg->attributes.v[i]);
+	}
+}
+
+/* verdict_found - the conclusion for key number I, in the map */
+static void
+verdict_found(const struct output_explain *x, size_t i)
+{
+	const struct output_seen *s = &x->seen[i];
+	const char *key = x->keys->k[i].key.p, *src = s->source ? s->source : "?";
+
+	switch (x->keys->k[i].step) {
+	case LOOKUP_FULL:
+		if (s->directory == 0 && s->statics > 0)
+			put_line("=> in the map, present only via the static file %s", src);
+		else
+			put_line("=> in the map");
+		break;
+	case LOOKUP_NOEXT:
+		put_line("=> in the map as %s, the address without its extension \"%s\" "
+		         "(%s = %s): %s",
+		         key, x->keys->ext.p, x->delimiter_from, x->params.delimiter, src);
+		break;
+	case LOOKUP_AT_DOMAIN:
+		put_line("=> in the map as %s, every address of the domain: %s", key, src);
+		break;
+	}
+}
+
+/* verdict_missing - the conclusion when smtpd finds none of the keys */
+static void
+verdict_missing(const struct a2r_config *cfg, const struct output_explain *x)
+{
+	const struct lookup_keys *k = x->keys;
+	struct strbuf b = {0};
+	unsigned other = 0;
+
+	for (size_t i = 0; i < k->n; i++)
+		other += x->seen[i].other;
+	if (other > 0) {
+		put_line("=> not in the map (see above)");
+		return;
+	}
+	/* the directory never gives @domain: only the static file may */
+	strbuf_addstr(&b, "=> not in the map: no entry holds it");
+	if (k->n == 3) {
+		strbuf_addstr(&b, " or ");
+		strbuf_addstr(&b, k->k[1].key.p);
+	}
+	strbuf_addstr(&b, " in");
+	attr_list(cfg, &b);
+	if (cfg->static_file != NULL) {
+		strbuf_addstr(&b, ", and no line of the static file is it");
+		if (k->n == 3) {
+			strbuf_addstr(&b, ", ");
+			strbuf_addstr(&b, k->k[1].key.p);
+		}
+		strbuf_addstr(&b, " or ");
+		strbuf_addstr(&b, k->k[k->n - 1].key.p);
+	}
+	put_line("%s", b.p ? b.p : "=> not in the map");
+	strbuf_free(&b);
+}
+
+int
+output_verdict(const struct a2r_config *cfg, const struct output_explain *x)
+{
+	size_t hit;
+
+	for (hit = 0; hit < x->keys->n && !x->in_map[hit]; hit++)
+		;
+	if (!x->relay) {
+		put_line(
+		    "=> not in the map for smtpd: its domain is not in relay_domains, so smtpd "
+		    "does not look it up in relay_recipient_maps and answers \"Relay access "
+		    "denied\" (unless Postfix takes the domain as local or virtual)");
+		if (hit < x->keys->n)
+			put_line("   (the map holds %s from %s: smtpd uses it only if Postfix's "
+			         "relay_domains lists the domain)",
+			         x->keys->k[hit].key.p,
+			         x->seen[hit].source ? x->seen[hit].source : "?");
+		return 1;
+	}
+	if (hit < x->keys->n) {
+		verdict_found(x, hit);
 		return 0;
 	}
-	if (in_map) {
-		printf("=> in the map\n");
-		return 0;
-	}
-	if (s->other > 0)
-		printf("=> not in the map (see above)\n");
-	else if (!policy_domain_match(&cfg->relay_domains, key, strlen(key)))
-		printf("=> not in the map: not in the directory, and its domain is not in "
-		       "relay_domains\n");
-	else {
-		printf("=> not in the map: no entry holds it in");
-		for (size_t i = 0; i < cfg->attributes.n; i++)
-			printf("%s %s",
-			       i == 0                       ? ""
-			       : i + 1 == cfg->attributes.n ? " or"
-			                                    : ",",
-			       cfg->attributes.v[i]);
-		printf("\n");
-	}
+	verdict_missing(cfg, x);
 	return 1;
 }
 

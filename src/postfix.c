@@ -17,9 +17,10 @@
 #include "postfix.h"
 #include "util.h"
 
-#define STDERR_KEEP     512 /* bytes of a command's stderr kept for the message */
-#define STDERR_GRACE_MS 250 /* reading its stderr after the command exited */
-#define TICK_MS         20  /* how often a running command is looked at */
+#define STDERR_KEEP     512  /* bytes of a command's stderr kept for the message */
+#define STDERR_GRACE_MS 250  /* reading its stderr after the command exited */
+#define TICK_MS         20   /* how often a running command is looked at */
+#define OUT_KEEP        4096 /* bytes of a query's standard output kept */
 
 static char *const child_env[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL};
 
@@ -38,21 +39,23 @@ close_from(int low)
 		close((int)fd);
 }
 
-/* child - set up and exec; never returns */
+/* child - set up and exec; never returns.  Its standard output goes to
+ * OUTFD, or to /dev/null when OUTFD is -1. */
 static void
-child(char *const argv[], int errfd)
+child(char *const argv[], int errfd, int outfd)
 {
 	sigset_t none;
 	int null;
 
 	/* Own process group, so a timeout kills what the command started too. */
 	setpgid(0, 0);
-	/* Descriptors 0, 1 and 2 only.  Both sources are moved above 2 first,
+	/* Descriptors 0, 1 and 2 only.  The sources are moved above 2 first,
 	 * so that no dup2() below overwrites one or is a no-op. */
 	if ((errfd = fcntl(errfd, F_DUPFD_CLOEXEC, 3)) < 0 ||
 	    (null = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0 ||
-	    (null = fcntl(null, F_DUPFD_CLOEXEC, 3)) < 0 || dup2(null, 0) < 0 ||
-	    dup2(null, 1) < 0 || dup2(errfd, 2) < 0)
+	    (null = fcntl(null, F_DUPFD_CLOEXEC, 3)) < 0 ||
+	    (outfd >= 0 && (outfd = fcntl(outfd, F_DUPFD_CLOEXEC, 3)) < 0) || dup2(null, 0) < 0 ||
+	    dup2(outfd >= 0 ? outfd : null, 1) < 0 || dup2(errfd, 2) < 0)
 		_exit(126);
 	close_from(3);
 	/* what we ignore or block must not be ignored or blocked by it */
@@ -75,51 +78,79 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* keep - append what the command wrote, up to STDERR_KEEP bytes */
+/* keep - append what the command wrote, up to LIMIT bytes */
 static void
-keep(struct strbuf *out, const char *buf, size_t n)
+keep(struct strbuf *out, const char *buf, size_t n, size_t limit)
 {
-	if (out->len < STDERR_KEEP)
-		strbuf_add(out, buf, n < STDERR_KEEP - out->len ? n : STDERR_KEEP - out->len);
+	if (out->len < limit)
+		strbuf_add(out, buf, n < limit - out->len ? n : limit - out->len);
 }
 
-/* wait_child - read the child's stderr FD until the child has exited and
- * FD is at its end, or STDERR_GRACE_MS after the exit (a process it left
- * in the background may hold FD open for ever), or until DEADLINE;
- * *STATUS is the child's.  1 if the deadline passed first. */
+/* The pipes a command writes to: its standard error, and (for a query)
+ * its standard output; fd -1 once at its end. */
+struct pipes {
+	int fd[2];
+	struct strbuf *text[2];
+	size_t limit[2];
+};
+
+/* drain - read what is ready on P's pipes, waiting up to MS ms; 0 when
+ * both are at their end */
 static int
-wait_child(pid_t pid, int fd, struct strbuf *out, long long deadline, int *status)
+drain(struct pipes *p, long long ms)
 {
-	long long stop = -1; /* once the child has exited: when reading stops */
+	struct pollfd pfd[2];
+	nfds_t n = 0;
 	char buf[4096];
 
+	for (int i = 0; i < 2; i++)
+		if (p->fd[i] >= 0)
+			pfd[n++] = (struct pollfd){.fd = p->fd[i], .events = POLLIN};
+	if (n == 0)
+		return 0;
+	if (poll(pfd, n, (int)ms) <= 0)
+		return 1;
+	for (nfds_t j = 0; j < n; j++) {
+		int i = pfd[j].fd == p->fd[0] ? 0 : 1;
+		ssize_t got;
+
+		if (pfd[j].revents == 0)
+			continue;
+		if ((got = read(p->fd[i], buf, sizeof(buf))) > 0)
+			keep(p->text[i], buf, (size_t)got, p->limit[i]);
+		else if (got == 0 || errno != EINTR)
+			p->fd[i] = -1; /* at its end */
+	}
+	return 1;
+}
+
+/* wait_child - read the child's pipes until the child has exited and the
+ * pipes are at their end, or STDERR_GRACE_MS after the exit (a process it
+ * left in the background may hold them open for ever), or until DEADLINE;
+ * *STATUS is the child's.  1 if the deadline passed first. */
+static int
+wait_child(pid_t pid, struct pipes *p, long long deadline, int *status)
+{
+	long long stop = -1; /* once the child has exited: when reading stops */
+
 	for (;;) {
-		struct pollfd pfd = {.fd = fd, .events = POLLIN};
 		long long now = now_ms(), left;
-		ssize_t n;
 
 		if (stop < 0 && waitpid(pid, status, WNOHANG) == pid)
 			stop = now + STDERR_GRACE_MS;
 		if (stop < 0 && now >= deadline)
 			return 1;
-		if (stop >= 0 && (fd < 0 || now >= stop))
+		if (stop >= 0 && ((p->fd[0] < 0 && p->fd[1] < 0) || now >= stop))
 			return 0;
 		/* while the child runs, look at it every TICK_MS */
 		left = stop >= 0 ? stop - now : deadline - now;
 		if (stop < 0 && left > TICK_MS)
 			left = TICK_MS;
-		if (fd < 0) {
+		if (!drain(p, left)) {
 			struct timespec nap = {0, (long)left * 1000000};
 
 			nanosleep(&nap, NULL);
-			continue;
 		}
-		if (poll(&pfd, 1, (int)left) <= 0)
-			continue;
-		if ((n = read(fd, buf, sizeof(buf))) > 0)
-			keep(out, buf, (size_t)n);
-		else if (n == 0 || errno != EINTR)
-			fd = -1; /* at its end: only the exit is awaited now */
 	}
 }
 
@@ -134,28 +165,45 @@ one_line(struct strbuf *b)
 		b->p[--b->len] = '\0';
 }
 
-int
-postfix_run(char *const argv[], long timeout, struct a2r_err *err)
+/* run - ARGV within TIMEOUT s; its standard output into OUT (up to
+ * OUT_KEEP bytes) unless OUT is NULL */
+static int
+run(char *const argv[], long timeout, struct strbuf *out, struct a2r_err *err)
 {
 	struct strbuf text = {0};
-	int pfd[2], status = 0, timed_out, rc = -1;
+	struct pipes p = {{-1, -1}, {&text, out}, {STDERR_KEEP, OUT_KEEP}};
+	int efd[2], ofd[2] = {-1, -1}, status = 0, timed_out, rc = -1;
 	pid_t pid;
 
-	if (pipe2(pfd, O_CLOEXEC) < 0)
+	if (pipe2(efd, O_CLOEXEC) < 0)
 		return err_set(err, A2R_ERR_ACTION, "%s: pipe: %s", argv[0], strerror(errno));
+	if (out != NULL && pipe2(ofd, O_CLOEXEC) < 0) {
+		close(efd[0]);
+		close(efd[1]);
+		return err_set(err, A2R_ERR_ACTION, "%s: pipe: %s", argv[0], strerror(errno));
+	}
 	if ((pid = fork()) < 0) {
-		close(pfd[0]);
-		close(pfd[1]);
+		for (int i = 0; i < 2; i++) {
+			close(efd[i]);
+			if (ofd[i] >= 0)
+				close(ofd[i]);
+		}
 		return err_set(err, A2R_ERR_ACTION, "%s: fork: %s", argv[0], strerror(errno));
 	}
 	if (pid == 0)
-		child(argv, pfd[1]);
+		child(argv, efd[1], ofd[1]);
 	/* here too, so that the group exists before anyone signals it */
 	setpgid(pid, pid);
 	running = pid;
-	close(pfd[1]);
-	timed_out = wait_child(pid, pfd[0], &text, now_ms() + timeout * 1000, &status);
-	close(pfd[0]);
+	close(efd[1]);
+	if (ofd[1] >= 0)
+		close(ofd[1]);
+	p.fd[0] = efd[0];
+	p.fd[1] = ofd[0];
+	timed_out = wait_child(pid, &p, now_ms() + timeout * 1000, &status);
+	close(efd[0]);
+	if (ofd[0] >= 0)
+		close(ofd[0]);
 	if (timed_out) {
 		kill(-pid, SIGKILL);
 		kill(pid, SIGKILL);
@@ -177,6 +225,12 @@ postfix_run(char *const argv[], long timeout, struct a2r_err *err)
 		rc = 0;
 	strbuf_free(&text);
 	return rc;
+}
+
+int
+postfix_run(char *const argv[], long timeout, struct a2r_err *err)
+{
+	return run(argv, timeout, NULL, err);
 }
 
 /* run_postfix_cmd - postmap/postfix with an optional -c DIR */
@@ -251,4 +305,60 @@ postfix_actions(const struct a2r_config *cfg, struct a2r_err *err)
 	if (cfg->on_change.n > 0 && run_on_change(cfg, err) < 0)
 		return -1;
 	return 0;
+}
+
+/* postconf_path - "postconf" in the directory of postfix_path, where
+ * Postfix installs its commands */
+static char *
+postconf_path(const struct a2r_config *cfg)
+{
+	const char *slash = strrchr(cfg->postfix_path, '/');
+	char *path;
+
+	if (asprintf(&path, "%.*s/postconf", (int)(slash - cfg->postfix_path), cfg->postfix_path) <
+	    0)
+		return NULL;
+	return path;
+}
+
+int
+postfix_params(const struct a2r_config *cfg, const char *const names[], size_t n,
+               struct strlist *values, struct a2r_err *err)
+{
+	char **argv = calloc(n + 5, sizeof(*argv));
+	struct strbuf out = {0};
+	size_t argc = 0;
+	int rc = -1;
+
+	if (argv == NULL || (argv[argc++] = postconf_path(cfg)) == NULL) {
+		err_nomem(err);
+		goto out;
+	}
+	if (cfg->postfix_config != NULL) {
+		argv[argc++] = "-c";
+		argv[argc++] = cfg->postfix_config;
+	}
+	argv[argc++] = "-xh"; /* values only, $names expanded */
+	for (size_t i = 0; i < n; i++)
+		argv[argc++] = (char *)names[i];
+	if (run(argv, cfg->command_timeout, &out, err) < 0)
+		goto out;
+	/* one line per name, in the order asked */
+	strlist_clear(values);
+	for (const char *p = out.p ? out.p : "", *nl; (nl = strchr(p, '\n')) != NULL; p = nl + 1)
+		if (strlist_add(values, p, (size_t)(nl - p)) < 0) {
+			err_nomem(err);
+			goto out;
+		}
+	if (values->n != n || out.len >= OUT_KEEP)
+		err_set(err, A2R_ERR_ACTION, "%s: expected %zu lines of output, got %zu%s", argv[0],
+		        n, values->n, out.len >= OUT_KEEP ? " and more" : "");
+	else
+		rc = 0;
+out:
+	if (argv != NULL)
+		free(argv[0]);
+	free(argv);
+	strbuf_free(&out);
+	return rc;
 }

@@ -84,10 +84,13 @@ run_a2r check "${a[@]}" --from-ldif "$T/nonexistent.ldif"
 expect_rc 69
 ok "check: a failing source is an error (69), not a difference"
 
-# explain
+# explain (recipient_delimiter set: the tests do not depend on a Postfix
+# configuration of the machine)
+a+=(--recipient-delimiter +)
 run_a2r explain "${a[@]}" 'STRASSE@Example.ORG'
 expect_rc 0
-echo "$out" | grep -qx 'STRASSE@Example.ORG (looked up as strasse@example.org)' || fail "explain: header"
+echo "$out" | grep -qx 'STRASSE@Example.ORG (looked up as strasse@example.org, then @example.org)' ||
+	fail "explain: header: $out"
 echo "$out" | grep -q 'CN=Heinz Straße,OU=Staff,DC=corp,DC=example,DC=com: proxyAddresses "SMTP:Straße@example.org": in the map' ||
 	fail "explain: source"
 echo "$out" | grep -qx '=> in the map' || fail "explain: verdict"
@@ -118,3 +121,64 @@ run_a2r explain "${a[@]}" '@corp.example.com'
 expect_rc 1
 echo "$out" | grep -q 'not an address Postfix can look up' || fail "explain: wildcard"
 ok "explain: disabled account, static file only, not an address"
+
+# smtpd's lookup order: the address, then without its extension, then
+# @domain; the first key found decides (postfix-explain.sh holds the same
+# table against a real smtpd)
+run_a2r explain "${a[@]}" 'Info+Sales@Corp.Example.com'
+expect_rc 0
+echo "$out" | grep -qx 'Info+Sales@Corp.Example.com (looked up as info+sales@corp.example.com, then info@corp.example.com, then @corp.example.com)' ||
+	fail "explain +ext: header: $out"
+echo "$out" | grep -qx '=> in the map as info@corp.example.com, the address without its extension "+Sales" (ad2relay.s recipient_delimiter = +): CN=Info,OU=Shared Mailboxes,DC=corp,DC=example,DC=com: proxyAddresses' ||
+	fail "explain +ext: verdict: $out"
+run_a2r explain "${a[@]}" --recipient-delimiter '' 'info+sales@corp.example.com'
+expect_rc 1
+echo "$out" | grep -qx '=> not in the map: no entry holds it in proxyAddresses or mail' ||
+	fail "explain, no recipient_delimiter: $out"
+run_a2r explain "${a[@]}" --recipient-delimiter '-+' 'nobody-x+y@corp.example.com'
+expect_rc 1
+echo "$out" | grep -qx '=> not in the map: no entry holds it or nobody@corp.example.com in proxyAddresses or mail' ||
+	fail "explain, not in the map with an extension: $out"
+ok "explain: user+ext@domain found as user@domain by recipient_delimiter (ad2relay's key)"
+
+printf 'postmaster@corp.example.com OK\n@unsynced.example.org OK\n' >"$T/static"
+run_a2r explain "${a[@]}" --static "$T/static" \
+	--relay-domains 'corp.example.com .corp.example.com example.org unsynced.example.org' 'Anyone+x@Unsynced.Example.ORG'
+expect_rc 0
+echo "$out" | grep -qx "  $T/static:2: in the map (static file)" || fail "explain @domain: sighting: $out"
+echo "$out" | grep -qx "=> in the map as @unsynced.example.org, every address of the domain: $T/static:2" ||
+	fail "explain @domain: verdict: $out"
+run_a2r explain "${a[@]}" --static "$T/static" 'nobody@corp.example.com'
+expect_rc 1
+echo "$out" | grep -qx '=> not in the map: no entry holds it in proxyAddresses or mail, and no line of the static file is it or @corp.example.com' ||
+	fail "explain, static file without the address: $out"
+# a static @domain outside relay_domains: smtpd never looks it up
+run_a2r explain "${a[@]}" --static "$T/static" 'anyone@unsynced.example.org'
+expect_rc 1
+echo "$out" | grep -q "^=> not in the map for smtpd: its domain is not in relay_domains, so smtpd does not look it up in relay_recipient_maps" ||
+	fail "explain, static @domain outside relay_domains: $out"
+echo "$out" | grep -qF "(the map holds @unsynced.example.org from $T/static:2: smtpd uses it only if Postfix's relay_domains lists the domain)" ||
+	fail "explain, static @domain outside relay_domains: note: $out"
+ok "explain: a static @domain line, and outside relay_domains"
+
+# without the key, Postfix says (postconf, with postfix_config); when
+# postconf cannot, a warning, and no step without the extension
+pc="$T/pf-etc"
+mkdir "$pc"
+printf 'compatibility_level = 3.6\nrecipient_delimiter = -\n' >"$pc/main.cf"
+b=(-c "$ex/sample.conf" --from-ldif "$ex/sample-directory.ldif")
+if command -v /usr/sbin/postconf >/dev/null; then
+	run_a2r explain "${b[@]}" --postfix-config "$pc" 'info-x@corp.example.com'
+	expect_rc 0
+	echo "$out" | grep -q "^=> in the map as info@corp.example.com, the address without its extension \"-x\" (Postfix's recipient_delimiter = -)" ||
+		fail "explain, delimiter from postconf: $out"
+	ok "explain: recipient_delimiter from postconf -c postfix_config"
+else
+	echo "skip: explain with postconf (no /usr/sbin/postconf)"
+fi
+run_a2r -v explain "${b[@]}" --postfix-config "$T/no-such-dir" 'info-x@corp.example.com'
+expect_rc 1
+expect_err "warning: explain: cannot read recipient_delimiter from Postfix \(.*postconf: .*\); assuming none: set recipient_delimiter in the configuration"
+echo "$out" | grep -qx 'info-x@corp.example.com (looked up as info-x@corp.example.com, then @corp.example.com; recipient_delimiter unknown)' ||
+	fail "explain, postconf failed: header: $out"
+ok "explain: postconf fails: a warning, and the header says the delimiter is unknown"

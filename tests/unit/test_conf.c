@@ -53,6 +53,15 @@ static const struct ccase cases[] = {
     {"relay_domains = example.org\nattributes = mail proxy_Addresses\n", 0,
      ":2: attributes: \"proxy_Addresses\" is not an attribute name"},
     {"relay_domains = example.org\nvalue =\n", 0, ":2: value: empty value"},
+    /* recipient_delimiter: a set of characters, empty for none */
+    {"relay_domains = example.org\nrecipient_delimiter = +-\n", 1, NULL},
+    {"relay_domains = example.org\nrecipient_delimiter =\n", 1, NULL},
+    {"relay_domains = example.org\nrecipient_delimiter = + -\n", 0,
+     ":2: recipient_delimiter: \"+ -\" is not a set of delimiter characters"},
+    {"relay_domains = example.org\nrecipient_delimiter = @\n", 0,
+     ":2: recipient_delimiter: \"@\" is not a set of delimiter characters"},
+    {"relay_domains = example.org\nrecipient_delimiter = \xC2\xA7\n", 0,
+     ":2: recipient_delimiter: \"\xC2\xA7\" is not a set of delimiter characters"},
     {"relay_domains = example.org\noutput =\n", 0, ":2: output: empty path"},
     {"output = /tmp/x\n", 0, "relay_domains is not set"},
     {"relay_domains = @example.org\n", 0, ":1: relay_domains: \"@example.org\" is not a domain"},
@@ -119,6 +128,7 @@ test_defaults_and_override(void **state)
 	assert_string_equal(cfg.value, "OK");
 	assert_int_equal(cfg.cdb, 1);
 	assert_int_equal(cfg.attributes.n, 2);
+	assert_null(cfg.recipient_delimiter); /* unset: explain asks postconf */
 	assert_int_equal(conf_load(&cfg, path, 0, &err), 0);
 	assert_int_equal(cfg.cdb, 0);
 	assert_string_equal(cfg.relay_domains.v[0], "example.org");

@@ -396,6 +396,51 @@ test_actions(void **state)
 	free(log);
 }
 
+/* postfix_params(): postconf beside postfix_path, with -c postfix_config
+ * and -xh, one line of its standard output per name; its standard error
+ * is no value, and any other number of lines is an error */
+static void
+test_params(void **state)
+{
+	static const char *const names[] = {"recipient_delimiter", "owner_request_special"};
+	char *postfix = script("postfix", "exit 0"), *postconf, *want;
+	struct a2r_config cfg;
+	struct a2r_err err = {0};
+	struct strlist v = {0};
+
+	(void)state;
+	postconf = script("postconf", "echo \"postconf: warning: noise\" >&2\n"
+	                              "[ \"$1 $2 $3\" = \"-c $2 -xh\" ] || exit 9\n"
+	                              "echo \"+-\"; echo \"$5\"");
+	assert_int_equal(conf_init(&cfg, &err), 0);
+	if (conf_set(&cfg, "postfix_path", postfix, "test", &err) < 0 ||
+	    conf_set(&cfg, "postfix_config", unit_dir, "test", &err) < 0)
+		fail_msg("conf_set: %s", err.msg);
+	assert_int_equal(postfix_params(&cfg, names, 2, &v, &err), 0);
+	assert_int_equal(v.n, 2);
+	assert_string_equal(v.v[0], "+-");
+	assert_string_equal(v.v[1], "owner_request_special");
+
+	/* one name too many for what it prints */
+	assert_int_equal(postfix_params(&cfg, names, 1, &v, &err), -1);
+	assert_int_equal(err.code, A2R_ERR_ACTION);
+	assert_true(asprintf(&want, "%s: expected 1 lines of output, got 2", postconf) > 0);
+	assert_string_equal(err.msg, want);
+	free(want);
+
+	/* postconf fails: its standard error in the message */
+	free(script("postconf", "echo 'postconf: fatal: open main.cf' >&2; exit 1"));
+	assert_int_equal(postfix_params(&cfg, names, 2, &v, &err), -1);
+	assert_true(asprintf(&want, "%s: exit status 1: postconf: fatal: open main.cf", postconf) >
+	            0);
+	assert_string_equal(err.msg, want);
+	free(want);
+	strlist_free(&v);
+	conf_free(&cfg);
+	free(postconf);
+	free(postfix);
+}
+
 int
 main(void)
 {
@@ -404,6 +449,7 @@ main(void)
 	    cmocka_unit_test(test_no_shell), cmocka_unit_test(test_exec_failure),
 	    cmocka_unit_test(test_timeout),  cmocka_unit_test(test_background_holds_stderr),
 	    cmocka_unit_test(test_abort),    cmocka_unit_test(test_actions),
+	    cmocka_unit_test(test_params),
 	};
 
 	return cmocka_run_group_tests(tests, unit_dir_setup, unit_dir_teardown);
