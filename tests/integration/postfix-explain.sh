@@ -5,7 +5,7 @@
 # "@unsynced.example.org OK" wildcard); a throw-away Postfix uses it as
 # relay_recipient_maps with recipient_delimiter = +- (two characters).
 # For every address of a table (listed, mixed case, UTF-8, +ext and -ext,
-# Postfix's owner-/-request and empty-localpart exceptions, the static
+# the local parts Postfix never splits, keys with a delimiter in them, the static
 # wildcard, unlisted, a domain outside relay_domains) explain's verdict
 # must be smtpd's: 0 for 250, 1 for a 5xx reply, with the reason that
 # matches the reply (not in the map: 550 5.1.1; not a relay domain: 554
@@ -41,6 +41,8 @@ user() { # user CN ADDRESS-VALUE... (values base64-encoded: UTF-8 safe)
 	user 'Anne-Marie' SMTP:anne-marie@corp.example.com
 	user Dave SMTP:dave@eu.corp.example.com
 	user Owner SMTP:owner@corp.example.com
+	user Lists SMTP:lists+news@corp.example.com
+	user Mailer SMTP:mailer@corp.example.com smtp:double@corp.example.com
 	user Eve SMTP:eve@elsewhere.example
 } >"$T/dir.ldif"
 printf '# kept in the map whatever the directory says\npostmaster@corp.example.com OK\n@unsynced.example.org OK\n' >"$T/static"
@@ -65,8 +67,8 @@ postfix_config = $T/postfix/etc
 EOF
 run_a2r -c "$T/ad2relay.conf" --from-ldif "$T/dir.ldif" sync
 expect_rc 0 "sync"
-[ "$(wc -l <"$map")" -eq 9 ] || fail "map has $(wc -l <"$map") lines, expected 9: $(cat "$map")"
-ok "ad2relay sync wrote $map (7 addresses, 2 static lines) and its cdb"
+[ "$(wc -l <"$map")" -eq 12 ] || fail "map has $(wc -l <"$map") lines, expected 12: $(cat "$map")"
+ok "ad2relay sync wrote $map (10 addresses, 2 static lines) and its cdb"
 
 on_exit postfix_stop "$T/postfix"
 postfix_start "$T/postfix" || fail "postfix_start"
@@ -97,11 +99,18 @@ table=(
 	'JÜRGEN.MÜLLER+x@corp.example.com' 250
 	anne-marie+x@corp.example.com 550
 	nobody+alice@corp.example.com 550
-	# never split: an empty localpart, owner-*, *-request (owner@ and
-	# alice@ are listed)
+	# a listed key with a delimiter in it is found as it is, and only so
+	lists+news@corp.example.com 250
+	lists+other@corp.example.com 550
+	lists@corp.example.com 550
+	# never split: an empty localpart, owner-*, *-request, mailer-daemon,
+	# double-bounce (owner@, alice@, mailer@ and double@ are listed)
 	+alice@corp.example.com 550
 	owner-alice@corp.example.com 550
 	alice-request@corp.example.com 550
+	MAILER-DAEMON@corp.example.com 550
+	double-bounce@corp.example.com 550
+	mailer-x@corp.example.com 250
 	# the static file: an address and a wildcard
 	postmaster@corp.example.com 250
 	PostMaster+x@corp.example.com 250
