@@ -20,9 +20,36 @@
 #include "conf.h"
 #include "entry.h"
 #include "err.h"
+#include "policy.h"
 #include "recipset.h"
 
 #define COLLECT_MAX_TYPES 16
+
+/* The class an entry is counted under: the kinds of the objects key, in
+ * the order of their CONF_OBJ_* bits (class N is bit 1 << N), then
+ * computers, then entries that are none of these (an LDIF record without
+ * objectClass).  An entry of several kinds counts once, as the rarest of
+ * those the objects key selects: dynamic list, public folder, contact,
+ * group, then user. */
+enum collect_class {
+	COLLECT_CLASS_USER,
+	COLLECT_CLASS_GROUP,
+	COLLECT_CLASS_CONTACT,
+	COLLECT_CLASS_PUBLICFOLDER,
+	COLLECT_CLASS_DYNAMIC,
+	COLLECT_CLASS_COMPUTER,
+	COLLECT_CLASS_OTHER,
+	COLLECT_NCLASSES
+};
+
+/* collect_class_name - the class's label in the metrics file: the
+ * objectClass of its kind ("user", "msExchDynamicDistributionList"),
+ * "computer" or "other" */
+const char *collect_class_name(enum collect_class cls);
+
+/* collect_class_noun - the class in -v text for N entries ("user",
+ * "dynamic lists") */
+const char *collect_class_noun(enum collect_class cls, unsigned long n);
 
 struct collect_stats {
 	unsigned long entries;        /* entries seen */
@@ -39,6 +66,12 @@ struct collect_stats {
 	size_t nother;
 	unsigned long static_lines;
 	unsigned long pages; /* pages the source has read (set by its driver), for progress */
+
+	/* the breakdowns: entries by class, and rejected_total by reason
+	 * (spaced plus the policy verdicts) */
+	unsigned long classes[COLLECT_NCLASSES];
+	unsigned long spaced; /* white space in or before TYPE: (" smtp:a@b") */
+	unsigned long policy[POLICY_NVERDICTS];
 };
 
 typedef void collect_warn_fn(void *ctx, const char *msg);

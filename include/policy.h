@@ -53,6 +53,10 @@ enum policy_verdict policy_check(const char *addr, size_t len);
 /* policy_reason - a short phrase for a verdict ("contains whitespace") */
 const char *policy_reason(enum policy_verdict v);
 
+/* policy_verdict_name - a token for a verdict, lower case letters,
+ * digits and '_' ("no_at", "bad_utf8"): the metrics file's reason label */
+const char *policy_verdict_name(enum policy_verdict v);
+
 /* policy_fold - append ADDR folded as Postfix folds lookup keys to OUT:
  * ASCII-only strings are lower-cased; anything else goes through ICU's
  * full case folding (ucasemap_utf8FoldCase), as Postfix's casefold() does

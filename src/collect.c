@@ -67,21 +67,91 @@ has_value(const struct a2r_attr *a, const char *value)
 	return 0;
 }
 
+/* kinds_of - the CONF_OBJ_* bits of the objectClass values OC */
+static unsigned
+kinds_of(const struct a2r_attr *oc)
+{
+	unsigned bits = 0;
+
+	for (unsigned kind = 1; kind & CONF_OBJ_ALL; kind <<= 1)
+		if (has_value(oc, conf_object_class(kind)))
+			bits |= kind;
+	return bits;
+}
+
 int
 collect_kinds(const struct a2r_entry *e)
 {
 	const struct a2r_attr *oc = find_attr(e, "objectClass");
-	int bits = 0;
+	unsigned bits;
 
 	if (oc == NULL)
 		return -1;
-	for (unsigned kind = 1; kind & CONF_OBJ_ALL; kind <<= 1)
-		if (has_value(oc, conf_object_class(kind)))
-			bits |= (int)kind;
+	bits = kinds_of(oc);
 	/* as the search's filter: a computer is a user, never a recipient */
 	if (has_value(oc, "computer"))
 		bits &= ~CONF_OBJ_USERS;
-	return bits;
+	return (int)bits;
+}
+
+/* The classes of collect.h, for the metrics file and -v; the first five
+ * are the kinds of the objects key, bit for bit. */
+_Static_assert(1u << COLLECT_CLASS_USER == CONF_OBJ_USERS &&
+                   1u << COLLECT_CLASS_GROUP == CONF_OBJ_GROUPS &&
+                   1u << COLLECT_CLASS_CONTACT == CONF_OBJ_CONTACTS &&
+                   1u << COLLECT_CLASS_PUBLICFOLDER == CONF_OBJ_PUBLICFOLDERS &&
+                   1u << COLLECT_CLASS_DYNAMIC == CONF_OBJ_DYNAMIC &&
+                   1u << COLLECT_CLASS_COMPUTER == CONF_OBJ_ALL + 1,
+               "collect_class follows the CONF_OBJ_* bits");
+
+/* The classes in -v text, one and many. */
+static const char *const class_nouns[COLLECT_NCLASSES][2] = {
+    [COLLECT_CLASS_USER] = {"user", "users"},
+    [COLLECT_CLASS_GROUP] = {"group", "groups"},
+    [COLLECT_CLASS_CONTACT] = {"contact", "contacts"},
+    [COLLECT_CLASS_PUBLICFOLDER] = {"public folder", "public folders"},
+    [COLLECT_CLASS_DYNAMIC] = {"dynamic list", "dynamic lists"},
+    [COLLECT_CLASS_COMPUTER] = {"computer", "computers"},
+    [COLLECT_CLASS_OTHER] = {"other entry", "other entries"},
+};
+
+const char *
+collect_class_name(enum collect_class cls)
+{
+	if (cls == COLLECT_CLASS_COMPUTER)
+		return "computer";
+	if (cls < COLLECT_CLASS_COMPUTER)
+		return conf_object_class(1u << cls);
+	return "other";
+}
+
+const char *
+collect_class_noun(enum collect_class cls, unsigned long n)
+{
+	if ((unsigned)cls >= COLLECT_NCLASSES)
+		cls = COLLECT_CLASS_OTHER;
+	return class_nouns[cls][n != 1];
+}
+
+/* entry_class - the class an entry with objectClass values OC (NULL: none
+ * given) is counted under; OBJECTS is the objects key, whose kinds come
+ * first when the entry is several */
+static enum collect_class
+entry_class(const struct a2r_attr *oc, unsigned objects)
+{
+	unsigned kinds;
+
+	if (oc == NULL)
+		return COLLECT_CLASS_OTHER;
+	if (has_value(oc, "computer"))
+		return COLLECT_CLASS_COMPUTER;
+	if ((kinds = kinds_of(oc)) & objects)
+		kinds &= objects;
+	/* the rarest kind: the highest bit */
+	for (int cls = COLLECT_CLASS_DYNAMIC; cls >= 0; cls--)
+		if (kinds & (1u << cls))
+			return (enum collect_class)cls;
+	return COLLECT_CLASS_OTHER;
 }
 
 /* is_disabled - userAccountControl has ACCOUNTDISABLE set */
@@ -233,6 +303,7 @@ take_value(struct collect *c, const char *dn, size_t ai, const struct berval *bv
 	}
 	if (k == (int)EXTRACT_SPACED) {
 		st->rejected_total++;
+		st->spaced++;
 		warn_value(c, dn, attr, bv, "white space in or before its address type");
 		if (c->observe != NULL)
 			observe(c, dn, attr, bv, NULL, COLLECT_REJECTED,
@@ -243,6 +314,7 @@ take_value(struct collect *c, const char *dn, size_t ai, const struct berval *bv
 		return err_set(err, A2R_ERR_INTERNAL, "%s: case folding failed", dn);
 	if (k < 0) {
 		st->rejected_total++;
+		st->policy[v]++;
 		warn_value(c, dn, attr, bv, policy_reason(v));
 		if (c->observe != NULL) {
 			char why[160];
@@ -271,11 +343,13 @@ int
 collect_entry(struct collect *c, const struct a2r_entry *e, struct a2r_err *err)
 {
 	const struct strlist *attrs = &c->cfg->attributes;
+	enum collect_class cls = entry_class(find_attr(e, "objectClass"), c->cfg->objects);
 
 	if (++c->stats.entries % COLLECT_PROGRESS_EVERY == 0 && c->progress != NULL)
 		c->progress(c->progress_ctx, &c->stats);
+	c->stats.classes[cls]++;
 	/* Computers are user objects with mail-like attributes; never recipients. */
-	if (has_value(find_attr(e, "objectClass"), "computer")) {
+	if (cls == COLLECT_CLASS_COMPUTER) {
 		c->stats.computers++;
 		if (c->observe != NULL)
 			observe_skipped(c, e, "a computer object (never exported)");

@@ -41,6 +41,38 @@ static const char *const reasons[POLICY_NVERDICTS] = {
     [POLICY_UNASSIGNED] = "contains an unassigned or private-use code point",
 };
 
+/* A token for each verdict, for the metrics file's reason label. */
+static const char *const names[POLICY_NVERDICTS] = {
+    [POLICY_OK] = "ok",
+    [POLICY_EMPTY] = "empty",
+    [POLICY_NUL] = "nul",
+    [POLICY_LINEBREAK] = "line_break",
+    [POLICY_CONTROL] = "control_character",
+    [POLICY_SPACE] = "white_space",
+    [POLICY_BAD_UTF8] = "bad_utf8",
+    [POLICY_NO_AT] = "no_at",
+    [POLICY_MULTI_AT] = "several_at",
+    [POLICY_WILDCARD] = "wildcard",
+    [POLICY_EMPTY_DOMAIN] = "empty_domain",
+    [POLICY_LOCAL_TOO_LONG] = "local_part_too_long",
+    [POLICY_TOO_LONG] = "too_long",
+    [POLICY_COMMENT] = "comment",
+    [POLICY_BAD_LOCAL] = "bad_local_part",
+    [POLICY_TRAILING_DOT] = "trailing_dot",
+    [POLICY_BAD_DOMAIN] = "bad_domain",
+    [POLICY_INVISIBLE] = "invisible_character",
+    [POLICY_UNASSIGNED] = "unassigned_code_point",
+};
+
+/* policy_verdict_name - token for a verdict */
+const char *
+policy_verdict_name(enum policy_verdict v)
+{
+	if ((unsigned)v >= POLICY_NVERDICTS)
+		return "unknown";
+	return names[v];
+}
+
 /* policy_reason - phrase for a verdict */
 const char *
 policy_reason(enum policy_verdict v)

@@ -129,6 +129,12 @@ test_default_keeps_disabled(void **state)
 	assert_int_equal(c.stats.rejected_total, 1);
 	assert_int_equal(c.stats.notype, 1);
 	assert_int_equal(c.stats.not_relay, 1);
+	/* the breakdowns: two users and a computer; one value with a space */
+	assert_int_equal(c.stats.classes[COLLECT_CLASS_USER], 2);
+	assert_int_equal(c.stats.classes[COLLECT_CLASS_COMPUTER], 1);
+	assert_int_equal(c.stats.classes[COLLECT_CLASS_OTHER], 0);
+	assert_int_equal(c.stats.policy[POLICY_SPACE], 1);
+	assert_int_equal(c.stats.spaced, 0);
 	assert_int_equal(nwarnings, 2);
 	assert_non_null(strstr(warnings, "CN=John Doe,DC=corp: proxyAddresses value "
 	                                 "\"smtp:john doe@corp.example.com\" rejected: contains "
@@ -231,6 +237,7 @@ test_spaced_type(void **state)
 	assert_int_equal(recipset_size(c.set), 1);
 	assert_string_equal(recipset_key(c.set, 0, NULL), "ok@corp.example.com");
 	assert_int_equal(c.stats.rejected_total, 2);
+	assert_int_equal(c.stats.spaced, 2);
 	assert_int_equal(c.stats.other_total, 0);
 	assert_int_equal(c.stats.nother, 0);
 	assert_int_equal(nwarnings, 2);
@@ -240,6 +247,115 @@ test_spaced_type(void **state)
 	assert_non_null(strstr(warnings, "\"smtp :x@corp.example.com\" rejected: white space"));
 	collect_free(&c);
 	conf_free(&cfg);
+}
+
+/* set_classes - F's objectClass values: "top" and the list CLASSES (NULL:
+ * no objectClass attribute at all) */
+static void
+set_classes(struct fixture *f, const char *const *classes)
+{
+	size_t nb = 0, np = 0;
+
+	f->e.nattrs = 0;
+	if (classes != NULL)
+		add_attr(f, &nb, &np, "objectClass", classes);
+}
+
+/* Every entry counts once, under one class: a computer is a computer,
+ * an entry of several kinds the rarest the objects key selects, an entry
+ * of none (or without objectClass) "other"; rejections by reason add up
+ * to rejected_total */
+static void
+test_counts_by_class(void **state)
+{
+	static const struct {
+		const char *oc[4];
+		unsigned objects;
+		enum collect_class want;
+	} cases[] = {
+	    {{"top", "user"}, CONF_OBJ_ALL, COLLECT_CLASS_USER},
+	    {{"User", "inetOrgPerson"}, CONF_OBJ_ALL, COLLECT_CLASS_USER},
+	    {{"top", "group"}, CONF_OBJ_ALL, COLLECT_CLASS_GROUP},
+	    {{"contact"}, CONF_OBJ_ALL, COLLECT_CLASS_CONTACT},
+	    {{"publicFolder"}, CONF_OBJ_ALL, COLLECT_CLASS_PUBLICFOLDER},
+	    {{"msExchDynamicDistributionList"}, CONF_OBJ_ALL, COLLECT_CLASS_DYNAMIC},
+	    {{"user", "computer"}, CONF_OBJ_ALL, COLLECT_CLASS_COMPUTER},
+	    {{"computer"}, CONF_OBJ_USERS, COLLECT_CLASS_COMPUTER},
+	    {{"user", "contact"}, CONF_OBJ_ALL, COLLECT_CLASS_CONTACT},
+	    {{"group", "user"}, CONF_OBJ_ALL, COLLECT_CLASS_GROUP},
+	    {{"group", "user"}, CONF_OBJ_USERS, COLLECT_CLASS_USER},
+	    {{"group", "msExchDynamicDistributionList"}, CONF_OBJ_ALL, COLLECT_CLASS_DYNAMIC},
+	    {{"group", "msExchDynamicDistributionList"}, CONF_OBJ_GROUPS, COLLECT_CLASS_GROUP},
+	    {{"contact"}, CONF_OBJ_USERS, COLLECT_CLASS_CONTACT},
+	    {{"top", "organizationalUnit"}, CONF_OBJ_ALL, COLLECT_CLASS_OTHER},
+	    {{"users"}, CONF_OBJ_ALL, COLLECT_CLASS_OTHER},
+	};
+	static const char *const mail[] = {"a@corp.example.com", "b", "@corp.example.com",
+	                                   "c d@corp.example.com", NULL};
+	static const char *const proxy[] = {" smtp:e@corp.example.com", NULL};
+	unsigned long total = 0;
+	struct a2r_config cfg;
+	struct collect c;
+	struct a2r_err err = {0};
+	struct fixture f;
+	size_t nb, np;
+
+	(void)state;
+	setup_cfg(&cfg, 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		enum collect_class got = COLLECT_NCLASSES;
+
+		cfg.objects = cases[i].objects;
+		assert_int_equal(collect_init(&c, &cfg, NULL, NULL, &err), 0);
+		make_entry(&f, "CN=X,DC=corp", "top", NULL, NULL, NULL);
+		set_classes(&f, cases[i].oc);
+		assert_int_equal(collect_entry(&c, &f.e, &err), 0);
+		for (int k = 0; k < COLLECT_NCLASSES; k++)
+			if (c.stats.classes[k] > 0) {
+				assert_int_equal(c.stats.classes[k], 1);
+				assert_int_equal(got, COLLECT_NCLASSES);
+				got = (enum collect_class)k;
+			}
+		if (got != cases[i].want)
+			fail_msg("case %zu (%s, %s): class %s, want %s", i, cases[i].oc[0],
+			         cases[i].oc[1] ? cases[i].oc[1] : "-", collect_class_name(got),
+			         collect_class_name(cases[i].want));
+		collect_free(&c);
+	}
+
+	/* no objectClass at all (an LDIF record, or a DC that withholds it) */
+	cfg.objects = CONF_OBJ_ALL;
+	assert_int_equal(collect_init(&c, &cfg, NULL, NULL, &err), 0);
+	make_entry(&f, "CN=Y,DC=corp", "top", NULL, NULL, NULL);
+	f.e.nattrs = 0;
+	nb = np = 0;
+	add_attr(&f, &nb, &np, "mail", mail);
+	add_attr(&f, &nb, &np, "proxyAddresses", proxy);
+	assert_int_equal(collect_entry(&c, &f.e, &err), 0);
+	assert_int_equal(c.stats.classes[COLLECT_CLASS_OTHER], 1);
+	assert_int_equal(c.stats.policy[POLICY_NO_AT], 1);
+	assert_int_equal(c.stats.policy[POLICY_WILDCARD], 1);
+	assert_int_equal(c.stats.policy[POLICY_SPACE], 1);
+	assert_int_equal(c.stats.spaced, 1);
+	for (int v = 0; v < POLICY_NVERDICTS; v++)
+		total += c.stats.policy[v];
+	assert_int_equal(c.stats.rejected_total, total + c.stats.spaced);
+	assert_int_equal(recipset_size(c.set), 1);
+	collect_reset(&c);
+	assert_int_equal(c.stats.classes[COLLECT_CLASS_OTHER], 0);
+	assert_int_equal(c.stats.policy[POLICY_NO_AT], 0);
+	collect_free(&c);
+	conf_free(&cfg);
+
+	/* the names: the objects key's objectClasses, then two of our own */
+	assert_string_equal(collect_class_name(COLLECT_CLASS_USER), "user");
+	assert_string_equal(collect_class_name(COLLECT_CLASS_DYNAMIC),
+	                    "msExchDynamicDistributionList");
+	assert_string_equal(collect_class_name(COLLECT_CLASS_COMPUTER), "computer");
+	assert_string_equal(collect_class_name(COLLECT_CLASS_OTHER), "other");
+	assert_string_equal(collect_class_noun(COLLECT_CLASS_PUBLICFOLDER, 1), "public folder");
+	assert_string_equal(collect_class_noun(COLLECT_CLASS_PUBLICFOLDER, 0), "public folders");
+	assert_string_equal(collect_class_noun(COLLECT_CLASS_OTHER, 2), "other entries");
 }
 
 /* What an observer was told, one row a value. */
@@ -395,6 +511,7 @@ main(void)
 	    cmocka_unit_test(test_exclude_disabled),
 	    cmocka_unit_test(test_static_file),
 	    cmocka_unit_test(test_spaced_type),
+	    cmocka_unit_test(test_counts_by_class),
 	    cmocka_unit_test(test_observer),
 	    cmocka_unit_test(test_observer_static),
 	};

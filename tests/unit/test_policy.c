@@ -418,6 +418,26 @@ test_check_domain(void **state)
 			fail_msg("policy_check_domain(\"%s\") != %d", t[i].dom, t[i].ok);
 }
 
+/* Every verdict has a name for the metrics file's reason label: lower
+ * case letters, digits and '_', and no two alike */
+static void
+test_verdict_names(void **state)
+{
+	(void)state;
+	for (int v = 0; v < POLICY_NVERDICTS; v++) {
+		const char *name = policy_verdict_name((enum policy_verdict)v);
+
+		assert_non_null(name);
+		assert_true(name[0] != '\0');
+		assert_int_equal(strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_"),
+		                 strlen(name));
+		for (int w = 0; w < v; w++)
+			assert_string_not_equal(name, policy_verdict_name((enum policy_verdict)w));
+	}
+	assert_string_equal(policy_verdict_name(POLICY_NO_AT), "no_at");
+	assert_string_equal(policy_verdict_name(POLICY_NVERDICTS), "unknown");
+}
+
 int
 main(void)
 {
@@ -429,6 +449,7 @@ main(void)
 	    cmocka_unit_test(test_relay_domains),
 	    cmocka_unit_test(test_check_domain),
 	    cmocka_unit_test(test_value_problem),
+	    cmocka_unit_test(test_verdict_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);
