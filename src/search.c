@@ -125,9 +125,10 @@ free_attrs(char **attrs, size_t n, const struct a2r_config *cfg)
 	free(attrs);
 }
 
-/* request_attrs - the address attributes; the filter already keeps out
- * computers and (with exclude_disabled) disabled accounts, so only a wide
- * search (explain) needs objectClass and userAccountControl to say why */
+/* request_attrs - the address attributes and objectClass (the counts by
+ * object class); the filter already keeps out computers and (with
+ * exclude_disabled) disabled accounts, so only a wide search (explain)
+ * needs userAccountControl to say why */
 static char **
 request_attrs(const struct a2r_config *cfg, int wide)
 {
@@ -150,7 +151,7 @@ request_attrs(const struct a2r_config *cfg, int wide)
 			attrs[n++] = cfg->attributes.v[i];
 		}
 	}
-	for (size_t i = 0; wide && i < 2; i++)
+	for (size_t i = 0; i < (wide ? 2 : 1); i++)
 		attrs[n++] = (char *)extra[i];
 	return attrs;
 }
