@@ -62,6 +62,8 @@ struct report_metrics {
 	unsigned long entries; /* directory entries read */
 	unsigned long addresses;
 	const char *dc; /* DC used, or NULL */
+	/* the counts by object class and by reason, or NULL */
+	const struct collect_stats *stats;
 };
 
 /* report_metrics - write PATH atomically (temp file + rename); the last

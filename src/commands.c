@@ -91,9 +91,13 @@ static void
 write_metrics(const struct a2r_config *cfg, const struct run *r, time_t start, double secs,
               int status)
 {
-	struct report_metrics m = {
-	    start,     secs, status, r->c.stats.entries, r->c.set ? recipset_size(r->c.set) : 0,
-	    r->rep.uri};
+	struct report_metrics m = {.start = start,
+	                           .duration = secs,
+	                           .status = status,
+	                           .entries = r->c.stats.entries,
+	                           .addresses = r->c.set ? recipset_size(r->c.set) : 0,
+	                           .dc = r->rep.uri,
+	                           .stats = &r->c.stats};
 	struct a2r_err merr = {0};
 
 	if (cfg->metrics_file != NULL && report_metrics(cfg->metrics_file, &m, &merr) < 0)

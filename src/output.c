@@ -25,6 +25,45 @@ static void __attribute__((format(printf, 1, 2))) put_line(const char *fmt, ...)
 	printf("%s\n", safe);
 }
 
+/* summary_classes - -v: the entries by class; every kind the objects key
+ * selects, the other classes only when the run saw any */
+static void
+summary_classes(const struct collect *c)
+{
+	const unsigned long *n = c->stats.classes;
+	char text[512] = "";
+	size_t used = 0;
+
+	for (int i = 0; i < COLLECT_NCLASSES && used < sizeof(text); i++)
+		if (n[i] > 0 || (i < COLLECT_CLASS_COMPUTER && (c->cfg->objects & (1u << i))))
+			used += (size_t)snprintf(text + used, sizeof(text) - used, "%s%lu %s",
+			                         used ? ", " : "", n[i],
+			                         collect_class_noun((enum collect_class)i, n[i]));
+	report_info("entries by class: %s", text);
+}
+
+/* summary_rejected - -v: the rejected values by reason, if any */
+static void
+summary_rejected(const struct collect *c)
+{
+	const struct collect_stats *st = &c->stats;
+	char text[1536] = "";
+	size_t used = 0;
+
+	if (st->rejected_total == 0)
+		return;
+	for (int v = POLICY_OK + 1; v < POLICY_NVERDICTS && used < sizeof(text); v++)
+		if (st->policy[v] > 0)
+			used += (size_t)snprintf(
+			    text + used, sizeof(text) - used, "%s%s (%lu)", used ? ", " : "",
+			    policy_reason((enum policy_verdict)v), st->policy[v]);
+	if (st->spaced > 0 && used < sizeof(text))
+		snprintf(text + used, sizeof(text) - used,
+		         "%swhite space in or before its address type (%lu)", used ? ", " : "",
+		         st->spaced);
+	report_info("rejected values by reason: %s", text);
+}
+
 void
 output_summary(const struct collect *c, const char *from)
 {
@@ -44,6 +83,8 @@ output_summary(const struct collect *c, const char *from)
 	            recipset_size(c->set) == 1 ? "" : "es", st->other_total, types,
 	            st->rejected_total, st->notype, st->not_relay, st->computers, st->disabled,
 	            st->static_lines);
+	summary_classes(c);
+	summary_rejected(c);
 }
 
 void

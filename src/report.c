@@ -15,6 +15,7 @@
 #include <unicode/uchar.h>
 #include <unicode/utf8.h>
 
+#include "policy.h"
 #include "report.h"
 #include "safefile.h"
 #include "util.h"
@@ -288,6 +289,67 @@ last_success(const char *path)
 	return t;
 }
 
+/* One sample of a labelled gauge: its label value and count. */
+struct metrics_count {
+	const char *value; /* one of our own tokens: no escaping needed */
+	unsigned long n;
+};
+
+/* gauge - the gauge NAME: # HELP and # TYPE, then NAME{LABEL="..."} N
+ * for each of the N counts C */
+static int
+gauge(struct strbuf *b, const char *name, const char *help, const char *label,
+      const struct metrics_count *c, size_t n)
+{
+	char line[256];
+	int rc;
+
+	snprintf(line, sizeof(line), "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+	rc = strbuf_addstr(b, line);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		snprintf(line, sizeof(line), "%s{%s=\"%s\"} %lu\n", name, label, c[i].value,
+		         c[i].n);
+		rc = strbuf_addstr(b, line);
+	}
+	return rc;
+}
+
+/* metrics_counts - the entries by object class and the entries and
+ * values left out of the map by reason; every label value always, so
+ * that no series disappears from one run to the next */
+static int
+metrics_counts(struct strbuf *b, const struct collect_stats *st)
+{
+	struct metrics_count classes[COLLECT_NCLASSES];
+	const struct metrics_count skipped[] = {{"computer", st->computers},
+	                                        {"disabled", st->disabled}};
+	struct metrics_count rejected[4 + POLICY_NVERDICTS - 1] = {
+	    {"outside_relay_domains", st->not_relay},
+	    {"other_type", st->other_total},
+	    {"no_type", st->notype},
+	    {"space_in_type", st->spaced},
+	};
+
+	for (int i = 0; i < COLLECT_NCLASSES; i++)
+		classes[i] = (struct metrics_count){collect_class_name((enum collect_class)i),
+		                                    st->classes[i]};
+	/* the policy verdicts but POLICY_OK */
+	for (int v = POLICY_OK + 1; v < POLICY_NVERDICTS; v++)
+		rejected[3 + v] = (struct metrics_count){
+		    policy_verdict_name((enum policy_verdict)v), st->policy[v]};
+	if (gauge(b, "ad2relay_objects", "Directory entries the last run read, by object class.",
+	          "class", classes, COLLECT_NCLASSES) < 0 ||
+	    gauge(b, "ad2relay_skipped_entries",
+	          "Entries the last run left out with all their values, by reason.", "reason",
+	          skipped, 2) < 0 ||
+	    gauge(b, "ad2relay_rejected_values",
+	          "Values of the address attributes the last run did not put in the map, by "
+	          "reason.",
+	          "reason", rejected, sizeof(rejected) / sizeof(rejected[0])) < 0)
+		return -1;
+	return 0;
+}
+
 /* metrics_text - the file's contents */
 static int
 metrics_text(struct strbuf *b, const char *path, const struct report_metrics *m)
@@ -332,6 +394,8 @@ metrics_text(struct strbuf *b, const char *path, const struct report_metrics *m)
 		snprintf(line, sizeof(line), "ad2relay_dc_info{dc=\"%s\"} 1\n", dc.p ? dc.p : "");
 		rc = strbuf_addstr(b, line);
 	}
+	if (rc == 0 && m->stats != NULL)
+		rc = metrics_counts(b, m->stats);
 	strbuf_free(&dc);
 	return rc;
 }

@@ -58,6 +58,89 @@ if command -v promtool >/dev/null; then
 fi
 ok "metrics file: status, counts, duration, last success kept across a failure"
 
+# The counts by object class and by reason, for a directory with entries
+# of every class and a value for every reason (tests/data/counts.ldif):
+# as an LDIF file (every record, computers and disabled accounts skipped
+# here) and live from slapd (whose filter leaves those out)
+fx=$top_srcdir/tests/data/counts.ldif
+mc=$T/out/counts.prom
+copts=(-c /dev/null --relay-domains 'corp.example.com example.org' --output "$T/out/counts"
+	--metrics-file "$mc")
+# has_lines FILE WHAT LINE... - FILE holds every LINE, whole
+has_lines() {
+	local f=$1 what=$2 l
+	shift 2
+	for l in "$@"; do
+		grep -qxF -- "$l" "$f" || fail "$what: no line \"$l\" in: $(cat "$f")"
+	done
+}
+reasons=('ad2relay_rejected_values{reason="outside_relay_domains"} 3'
+	'ad2relay_rejected_values{reason="other_type"} 2'
+	'ad2relay_rejected_values{reason="no_type"} 1'
+	'ad2relay_rejected_values{reason="space_in_type"} 1'
+	'ad2relay_rejected_values{reason="white_space"} 1'
+	'ad2relay_rejected_values{reason="no_at"} 1'
+	'ad2relay_rejected_values{reason="bad_domain"} 0')
+run_a2r sync "${copts[@]}" --exclude-disabled --from-ldif "$fx"
+expect_rc 0
+has_lines "$mc" "metrics of counts.ldif" 'ad2relay_entries 11' 'ad2relay_addresses 6' \
+	'ad2relay_objects{class="user"} 3' 'ad2relay_objects{class="group"} 2' \
+	'ad2relay_objects{class="contact"} 2' 'ad2relay_objects{class="publicFolder"} 1' \
+	'ad2relay_objects{class="msExchDynamicDistributionList"} 1' \
+	'ad2relay_objects{class="computer"} 1' 'ad2relay_objects{class="other"} 1' \
+	'ad2relay_skipped_entries{reason="computer"} 1' \
+	'ad2relay_skipped_entries{reason="disabled"} 1' "${reasons[@]}"
+# one sample per class, per skip reason and per value reason
+[ "$(grep -c '^ad2relay_objects{' "$mc")" = 7 ] || fail "metrics: classes: $(cat "$mc")"
+[ "$(grep -c '^ad2relay_rejected_values{' "$mc")" = 22 ] || fail "metrics: reasons: $(cat "$mc")"
+for f in objects skipped_entries rejected_values; do
+	grep -qx "# HELP ad2relay_$f .*" "$mc" && grep -qx "# TYPE ad2relay_$f gauge" "$mc" ||
+		fail "metrics: no # HELP or # TYPE for ad2relay_$f"
+done
+if command -v promtool >/dev/null; then
+	promtool check metrics <"$mc" >"$T/promtool.out" 2>&1 ||
+		fail "promtool check metrics: $(cat "$T/promtool.out")"
+fi
+run_a2r -v dump "${copts[@]}" --exclude-disabled --from-ldif "$fx"
+expect_rc 0
+printf '%s\n' "$err" >"$T/v.err"
+has_lines "$T/v.err" "-v of counts.ldif" \
+	"ad2relay: entries by class: 3 users, 2 groups, 2 contacts, 1 public folder, 1 dynamic list, 1 computer, 1 other entry" \
+	"ad2relay: rejected values by reason: contains whitespace (1), has no @ (1), white space in or before its address type (1)"
+ok "counts by object class and by reason from LDIF: metrics file and -v"
+
+if command -v slapd >/dev/null && command -v ldapsearch >/dev/null; then
+	. "$top_srcdir/tests/integration/lib/live.sh"
+	LDIR=$T/ldap
+	mkdir -p "$LDIR"
+	export SLAPD_LOGLEVEL=0
+	slapd_setup "$LDIR" >/dev/null || fail "slapd_setup"
+	slapd_load "$LDIR" "$fx" >/dev/null || fail "slapd_load"
+	slapd_start "$LDIR" || fail "slapd_start"
+	on_exit "slapd_stop '$LDIR'"
+	live_conf "$T/live.conf" "relay_domains=corp.example.com example.org" \
+		"metrics_file=$T/out/live.prom"
+	run_a2r -c "$T/live.conf" sync
+	expect_rc 0
+	has_lines "$T/out/live.prom" "metrics of the live counts" 'ad2relay_entries 8' \
+		'ad2relay_addresses 7' 'ad2relay_objects{class="user"} 3' \
+		'ad2relay_objects{class="group"} 1' 'ad2relay_objects{class="contact"} 2' \
+		'ad2relay_objects{class="publicFolder"} 1' \
+		'ad2relay_objects{class="msExchDynamicDistributionList"} 1' \
+		'ad2relay_objects{class="computer"} 0' 'ad2relay_objects{class="other"} 0' \
+		'ad2relay_skipped_entries{reason="computer"} 0' \
+		'ad2relay_skipped_entries{reason="disabled"} 0' "${reasons[@]}"
+	run_a2r -c "$T/live.conf" -v dump
+	expect_rc 0
+	printf '%s\n' "$err" >"$T/v.err"
+	has_lines "$T/v.err" "-v of the live counts" \
+		"ad2relay: entries by class: 3 users, 1 group, 2 contacts, 1 public folder, 1 dynamic list" \
+		"ad2relay: rejected values by reason: contains whitespace (1), has no @ (1), white space in or before its address type (1)"
+	ok "counts by object class and by reason from slapd: metrics file and -v"
+else
+	echo "skip: counts from a live directory (slapd or ldapsearch not installed)"
+fi
+
 # syslog: a private /dev/log in a private mount namespace (root only)
 if have_root "syslog lines (a private /dev/log)" && command -v unshare >/dev/null; then
 	syslog_start
@@ -94,6 +177,8 @@ if have_root "syslog lines (a private /dev/log)" && command -v unshare >/dev/nul
 			echo "ad2relay: warning: CN=U$i,OU=Staff,DC=corp,DC=example,DC=com: mail value \"nope$i\" rejected: has no @"
 		done
 		echo "ad2relay: $d/evil-dn.ldif: 12 entries, 1 unique address; 0 values of other types, 12 rejected, 0 without type, 0 outside relay_domains, 0 computers skipped, 0 disabled excluded, 0 static lines"
+		echo "ad2relay: entries by class: 12 users, 0 groups, 0 contacts, 0 public folders, 0 dynamic lists"
+		echo "ad2relay: rejected values by reason: has no @ (12)"
 	} | diff -u - "$T/.err" || fail "stderr of the evil DN"
 	sed -E 's/^<20>[^]]*ad2relay\[[0-9]+\]: /<20>/' "$T/syslog" >"$T/syslog.n"
 	{
