@@ -21,6 +21,22 @@ pages=$(sed -En 's/.*ldaps, ([0-9]*) pages?, ([0-9]*) references? skipped.*/\1 \
 [ "${pages#* }" -ge 1 ] || fail "no continuation references counted: $pages"
 ok "complete export of $n addresses over LDAPS; ${pages% *} pages; ${pages#* } references skipped"
 
+# -v counts the entries by object class as the directory has them: each
+# kind counted by a search of its own (objectClass comes with every entry)
+want=
+for k in "user:(&(objectClass=user)(!(objectClass=computer)))" "group:(objectClass=group)" \
+	"contact:(objectClass=contact)" "public folder:(objectClass=publicFolder)" \
+	"dynamic list:(objectClass=msExchDynamicDistributionList)"; do
+	c=$(samba_ldapsearch "$dc" -E pr=1000/noprompt -b "$SAMBA_BASE" \
+		"(&${k#*:}(|(proxyAddresses=*)(mail=*)))" 1.1 | grep -c '^dn:') || true
+	noun=${k%%:*}
+	[ "$c" = 1 ] || noun+=s
+	want+="${want:+, }$c $noun"
+done
+grep -qxF "ad2relay: entries by class: $want" "$T/.err" ||
+	fail "-v counts by class: want \"$want\" in: $(grep 'by class' "$T/.err")"
+ok "-v counts by object class match the directory's: $want"
+
 # the base came from the rootDSE's defaultNamingContext
 run_a2r -c "$T/a.conf" test
 expect_rc 0
