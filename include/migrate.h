@@ -19,10 +19,10 @@
  *  - an object is a directory entry with at least one value of an address
  *    attribute that the collector did not skip (computers, and disabled
  *    accounts under exclude_disabled, are not exported);
- *  - a value of a typed attribute (proxyAddresses) is a MIGRATE_PRIMARY
- *    address with the type "SMTP:" in capitals, a MIGRATE_ALIAS with
- *    "smtp:" in any other case; a value of the attribute mail is
- *    MIGRATE_MAIL; of any other plain attribute, MIGRATE_ALIAS;
+ *  - a proxyAddresses value is a MIGRATE_PRIMARY address with the type
+ *    "SMTP:" in capitals, a MIGRATE_ALIAS with "smtp:" in any other case;
+ *    a value of the attribute mail is MIGRATE_MAIL; of any other
+ *    attribute (targetAddress, mailAlternateAddress), MIGRATE_ALIAS;
  *  - the object's primary address is its one SMTP: address (several
  *    distinct ones: none), else, without SMTP:, its one mail address; it
  *    need not be in relay_domains (a contact's external address) but must

@@ -109,14 +109,15 @@ current(struct migrate *m, const struct collect_sighting *s)
 	return b;
 }
 
-/* kind_of - what the value S is: SMTP: is the primary, mail is mail */
+/* kind_of - what the value S is: proxyAddresses' SMTP: is the primary,
+ * mail is mail; anything else (targetAddress, where a contact's mail
+ * goes, among them) an alias */
 static enum migrate_kind
 kind_of(const struct collect_sighting *s)
 {
-	if (extract_is_typed(s->attr))
-		return s->value->bv_len >= 5 && memcmp(s->value->bv_val, "SMTP:", 5) == 0
-		           ? MIGRATE_PRIMARY
-		           : MIGRATE_ALIAS;
+	if (strcasecmp(s->attr, "proxyAddresses") == 0 && s->value->bv_len >= 5 &&
+	    memcmp(s->value->bv_val, "SMTP:", 5) == 0)
+		return MIGRATE_PRIMARY;
 	return strcasecmp(s->attr, "mail") == 0 ? MIGRATE_MAIL : MIGRATE_ALIAS;
 }
 
@@ -290,7 +291,8 @@ finish_object(struct migrate_object *o, size_t index)
 	char *key = NULL;
 	size_t n = 0;
 
-	qsort(o->addr, o->naddr, sizeof(*o->addr), by_key_kind);
+	if (o->naddr > 1)
+		qsort(o->addr, o->naddr, sizeof(*o->addr), by_key_kind);
 	/* a copy: drop_duplicates may free the mail address PK points to */
 	if ((pk = pick_primary(o)) != NULL && (key = strdup(pk)) == NULL)
 		return -1;
@@ -336,7 +338,8 @@ migrate_finish(struct migrate *m, struct a2r_err *err)
 
 	if (m->oom)
 		return err_nomem(err);
-	qsort(m->obj, m->nobj, sizeof(*m->obj), by_dn);
+	if (m->nobj > 1)
+		qsort(m->obj, m->nobj, sizeof(*m->obj), by_dn);
 	for (size_t i = 0; i < m->nobj; i++) {
 		if (finish_object(&m->obj[i].o, i) < 0)
 			return err_nomem(err);
@@ -351,7 +354,8 @@ migrate_finish(struct migrate *m, struct a2r_err *err)
 		for (size_t j = 0; j < m->obj[i].o.naddr; j++)
 			if (m->obj[i].o.addr[j].in_map)
 				m->by_key[m->nby_key++] = &m->obj[i].o.addr[j];
-	qsort(m->by_key, m->nby_key, sizeof(*m->by_key), by_key_object);
+	if (m->nby_key > 1)
+		qsort(m->by_key, m->nby_key, sizeof(*m->by_key), by_key_object);
 	return 0;
 }
 

@@ -129,6 +129,19 @@ expect_rc 64
 expect_err 'format xml: use map, list, json, csv, objects or virtual'
 ok "--strict only with --format virtual; the formats listed"
 
+# an empty directory: a header, no objects, an empty table
+printf 'version: 1\n' >"$T/empty.ldif"
+for f in csv:1 objects:0 virtual:0 virtual-strict:0; do
+	if [ "${f%%:*}" = virtual-strict ]; then
+		run_a2r -c "$T/h.conf" dump --from-ldif "$T/empty.ldif" --format virtual --strict
+	else
+		run_a2r -c "$T/h.conf" dump --from-ldif "$T/empty.ldif" --format "${f%%:*}"
+	fi
+	expect_rc 0
+	[ "$(wc -l <"$T/.out")" = "${f#*:}" ] || fail "${f%%:*} of an empty directory: $out"
+done
+ok "an empty directory: csv header only, no objects, an empty table"
+
 # 6. a generated directory on a real slapd, two more conflicts added
 live_setup 400
 cat >"$T/extra.ldif" <<LDIF

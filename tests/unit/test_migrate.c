@@ -339,6 +339,39 @@ test_exclude_disabled(void **state)
 	stop(&f);
 }
 
+/* targetAddress (where a contact's mail goes) is no second primary */
+static void
+test_target_address(void **state)
+{
+	static const struct ent contact[] = {
+	    {"CN=Mail User,DC=corp",
+	     "contact",
+	     NULL,
+	     {"proxyAddresses=SMTP:MailUser@corp.example.com",
+	      "targetAddress=SMTP:mailuser@partner.example.net", NULL}},
+	};
+	struct a2r_err err = {0};
+	struct fixture f;
+	const struct migrate_object *o;
+
+	(void)state;
+	start(&f, 0);
+	strlist_free(&f.cfg.attributes);
+	assert_int_equal(strlist_split(&f.cfg.attributes, "proxyAddresses mail targetAddress"), 0);
+	collect_free(&f.c);
+	assert_int_equal(collect_init(&f.c, &f.cfg, NULL, NULL, &err), 0);
+	collect_observe(&f.c, migrate_observe, f.m);
+	feed(&f, contact, NELEM(contact));
+	finish(&f);
+	o = migrate_object(f.m, 0);
+	assert_int_equal(o->nprimary, 1);
+	assert_non_null(o->primary);
+	assert_string_equal(o->primary->original, "MailUser@corp.example.com");
+	assert_int_equal(o->nrej, 1);
+	assert_string_equal(o->rej[0].attr, "targetAddress");
+	stop(&f);
+}
+
 /* collect_reset() (another DC): what was gathered is forgotten */
 static void
 test_restart(void **state)
@@ -372,7 +405,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_objects),          cmocka_unit_test(test_by_key),
 	    cmocka_unit_test(test_virtual),          cmocka_unit_test(test_conflicts),
-	    cmocka_unit_test(test_exclude_disabled), cmocka_unit_test(test_restart),
+	    cmocka_unit_test(test_exclude_disabled), cmocka_unit_test(test_target_address),
+	    cmocka_unit_test(test_restart),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);
