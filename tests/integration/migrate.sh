@@ -266,7 +266,43 @@ for key in orphan.alias@corp.example.com orphan.alias@example.org; do
 done
 ok "postmap -q answers the primary for all $n aliases; shared and orphan addresses are absent"
 
-# 8. a DC cut in mid-search: the export restarts on the next DC and the
+# 8. hostile DNs and values from the live directory: slapd hands out a DN
+#    with a raw line feed, a bidi override and a control character as it is
+# b64 FORMAT ARGS... - printf (escapes in FORMAT are the point), in base64
+# shellcheck disable=SC2059
+b64() { printf "$@" | base64 -w0; }
+cat >"$T/evil.ldif" <<LDIF
+dn:: $(b64 'cn=Evil\nLine \xe2\x80\xae\x01x,ou=Sales,ou=Staff,%s' "$SLAPD_BASE")
+objectClass: top
+objectClass: person
+objectClass: organizationalPerson
+objectClass: user
+cn:: $(b64 'Evil\nLine \xe2\x80\xae\x01x')
+sn: Evil
+proxyAddresses: SMTP:Evil@corp.example.com
+proxyAddresses: smtp:evil.alias@example.org
+proxyAddresses:: $(b64 'smtp:ctl\x01x@corp.example.com')
+proxyAddresses:: $(b64 'smtp:break\r\n@corp.example.com')
+
+LDIF
+ldapadd -x -H "$SLAPD_URI" -D "$SLAPD_ROOTDN" -w "$SLAPD_ROOTPW" -f "$T/evil.ldif" >/dev/null ||
+	fail "ldapadd hostile entry"
+evil_dn="cn=Evil\\0ALine \\E2\\80\\AE\\01x,ou=Sales,ou=Staff,$SLAPD_BASE"
+for f in csv objects virtual; do
+	run_a2r -q -c "$CONF" dump --format "$f"
+	expect_rc 0
+	well_formed "$f" "$T/.out" || fail "live $f with a hostile entry: not well formed"
+	cp "$T/.out" "$T/evil.$f"
+done
+grep -qxF "evil.alias@example.org,alias,user,\"$evil_dn\",evil.alias@example.org" "$T/evil.csv" ||
+	fail "csv: the hostile DN is not one escaped field"
+grep -qF "{\"dn\": \"${evil_dn//\\/\\\\}\"" "$T/evil.objects" || fail "objects: hostile DN"
+grep -qF '"value": "smtp:break\u000d\u000a@corp.example.com"' "$T/evil.objects" ||
+	fail "objects: a rejected value's line break"
+grep -qxF 'evil.alias@example.org Evil@corp.example.com' "$T/evil.virtual" || fail "virtual: hostile entry"
+ok "live: a DN with a line feed, a bidi override and a control byte is one escaped field"
+
+# 9. a DC cut in mid-search: the export restarts on the next DC and the
 #    objects gathered from the first are forgotten, not doubled
 faultproxy_start "$T" cut --mode forward --to "127.0.0.1:$SLAPD_PORT" --cut-after-entries 150 ||
 	fail "cut proxy"
