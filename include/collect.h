@@ -10,9 +10,10 @@
  *
  * Rejected values are reported through the WARN callback, one call per
  * value, with a complete one-line message naming the DN and the reason;
- * collect never prints.  An observer set with collect_observe() (explain)
- * is told what became of every value and every static line; it watches,
- * it never changes what is collected.
+ * collect never prints.  An observer set with collect_observe() (explain,
+ * dump's migration formats) is told what became of every value and every
+ * static line, with the entry it belongs to, and when collect_reset()
+ * forgets it all; it watches, it never changes what is collected.
  */
 #ifndef A2R_COLLECT_H
 #define A2R_COLLECT_H
@@ -85,13 +86,17 @@ enum collect_outcome {
 	COLLECT_NOTYPE,     /* a typed attribute's value without "TYPE:" */
 	COLLECT_OTHER_TYPE, /* X500:, SIP:, ...: no mail address */
 	COLLECT_SKIPPED,    /* the entry is excluded (computer, disabled account) */
+	COLLECT_RESTART,    /* collect_reset(): the export starts again (another DC),
+	                     * forget every sighting so far; nothing else is set */
 };
 
 struct collect_sighting {
-	const char *where;          /* the DN, or "FILE:LINE" of the static file */
-	const char *attr;           /* NULL for a static line */
-	const struct berval *value; /* as the source gave it; NULL for a static line */
-	const char *key;            /* the folded address, or NULL: the value holds none */
+	const char *where;             /* the DN, or "FILE:LINE" of the static file */
+	const struct a2r_entry *entry; /* the value's entry; NULL for a static line */
+	unsigned long nth;             /* that entry's number in the export (1, 2, ...) */
+	const char *attr;              /* NULL for a static line */
+	const struct berval *value;    /* as the source gave it; NULL for a static line */
+	const char *key;               /* the folded address, or NULL: the value holds none */
 	size_t keylen;
 	enum collect_outcome outcome;
 	const char *why; /* the outcome as a phrase, such as "in the map" */
@@ -130,6 +135,10 @@ int collect_init(struct collect *c, const struct a2r_config *cfg, collect_warn_f
  * is, by its objectClass values; -1 when E has no objectClass (a search
  * that did not ask for it) */
 int collect_kinds(const struct a2r_entry *e);
+
+/* collect_disabled - 1 if E's userAccountControl has ACCOUNTDISABLE set;
+ * 0 when not, or when E has no userAccountControl */
+int collect_disabled(const struct a2r_entry *e);
 
 /* collect_entry - take the addresses of one entry.  Fails only when out
  * of memory (A2R_ERR_INTERNAL); bad values are warnings. */

@@ -20,6 +20,7 @@ struct cli {
 	int dry_run;
 	int force;
 	int json;
+	int strict; /* dump --format virtual: a conflict is an error */
 	const char *format;
 	const char *from_ldif;
 	char **args; /* operands after the command name */

@@ -33,6 +33,7 @@ typedef void export_note_fn(void *ctx, const char *msg);
 struct export_options {
 	const char *ldif; /* read this LDIF file instead of the directory */
 	int wide;         /* explain: search wide (see search_query_new()) */
+	int describe;     /* dump's migration formats: each object's kind and state */
 	export_note_fn *note;
 	void *note_ctx;
 };

@@ -2,7 +2,8 @@
 /* output.h - what the commands show: results on stdout, the -v summary
  *
  * With report.c, the only module that talks to the user, and only the
- * commands call it: the recipient set of dump (map, list or JSON), the
+ * commands call it: the recipient set of dump (map, list or JSON) and
+ * its migration formats (CSV, JSON Lines objects, a virtual alias table), the
  * differences of check (text or JSON), the sightings and conclusion of
  * explain, the account of test, the counts of a dry run; and through
  * report.c the -v summary of an export and the syslog line of a changed
@@ -16,6 +17,7 @@
 #include "err.h"
 #include "export.h"
 #include "lookup.h"
+#include "migrate.h"
 #include "plan.h"
 #include "recipset.h"
 
@@ -35,6 +37,19 @@ void output_installed(const struct a2r_config *cfg, const struct export_report *
 /* output_set - the set in dump's FORMAT: 'm' map, 'l' list, 'j' JSON;
  * DEFVAL is the value of keys without one */
 void output_set(const struct recipset *set, const char *defval, int format);
+
+/* output_csv - dump --format csv: a header, then one row per address of
+ * M in the map and object holding it (migrate_by_key() order); RFC 4180
+ * quoting, LF line ends.  -1 (A2R_ERR_INTERNAL) when out of memory. */
+int output_csv(const struct migrate *m, struct a2r_err *err);
+
+/* output_objects - dump --format objects: one JSON object per line for
+ * each object of M, by DN.  -1 (A2R_ERR_INTERNAL) when out of memory. */
+int output_objects(const struct migrate *m, struct a2r_err *err);
+
+/* output_virtual_line - a migrate_line_fn: "KEY TARGET" (dump --format
+ * virtual) */
+void output_virtual_line(void *ctx, const char *key, const char *target);
 
 /* The differences check lists. */
 struct output_diffs {

@@ -37,11 +37,18 @@
 struct search_query;
 struct search;
 
-/* search_query_new - the search CFG asks for (CFG must outlive it).  WIDE
- * (explain) keeps computers and disabled accounts in and asks for
- * objectClass and userAccountControl, so that the collector can say why
- * they stay out.  NULL when out of memory (ERR filled). */
-struct search_query *search_query_new(const struct a2r_config *cfg, int wide, struct a2r_err *err);
+/* What search_query_new() asks for besides the configuration's search. */
+#define SEARCH_WIDE     1 /* explain: computers and disabled accounts too */
+#define SEARCH_DESCRIBE 2 /* dump's migration formats: each object's kind */
+
+/* search_query_new - the search CFG asks for (CFG must outlive it).
+ * FLAGS: SEARCH_WIDE keeps computers and disabled accounts in; with
+ * either flag objectClass and userAccountControl are asked for too, so
+ * that the collector can say why an entry stays out, and what kind of
+ * object (and whether disabled) it is.  NULL when out of memory (ERR
+ * filled). */
+struct search_query *search_query_new(const struct a2r_config *cfg, unsigned flags,
+                                      struct a2r_err *err);
 
 /* search_query_filter - the LDAP filter; lives as long as Q */
 const char *search_query_filter(const struct search_query *q);

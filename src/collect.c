@@ -154,9 +154,8 @@ entry_class(const struct a2r_attr *oc, unsigned objects)
 	return COLLECT_CLASS_OTHER;
 }
 
-/* is_disabled - userAccountControl has ACCOUNTDISABLE set */
-static int
-is_disabled(const struct a2r_entry *e)
+int
+collect_disabled(const struct a2r_entry *e)
 {
 	const struct a2r_attr *a = find_attr(e, "userAccountControl");
 	char tmp[24];
@@ -217,14 +216,21 @@ collect_observe(struct collect *c, collect_observe_fn *fn, void *ctx)
 	c->observe_ctx = ctx;
 }
 
-/* observe - tell the observer what became of one value; KEY is the
- * folded address (c->fold), or NULL when the value holds none */
+/* observe - tell the observer what became of one value of entry E (NULL:
+ * a static line at WHERE); KEY is the folded address (c->fold), or NULL
+ * when the value holds none */
 static void
-observe(struct collect *c, const char *where, const char *attr, const struct berval *bv,
-        const struct strbuf *key, enum collect_outcome outcome, const char *why)
+observe(struct collect *c, const struct a2r_entry *e, const char *where, const char *attr,
+        const struct berval *bv, const struct strbuf *key, enum collect_outcome outcome,
+        const char *why)
 {
-	struct collect_sighting s = {
-	    .where = where, .attr = attr, .value = bv, .outcome = outcome, .why = why};
+	struct collect_sighting s = {.where = e != NULL ? e->dn : where,
+	                             .entry = e,
+	                             .nth = e != NULL ? c->stats.entries : 0,
+	                             .attr = attr,
+	                             .value = bv,
+	                             .outcome = outcome,
+	                             .why = why};
 
 	if (key != NULL) {
 		s.key = key->p;
@@ -267,7 +273,7 @@ observe_skipped(struct collect *c, const struct a2r_entry *e, const char *why)
 			size_t len;
 			int k = fold_candidate(c, c->typed[i], a->vals[j], &v, &addr, &len);
 
-			observe(c, e->dn, attrs->v[i], a->vals[j],
+			observe(c, e, NULL, attrs->v[i], a->vals[j],
 			        k == (int)EXTRACT_ADDRESS ? &c->fold : NULL, COLLECT_SKIPPED, why);
 		}
 	}
@@ -275,10 +281,10 @@ observe_skipped(struct collect *c, const struct a2r_entry *e, const char *why)
 
 /* take_value - one value of an address attribute */
 static int
-take_value(struct collect *c, const char *dn, size_t ai, const struct berval *bv,
+take_value(struct collect *c, const struct a2r_entry *e, size_t ai, const struct berval *bv,
            struct a2r_err *err)
 {
-	const char *attr = c->cfg->attributes.v[ai];
+	const char *dn = e->dn, *attr = c->cfg->attributes.v[ai];
 	struct collect_stats *st = &c->stats;
 	enum policy_verdict v;
 	const char *addr;
@@ -289,7 +295,7 @@ take_value(struct collect *c, const char *dn, size_t ai, const struct berval *bv
 	if (k == (int)EXTRACT_OTHER) {
 		count_other(st, addr, len);
 		if (c->observe != NULL)
-			observe(c, dn, attr, bv, NULL, COLLECT_OTHER_TYPE,
+			observe(c, e, NULL, attr, bv, NULL, COLLECT_OTHER_TYPE,
 			        "an address of another type (not mail)");
 		return 0;
 	}
@@ -297,7 +303,7 @@ take_value(struct collect *c, const char *dn, size_t ai, const struct berval *bv
 		st->notype++;
 		warn_value(c, dn, attr, bv, "no address type prefix (such as \"smtp:\")");
 		if (c->observe != NULL)
-			observe(c, dn, attr, bv, NULL, COLLECT_NOTYPE,
+			observe(c, e, NULL, attr, bv, NULL, COLLECT_NOTYPE,
 			        "rejected: no address type prefix");
 		return 0;
 	}
@@ -306,7 +312,7 @@ take_value(struct collect *c, const char *dn, size_t ai, const struct berval *bv
 		st->spaced++;
 		warn_value(c, dn, attr, bv, "white space in or before its address type");
 		if (c->observe != NULL)
-			observe(c, dn, attr, bv, NULL, COLLECT_REJECTED,
+			observe(c, e, NULL, attr, bv, NULL, COLLECT_REJECTED,
 			        "rejected: white space in or before its address type");
 		return 0;
 	}
@@ -320,19 +326,19 @@ take_value(struct collect *c, const char *dn, size_t ai, const struct berval *bv
 			char why[160];
 
 			snprintf(why, sizeof(why), "rejected: %s", policy_reason(v));
-			observe(c, dn, attr, bv, NULL, COLLECT_REJECTED, why);
+			observe(c, e, NULL, attr, bv, NULL, COLLECT_REJECTED, why);
 		}
 		return 0;
 	}
 	if (!policy_domain_match(&c->cfg->relay_domains, c->fold.p, c->fold.len)) {
 		st->not_relay++;
 		if (c->observe != NULL)
-			observe(c, dn, attr, bv, &c->fold, COLLECT_NOT_RELAY,
+			observe(c, e, NULL, attr, bv, &c->fold, COLLECT_NOT_RELAY,
 			        "its domain is not in relay_domains");
 		return 0;
 	}
 	if (c->observe != NULL)
-		observe(c, dn, attr, bv, &c->fold, COLLECT_IN_MAP, "in the map");
+		observe(c, e, NULL, attr, bv, &c->fold, COLLECT_IN_MAP, "in the map");
 	if (recipset_add(c->set, c->fold.p, c->fold.len, NULL) < 0)
 		return err_nomem(err);
 	return 0;
@@ -355,7 +361,7 @@ collect_entry(struct collect *c, const struct a2r_entry *e, struct a2r_err *err)
 			observe_skipped(c, e, "a computer object (never exported)");
 		return 0;
 	}
-	if (c->cfg->exclude_disabled && is_disabled(e)) {
+	if (c->cfg->exclude_disabled && collect_disabled(e)) {
 		c->stats.disabled++;
 		if (c->observe != NULL)
 			observe_skipped(c, e, "a disabled account, and exclude_disabled = yes");
@@ -370,7 +376,7 @@ collect_entry(struct collect *c, const struct a2r_entry *e, struct a2r_err *err)
 			if (!attr_is(a, attrs->v[i], attrs->len[i]))
 				continue;
 			for (size_t j = 0; a->vals != NULL && a->vals[j] != NULL; j++)
-				if (take_value(c, e->dn, i, a->vals[j], err) < 0)
+				if (take_value(c, e, i, a->vals[j], err) < 0)
 					return -1;
 		}
 	}
@@ -406,7 +412,8 @@ static_line(struct collect *c, char *line, const char *where, struct a2r_err *er
 	if (policy_fold(key, klen, &c->fold) < 0)
 		return err_set(err, A2R_ERR_INTERNAL, "%s: case folding failed", where);
 	if (c->observe != NULL)
-		observe(c, where, NULL, NULL, &c->fold, COLLECT_STATIC, "in the map (static file)");
+		observe(c, NULL, where, NULL, NULL, &c->fold, COLLECT_STATIC,
+		        "in the map (static file)");
 	if (recipset_add(c->set, c->fold.p, c->fold.len, *value ? value : NULL) < 0)
 		return err_nomem(err);
 	c->stats.static_lines++;
@@ -472,6 +479,9 @@ collect_reset(struct collect *c)
 {
 	recipset_reset(c->set);
 	memset(&c->stats, 0, sizeof(c->stats));
+	if (c->observe != NULL)
+		observe(c, NULL, NULL, NULL, NULL, NULL, COLLECT_RESTART,
+		        "the export starts again");
 }
 
 void

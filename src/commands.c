@@ -15,6 +15,7 @@
 #include "lock.h"
 #include "lookup.h"
 #include "mapfile.h"
+#include "migrate.h"
 #include "output.h"
 #include "plan.h"
 #include "policy.h"
@@ -24,7 +25,8 @@
 /* What one command read, and how. */
 struct run {
 	int wide;                    /* explain: search wide */
-	collect_observe_fn *observe; /* explain: told what became of each value */
+	int describe;                /* dump's migration formats: each object's kind */
+	collect_observe_fn *observe; /* explain, dump: told what became of each value */
 	void *observe_ctx;
 	struct collect c;
 	struct export_report rep;
@@ -43,7 +45,8 @@ note(void *ctx, const char *msg)
 static int
 read_set(const struct cli *o, const struct a2r_config *cfg, struct run *r, struct a2r_err *err)
 {
-	struct export_options opt = {.ldif = o->from_ldif, .wide = r->wide, .note = note};
+	struct export_options opt = {
+	    .ldif = o->from_ldif, .wide = r->wide, .describe = r->describe, .note = note};
 
 	if (collect_init(&r->c, cfg, report_collect_warning, NULL, err) < 0)
 		return -1;
@@ -72,6 +75,8 @@ only_options(const struct cli *o, const char *name, int json_ok, struct a2r_err 
 		return err_set(err, A2R_ERR_USAGE, "--format applies to dump only");
 	if (o->json && !json_ok)
 		return err_set(err, A2R_ERR_USAGE, "--json applies to check only");
+	if (o->strict)
+		return err_set(err, A2R_ERR_USAGE, "--strict applies to dump only");
 	if ((o->dry_run || o->force) && strcmp(name, "sync") != 0)
 		return err_set(err, A2R_ERR_USAGE, "--dry-run and --force apply to sync only");
 	return 0;
@@ -162,30 +167,102 @@ cmd_sync(const struct cli *o, const struct a2r_config *cfg, struct a2r_err *err)
 	return rc;
 }
 
+/* virtual_problem - a migrate_problem_fn: one warning */
+static void
+virtual_problem(void *ctx, const char *msg)
+{
+	(void)ctx;
+	report_warn("%s", msg);
+}
+
+/* dump_virtual - the virtual alias table of M; its problems are warnings,
+ * or with STRICT an error (65) and no table */
+static int
+dump_virtual(const struct migrate *m, int strict, struct a2r_err *err)
+{
+	size_t n = migrate_virtual(m, NULL, virtual_problem, NULL);
+
+	if (n > 0 && strict)
+		return err_set(err, A2R_ERR_GUARD,
+		               "dump --format virtual --strict: %zu conflict%s (addresses held by "
+		               "several objects, objects without a primary address; -v lists "
+		               "them): no table written",
+		               n, n == 1 ? "" : "s");
+	if (n > 0)
+		report_warn("virtual: %zu problem%s (see above): their addresses are left out of "
+		            "the table",
+		            n, n == 1 ? "" : "s");
+	(void)migrate_virtual(m, output_virtual_line, NULL, NULL);
+	return 0;
+}
+
+/* The formats of dump: the map's, and the migration's (per object). */
+static const struct {
+	const char *name;
+	int migrate;
+} dump_formats[] = {
+    {"map", 0}, {"list", 0}, {"json", 0}, {"csv", 1}, {"objects", 1}, {"virtual", 1},
+};
+
+/* dump_format - the index of --format NAME (default map), or -1 */
+static int
+dump_format(const char *name)
+{
+	for (size_t i = 0; i < sizeof(dump_formats) / sizeof(dump_formats[0]); i++)
+		if (strcmp(name != NULL ? name : "map", dump_formats[i].name) == 0)
+			return (int)i;
+	return -1;
+}
+
 int
 cmd_dump(const struct cli *o, const struct a2r_config *cfg, struct a2r_err *err)
 {
-	static const char *const formats[] = {"map", "list", "json"};
 	struct run r = {0};
-	int format = 0, rc = -1;
+	struct migrate *m = NULL;
+	int f = dump_format(o->format), rc = -1;
+	const char *name;
 
-	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
-		if (strcmp(o->format ? o->format : "map", formats[i]) == 0)
-			format = formats[i][0];
-	if (format == 0) {
-		err_set(err, A2R_ERR_USAGE, "--format %s: use map, list or json", o->format);
+	if (f < 0) {
+		err_set(err, A2R_ERR_USAGE,
+		        "--format %s: use map, list, json, csv, objects or virtual", o->format);
 		goto out;
 	}
+	name = dump_formats[f].name;
 	if (o->json || o->dry_run || o->force || o->nargs > 0) {
-		err_set(err, A2R_ERR_USAGE, "dump takes only --from-ldif and --format");
+		err_set(err, A2R_ERR_USAGE, "dump takes only --from-ldif, --format and --strict");
 		goto out;
 	}
-	if (read_set(o, cfg, &r, err) < 0)
+	if (o->strict && strcmp(name, "virtual") != 0) {
+		err_set(err, A2R_ERR_USAGE, "--strict applies to dump --format virtual only");
 		goto out;
-	output_set(r.c.set, cfg->value, format);
-	rc = output_flush(err);
+	}
+	/* the migration formats watch every value: memory per object */
+	if (dump_formats[f].migrate) {
+		if ((m = migrate_new()) == NULL) {
+			err_nomem(err);
+			goto out;
+		}
+		r.describe = 1;
+		r.observe = migrate_observe;
+		r.observe_ctx = m;
+	}
+	if (read_set(o, cfg, &r, err) < 0 || (m != NULL && migrate_finish(m, err) < 0))
+		goto out;
+	if (strcmp(name, "csv") == 0)
+		rc = output_csv(m, err);
+	else if (strcmp(name, "objects") == 0)
+		rc = output_objects(m, err);
+	else if (strcmp(name, "virtual") == 0)
+		rc = dump_virtual(m, o->strict, err);
+	else {
+		output_set(r.c.set, cfg->value, name[0]);
+		rc = 0;
+	}
+	if (rc == 0)
+		rc = output_flush(err);
 out:
 	run_free(&r);
+	migrate_free(m);
 	return rc;
 }
 

@@ -214,7 +214,9 @@ from_directory(const struct a2r_config *cfg, const struct export_options *opt, s
 	note(opt, "domain: %s (%s); DCs: %s; bind: %s", live->domain ? live->domain : "-",
 	     rep->disc.domain[0] ? rep->disc.domain : "not needed", rep->disc.dcs, rep->disc.bind);
 	/* explain follows an address into entries the filter would drop */
-	if ((q = search_query_new(live, opt->wide, err)) == NULL)
+	if ((q = search_query_new(
+	         live, (opt->wide ? SEARCH_WIDE : 0) | (opt->describe ? SEARCH_DESCRIBE : 0),
+	         err)) == NULL)
 		return -1;
 	note(opt, "filter: %s", search_query_filter(q));
 	if ((rep->filter = strdup(search_query_filter(q))) == NULL) {

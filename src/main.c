@@ -54,15 +54,25 @@ struct command {
 static const struct command commands[] = {
     {"sync", cmd_sync, "sync [-n|--dry-run] [--force]   install the maps if changed (default)"},
     {"check", cmd_check, "check [--json]                 compare the directory with the map"},
-    {"dump", cmd_dump, "dump [--format map|list|json]  print the recipient set"},
+    {"dump", cmd_dump,
+     "dump [--format FORMAT]         print the recipient set: map, list, json;\n"
+     "                                 for a migration csv, objects, virtual [--strict]"},
     {"explain", cmd_explain, "explain ADDRESS                where it comes from, or why not"},
     {"test", cmd_test, "test                           connect, bind, search; report"},
 };
 
 /* Number of options that are not config keys (see build_options). */
-#define NFIXED 10
+#define NFIXED 11
 
-enum { OPT_FORMAT = 1000, OPT_FROM_LDIF, OPT_FORCE, OPT_JSON, OPT_KEY = 2000, OPT_NOKEY = 3000 };
+enum {
+	OPT_FORMAT = 1000,
+	OPT_FROM_LDIF,
+	OPT_FORCE,
+	OPT_JSON,
+	OPT_STRICT,
+	OPT_KEY = 2000,
+	OPT_NOKEY = 3000
+};
 
 static void
 usage(FILE *fp)
@@ -112,6 +122,7 @@ build_options(void)
 	    {"dry-run", no_argument, NULL, 'n'},
 	    {"force", no_argument, NULL, OPT_FORCE},
 	    {"json", no_argument, NULL, OPT_JSON},
+	    {"strict", no_argument, NULL, OPT_STRICT},
 	};
 	size_t nkeys = conf_key_count(), n = NFIXED;
 	struct option *lo = calloc(NFIXED + 2 * nkeys + 1, sizeof(*lo));
@@ -198,6 +209,9 @@ one_option(struct opts *o, int c, char **argv, struct a2r_err *err)
 		return 0;
 	case OPT_JSON:
 		o->cli.json = 1;
+		return 0;
+	case OPT_STRICT:
+		o->cli.strict = 1;
 		return 0;
 	case ':':
 		return err_set(err, A2R_ERR_USAGE, "option %s needs a value", argv[optind - 1]);

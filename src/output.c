@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <unicode/uchar.h>
+#include <unicode/utf8.h>
+
 #include "output.h"
 #include "policy.h"
 #include "report.h"
@@ -118,22 +121,55 @@ output_installed(const struct a2r_config *cfg, const struct export_report *rep,
 	            cfg->cdb ? " and its .cdb" : "", p->added, p->removed, recipset_size(c->set));
 }
 
+/* printable - may code point CP be written as it is?  Not controls (C0,
+ * DEL, C1), format characters, surrogates, private use, unassigned code
+ * points, nor separators but the ASCII space (as report_escape()) */
+static int
+printable(UChar32 cp)
+{
+	return cp == ' ' || (U_GET_GC_MASK(cp) & (U_GC_C_MASK | U_GC_Z_MASK)) == 0;
+}
+
+/* json_bytes - print the LEN bytes at S as a JSON string: every control
+ * character (C0, DEL, C1) and the line and paragraph separators as \uHHHH,
+ * each byte of an ill-formed UTF-8 sequence as U+FFFD; 1 when there was
+ * one (the string is not the value), else 0 */
+static int
+json_bytes(const char *s, size_t len)
+{
+	const uint8_t *u = (const uint8_t *)s;
+	int32_t i = 0, n = len > INT32_MAX ? INT32_MAX : (int32_t)len;
+	int lossy = 0;
+
+	putchar('"');
+	while (i < n) {
+		int32_t start = i;
+		UChar32 cp;
+
+		U8_NEXT(u, i, n, cp);
+		if (cp < 0) {
+			/* one U+FFFD for each byte of the ill-formed sequence */
+			for (; start < i; start++)
+				fputs("\\ufffd", stdout);
+			lossy = 1;
+		} else if (cp == '"' || cp == '\\') {
+			printf("\\%c", (char)cp);
+		} else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x2028 ||
+		           cp == 0x2029) {
+			printf("\\u%04x", (unsigned)cp);
+		} else {
+			fwrite(u + start, 1, (size_t)(i - start), stdout);
+		}
+	}
+	putchar('"');
+	return lossy;
+}
+
 /* json_string - print S as a JSON string */
 static void
 json_string(const char *s)
 {
-	putchar('"');
-	for (; *s != '\0'; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch < 0x20)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
-	}
-	putchar('"');
+	(void)json_bytes(s, strlen(s));
 }
 
 void
@@ -368,6 +404,199 @@ output_test(const struct a2r_config *live, const struct export_report *rep, size
 	         rep->entries, rep->pages, rep->pages == 1 ? "" : "s", rep->refs,
 	         rep->refs == 1 ? "" : "s");
 	put_line("addresses: %zu would be exported", addresses);
+}
+
+/* dn_text - DN as one printable line in B: every byte of a character
+ * that is not printable (see printable()) or of an ill-formed UTF-8
+ * sequence as an RFC 4514 hex pair ("\\0A"), which names the same DN */
+static int
+dn_text(struct strbuf *b, const char *dn)
+{
+	const uint8_t *u = (const uint8_t *)dn;
+	int32_t i = 0, n = (int32_t)strnlen(dn, INT32_MAX);
+
+	b->len = 0;
+	if (strbuf_addstr(b, "") < 0)
+		return -1;
+	while (i < n) {
+		int32_t start = i;
+		UChar32 cp;
+
+		U8_NEXT(u, i, n, cp);
+		if (cp >= 0 && printable(cp)) {
+			if (strbuf_add(b, u + start, (size_t)(i - start)) < 0)
+				return -1;
+			continue;
+		}
+		for (; start < i; start++) {
+			char hex[4];
+
+			snprintf(hex, sizeof(hex), "\\%02X", u[start]);
+			if (strbuf_add(b, hex, 3) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* csv_field - S as an RFC 4180 field: quoted, its quotes doubled, when
+ * it holds a comma, a quote or a line break */
+static void
+csv_field(const char *s)
+{
+	if (strpbrk(s, ",\"\r\n") == NULL) {
+		fputs(s, stdout);
+		return;
+	}
+	putchar('"');
+	for (; *s != '\0'; s++) {
+		if (*s == '"')
+			putchar('"');
+		putchar(*s);
+	}
+	putchar('"');
+}
+
+static const char *const kind_names[] = {
+    [MIGRATE_PRIMARY] = "primary", [MIGRATE_ALIAS] = "alias", [MIGRATE_MAIL] = "mail"};
+
+int
+output_csv(const struct migrate *m, struct a2r_err *err)
+{
+	struct strbuf dn = {0};
+	size_t n;
+
+	(void)migrate_by_key(m, 0, &n);
+	printf("address,kind,object_class,dn,original\n");
+	for (size_t i = 0; i < n; i++) {
+		const struct migrate_address *a = migrate_by_key(m, i, NULL);
+		const struct migrate_object *o = migrate_object(m, a->object);
+
+		if (dn_text(&dn, o->dn) < 0) {
+			strbuf_free(&dn);
+			return err_nomem(err);
+		}
+		csv_field(a->key);
+		printf(",%s,%s,", kind_names[a->kind], o->object_class ? o->object_class : "");
+		csv_field(dn.p);
+		putchar(',');
+		csv_field(a->original);
+		putchar('\n');
+	}
+	strbuf_free(&dn);
+	return 0;
+}
+
+/* base64 - print the LEN bytes at P in base64 (RFC 4648) */
+static void
+base64(const unsigned char *p, size_t len)
+{
+	static const char abc[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+	for (size_t i = 0; i < len; i += 3) {
+		unsigned long v = (unsigned long)p[i] << 16;
+
+		if (i + 1 < len)
+			v |= (unsigned long)p[i + 1] << 8;
+		if (i + 2 < len)
+			v |= p[i + 2];
+		putchar(abc[(v >> 18) & 63]);
+		putchar(abc[(v >> 12) & 63]);
+		putchar(i + 1 < len ? abc[(v >> 6) & 63] : '=');
+		putchar(i + 2 < len ? abc[v & 63] : '=');
+	}
+}
+
+/* object_addresses - the primary, aliases and original spellings of O */
+static void
+object_addresses(const struct migrate_object *o)
+{
+	size_t k = 0;
+
+	printf(", \"primary\": ");
+	if (o->primary != NULL)
+		json_string(o->primary->key);
+	else
+		printf("null");
+	printf(", \"aliases\": [");
+	for (size_t i = 0; i < o->naddr; i++) {
+		if (!o->addr[i].in_map || &o->addr[i] == o->primary)
+			continue;
+		printf("%s", k++ ? ", " : "");
+		json_string(o->addr[i].key);
+	}
+	printf("], \"original\": {");
+	k = 0;
+	for (size_t i = 0; i < o->naddr; i++) {
+		const struct migrate_address *a = &o->addr[i];
+
+		if ((!a->in_map && a != o->primary) || strcmp(a->key, a->original) == 0)
+			continue;
+		printf("%s", k++ ? ", " : "");
+		json_string(a->key);
+		printf(": ");
+		json_string(a->original);
+	}
+	printf("}");
+}
+
+/* object_rejected - the values of O that are not in the map, and why */
+static void
+object_rejected(const struct migrate_object *o)
+{
+	printf(", \"rejected\": [");
+	for (size_t i = 0; i < o->nrej; i++) {
+		const struct migrate_rejected *r = &o->rej[i];
+
+		printf("%s{\"attribute\": ", i ? ", " : "");
+		json_string(r->attr);
+		printf(", \"value\": ");
+		if (json_bytes(r->value.bv_val, r->value.bv_len)) {
+			printf(", \"value_base64\": \"");
+			base64((const unsigned char *)r->value.bv_val, r->value.bv_len);
+			putchar('"');
+		}
+		printf(", \"reason\": ");
+		json_string(r->reason);
+		putchar('}');
+	}
+	putchar(']');
+}
+
+int
+output_objects(const struct migrate *m, struct a2r_err *err)
+{
+	struct strbuf dn = {0};
+
+	for (size_t i = 0; i < migrate_objects(m); i++) {
+		const struct migrate_object *o = migrate_object(m, i);
+
+		if (dn_text(&dn, o->dn) < 0) {
+			strbuf_free(&dn);
+			return err_nomem(err);
+		}
+		printf("{\"dn\": ");
+		json_string(dn.p);
+		printf(", \"object_class\": ");
+		if (o->object_class != NULL)
+			json_string(o->object_class);
+		else
+			printf("null");
+		printf(", \"disabled\": %s", o->disabled ? "true" : "false");
+		object_addresses(o);
+		object_rejected(o);
+		printf("}\n");
+	}
+	strbuf_free(&dn);
+	return 0;
+}
+
+void
+output_virtual_line(void *ctx, const char *key, const char *target)
+{
+	(void)ctx;
+	printf("%s %s\n", key, target);
 }
 
 int

@@ -128,9 +128,10 @@ free_attrs(char **attrs, size_t n, const struct a2r_config *cfg)
 /* request_attrs - the address attributes and objectClass (the counts by
  * object class); the filter already keeps out computers and (with
  * exclude_disabled) disabled accounts, so only a wide search (explain)
- * needs userAccountControl to say why */
+ * needs userAccountControl to say why, and a describing one (dump's
+ * migration formats) to tell each object's state: MORE asks for it */
 static char **
-request_attrs(const struct a2r_config *cfg, int wide)
+request_attrs(const struct a2r_config *cfg, int more)
 {
 	static const char *const extra[] = {"objectClass", "userAccountControl"};
 	char **attrs = calloc(cfg->attributes.n + 3, sizeof(*attrs));
@@ -151,7 +152,7 @@ request_attrs(const struct a2r_config *cfg, int wide)
 			attrs[n++] = cfg->attributes.v[i];
 		}
 	}
-	for (size_t i = 0; i < (wide ? 2 : 1); i++)
+	for (size_t i = 0; i < (more ? 2 : 1); i++)
 		attrs[n++] = (char *)extra[i];
 	return attrs;
 }
@@ -616,7 +617,7 @@ search_next(struct search *sr, struct a2r_entry *e, struct a2r_err *err)
 }
 
 struct search_query *
-search_query_new(const struct a2r_config *cfg, int wide, struct a2r_err *err)
+search_query_new(const struct a2r_config *cfg, unsigned flags, struct a2r_err *err)
 {
 	struct search_query *q = calloc(1, sizeof(*q));
 
@@ -625,8 +626,8 @@ search_query_new(const struct a2r_config *cfg, int wide, struct a2r_err *err)
 		return NULL;
 	}
 	q->cfg = cfg;
-	q->filter = search_filter(cfg, wide);
-	q->attrs = request_attrs(cfg, wide);
+	q->filter = search_filter(cfg, (flags & SEARCH_WIDE) != 0);
+	q->attrs = request_attrs(cfg, flags != 0);
 	if (q->filter == NULL || q->attrs == NULL) {
 		search_query_free(q);
 		err_nomem(err);

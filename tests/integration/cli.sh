@@ -46,11 +46,11 @@ expect_err '^ad2relay: unknown option -x$'
 # an option's value may itself look like an option
 run_a2r dump -c /dev/null --relay-domains example.org --from-ldif "$ldif" --format --list
 expect_rc 64
-expect_err 'format --list: use map, list or json'
+expect_err 'format --list: use map, list, json, csv, objects or virtual'
 
 run_a2r dump -c /dev/null --relay-domains example.org --from-ldif "$ldif" --format xml
 expect_rc 64
-expect_err 'format xml: use map, list or json'
+expect_err 'format xml: use map, list, json, csv, objects or virtual'
 
 run_a2r sync -c /dev/null --relay-domains example.org --from-ldif "$ldif" --format list
 expect_rc 64
@@ -58,7 +58,7 @@ expect_err -- '--format applies to dump only'
 
 run_a2r dump extra -c /dev/null --relay-domains example.org
 expect_rc 64
-expect_err 'dump takes only --from-ldif and --format'
+expect_err 'dump takes only --from-ldif, --format and --strict'
 
 run_a2r dump -c /dev/null --relay-domains example.org
 expect_rc 78

@@ -363,6 +363,7 @@ struct sighting {
 	const char *where, *attr, *value, *key;
 	enum collect_outcome outcome;
 	const char *why;
+	unsigned long nth;
 };
 
 struct seen {
@@ -389,11 +390,27 @@ observe(void *ctx, const struct collect_sighting *s)
 	struct sighting *r = &sn->v[sn->n];
 
 	assert_true(sn->n < 16);
+	r->outcome = s->outcome;
+	r->nth = s->nth;
+	if (s->outcome == COLLECT_RESTART) {
+		/* nothing but the outcome and its phrase */
+		assert_null(s->where);
+		assert_null(s->entry);
+		assert_null(s->value);
+		assert_null(s->key);
+		r->why = s->why;
+		sn->n++;
+		return;
+	}
+	/* a value comes with its entry; a static line with none */
+	if (s->attr != NULL)
+		assert_string_equal(s->entry->dn, s->where);
+	else
+		assert_null(s->entry);
 	r->where = keep(sn->text[sn->n][0], s->where, strlen(s->where));
 	r->attr = s->attr ? keep(sn->text[sn->n][1], s->attr, strlen(s->attr)) : NULL;
 	r->value = s->value ? keep(sn->text[sn->n][2], s->value->bv_val, s->value->bv_len) : NULL;
 	r->key = keep(sn->text[sn->n][3], s->key, s->keylen);
-	r->outcome = s->outcome;
 	r->why = s->why; /* static strings but for "rejected: ..." (checked at once) */
 	if (s->outcome == COLLECT_REJECTED)
 		assert_string_equal(s->why, "rejected: contains whitespace");
@@ -406,23 +423,24 @@ test_observer(void **state)
 	static const char *const jd = "CN=John Doe,DC=corp";
 	static const struct sighting want[] = {
 	    {jd, "proxyAddresses", "SMTP:John.Doe@corp.example.com", "john.doe@corp.example.com",
-	     COLLECT_IN_MAP, "in the map"},
+	     COLLECT_IN_MAP, "in the map", 1},
 	    {jd, "proxyAddresses", "smtp:jd@eu.corp.example.com", "jd@eu.corp.example.com",
-	     COLLECT_IN_MAP, "in the map"},
-	    {jd, "proxyAddresses", "X500:/o=Corp/cn=jd", NULL, COLLECT_OTHER_TYPE, NULL},
-	    {jd, "proxyAddresses", "SIP:jd@corp.example.com", NULL, COLLECT_OTHER_TYPE, NULL},
-	    {jd, "proxyAddresses", "smtp:john doe@corp.example.com", NULL, COLLECT_REJECTED, NULL},
+	     COLLECT_IN_MAP, "in the map", 1},
+	    {jd, "proxyAddresses", "X500:/o=Corp/cn=jd", NULL, COLLECT_OTHER_TYPE, NULL, 1},
+	    {jd, "proxyAddresses", "SIP:jd@corp.example.com", NULL, COLLECT_OTHER_TYPE, NULL, 1},
+	    {jd, "proxyAddresses", "smtp:john doe@corp.example.com", NULL, COLLECT_REJECTED, NULL,
+	     1},
 	    {jd, "proxyAddresses", "smtp:jd@partner.example.net", "jd@partner.example.net",
-	     COLLECT_NOT_RELAY, "its domain is not in relay_domains"},
+	     COLLECT_NOT_RELAY, "its domain is not in relay_domains", 1},
 	    {jd, "proxyAddresses", "nocolon@corp.example.com", NULL, COLLECT_NOTYPE,
-	     "rejected: no address type prefix"},
+	     "rejected: no address type prefix", 1},
 	    {jd, "mail", "JOHN.DOE@Corp.Example.com", "john.doe@corp.example.com", COLLECT_IN_MAP,
-	     "in the map"},
+	     "in the map", 1},
 	    {"CN=Shared,DC=corp", "proxyAddresses", "SMTP:shared@corp.example.com",
 	     "shared@corp.example.com", COLLECT_SKIPPED,
-	     "a disabled account, and exclude_disabled = yes"},
+	     "a disabled account, and exclude_disabled = yes", 2},
 	    {"CN=PC1,DC=corp", "proxyAddresses", "smtp:pc@corp.example.com", "pc@corp.example.com",
-	     COLLECT_SKIPPED, "a computer object (never exported)"},
+	     COLLECT_SKIPPED, "a computer object (never exported)", 3},
 	};
 	struct a2r_config cfg;
 	struct collect c;
@@ -444,6 +462,7 @@ test_observer(void **state)
 		else
 			assert_string_equal(g->key, w->key);
 		assert_int_equal(g->outcome, w->outcome);
+		assert_int_equal(g->nth, w->nth);
 		if (w->why != NULL)
 			assert_string_equal(g->why, w->why);
 		assert_non_null(g->why);
@@ -462,6 +481,26 @@ test_observer(void **state)
 		          strcmp(sn.v[i].key, "john.doe@corp.example.com") == 0 &&
 		          sn.v[i].outcome == COLLECT_IN_MAP;
 	assert_int_equal(in_map, 2);
+	collect_free(&c);
+	conf_free(&cfg);
+}
+
+/* test_observer_restart - collect_reset() tells the observer to forget */
+static void
+test_observer_restart(void **state)
+{
+	struct a2r_config cfg;
+	struct collect c;
+	struct seen sn = {0};
+
+	(void)state;
+	run(&c, 1, &cfg, observe, &sn);
+	sn.n = 0;
+	collect_reset(&c);
+	assert_int_equal(sn.n, 1);
+	assert_int_equal(sn.v[0].outcome, COLLECT_RESTART);
+	assert_non_null(sn.v[0].why);
+	assert_int_equal(recipset_size(c.set), 0);
 	collect_free(&c);
 	conf_free(&cfg);
 }
@@ -513,6 +552,7 @@ main(void)
 	    cmocka_unit_test(test_spaced_type),
 	    cmocka_unit_test(test_counts_by_class),
 	    cmocka_unit_test(test_observer),
+	    cmocka_unit_test(test_observer_restart),
 	    cmocka_unit_test(test_observer_static),
 	};
 
