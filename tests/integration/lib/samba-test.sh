@@ -31,6 +31,6 @@ plant_secret "$SAMBA_MACHINE_PASS"
 conf() {
 	local f=$1
 	shift
-	write_conf "$f" "relay_domains=$SAMBA_RELAY_DOMAINS" timeout=10 \
+	write_conf "$f" "relay_domains=$SAMBA_RELAY_DOMAINS" timeout=30 \
 		"output=$T/out/relay_recipients" "lock_file=$T/lock" "$@"
 }
