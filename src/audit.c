@@ -134,6 +134,24 @@ reader_close(struct origins_reader *r)
 	free(r->line);
 }
 
+/* add_escaped - S escaped as report_escape() does, appended to B (plain
+ * printable ASCII, nearly every DN, needs no look at each character) */
+static int
+add_escaped(struct strbuf *b, const char *s)
+{
+	size_t len = strlen(s), need = 4 * len + 1;
+
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f) {
+			if (strbuf_reserve(b, need) < 0)
+				return -1;
+			report_escape(s, b->p + b->len, need);
+			b->len += strlen(b->p + b->len);
+			return 0;
+		}
+	return strbuf_add(b, s, len);
+}
+
 /* make_line - CH's line into B */
 static int
 make_line(struct strbuf *b, struct audit_change *ch)
@@ -227,7 +245,7 @@ struct appender {
 	int fd;
 	const char *path;
 	char stamp[32];
-	struct strbuf buf, safe;
+	struct strbuf buf;
 	int werr; /* errno of a failed write */
 };
 
@@ -248,7 +266,6 @@ static int
 append_line(void *ctx, const struct audit_change *ch)
 {
 	struct appender *w = ctx;
-	size_t need = 4 * strlen(ch->line) + 1;
 
 	if ((size_t)w->a->logged.n < (size_t)w->a->cfg->log_changes &&
 	    strlist_add(&w->a->logged, ch->line, strlen(ch->line)) < 0)
@@ -256,10 +273,7 @@ append_line(void *ctx, const struct audit_change *ch)
 	if (w->fd < 0)
 		/* no changes file: only the lines for syslog are wanted */
 		return w->a->logged.n >= (size_t)w->a->cfg->log_changes;
-	if (strbuf_reserve(&w->safe, need) < 0)
-		return w->werr = ENOMEM, 1;
-	report_escape(ch->line, w->safe.p, need);
-	if (strbuf_addstr(&w->buf, w->stamp) < 0 || strbuf_addstr(&w->buf, w->safe.p) < 0 ||
+	if (strbuf_addstr(&w->buf, w->stamp) < 0 || add_escaped(&w->buf, ch->line) < 0 ||
 	    strbuf_addc(&w->buf, '\n') < 0)
 		return w->werr = ENOMEM, 1;
 	return w->buf.len >= IOBUF && flush_buf(w) < 0;
@@ -320,7 +334,6 @@ before_rename(void *ctx, struct a2r_err *err)
 		rc = err_set(err, A2R_ERR_WRITE, "write changes file %s: %s", w.path,
 		             strerror(errno));
 	strbuf_free(&w.buf);
-	strbuf_free(&w.safe);
 	return rc;
 }
 
@@ -330,11 +343,11 @@ static int
 fill_origins(int fd, void *ctx)
 {
 	const struct audit *a = ctx;
-	struct strbuf buf = {0}, origin = {0}, safe = {0};
+	struct strbuf buf = {0}, origin = {0};
 	int rc = -1;
 
 	for (size_t i = 0; i < recipset_size(a->set); i++) {
-		size_t klen, need;
+		size_t klen;
 		const char *key = recipset_key(a->set, i, &klen);
 		int known = recipset_origin(a->set, i, &origin);
 
@@ -344,12 +357,8 @@ fill_origins(int fd, void *ctx)
 				goto out;
 			continue;
 		}
-		need = 4 * origin.len + 1;
-		if (strbuf_reserve(&safe, need) < 0)
-			goto out;
-		report_escape(origin.p, safe.p, need);
 		if (strbuf_add(&buf, key, klen) < 0 || strbuf_addc(&buf, '\t') < 0 ||
-		    strbuf_addstr(&buf, safe.p) < 0 || strbuf_addc(&buf, '\n') < 0)
+		    add_escaped(&buf, origin.p) < 0 || strbuf_addc(&buf, '\n') < 0)
 			goto out;
 		if (buf.len >= IOBUF) {
 			if (write_all(fd, buf.p, buf.len) < 0)
@@ -361,7 +370,6 @@ fill_origins(int fd, void *ctx)
 out:
 	strbuf_free(&buf);
 	strbuf_free(&origin);
-	strbuf_free(&safe);
 	return rc;
 }
 
