@@ -9,8 +9,8 @@
  * change after an upgrade) the entry is not known.
  *
  * Call order: audit_init() with the sorted new set; audit_note() as the
- * plan_diff_fn of plan_maps() (it remembers every difference, a bit per
- * key of the new set and the removed keys); then either audit_each() to
+ * plan_diff_fn of plan_maps() (it remembers every difference: a byte per
+ * key of the new set, and a copy of each removed key); then either audit_each() to
  * list the differences (check, a dry run), or, for an install,
  * audit_side() hands mapfile_install_with() the origins file and the
  * changes file to write before the maps are renamed, and after the
@@ -35,9 +35,9 @@
 struct audit {
 	const struct a2r_config *cfg;
 	const struct recipset *set;
-	int keep;              /* log_changes > 0 or changes_file: record installs */
-	unsigned char *bits;   /* per key of SET: 1 added, 2 value changed */
-	struct recipset *gone; /* removed keys */
+	int keep;            /* log_changes > 0 or changes_file: record installs */
+	unsigned char *bits; /* per key of SET: 1 added, 2 value changed */
+	struct strlist gone; /* removed keys, in byte order (plan's) */
 	size_t added, removed, changed;
 	struct strlist logged; /* audit_logged(): lines for syslog */
 	char *origins_path;    /* OUTPUT.origins */

@@ -38,9 +38,8 @@ audit_init(struct audit *a, const struct a2r_config *cfg, const struct recipset 
 	a->set = set;
 	a->keep = cfg->log_changes > 0 || cfg->changes_file != NULL;
 	a->bits = calloc(recipset_size(set) + 1, 1);
-	a->gone = recipset_new();
 	a->origins_path = mapfile_origins_path(cfg->output);
-	if (a->bits == NULL || a->gone == NULL || a->origins_path == NULL)
+	if (a->bits == NULL || a->origins_path == NULL)
 		return err_nomem(err);
 	return 0;
 }
@@ -53,7 +52,8 @@ audit_note(void *ctx, char sign, const char *key)
 
 	if (sign == '-') {
 		a->removed++;
-		if (recipset_add(a->gone, key, strlen(key), NULL) < 0)
+		/* a strlist: a set's arena would take 2 MiB for one key */
+		if (strlist_add(&a->gone, key, strlen(key)) < 0)
 			a->failed = 1;
 		return;
 	}
@@ -203,11 +203,10 @@ each_gone(struct audit *a, audit_fn *fn, void *ctx, struct strbuf *line, struct 
 
 	if (reader_open(&r, a->origins_path, err) < 0)
 		return -2;
-	for (size_t i = 0; i < recipset_size(a->gone) && rc == 0; i++) {
-		size_t klen;
-		struct audit_change ch = {'-', recipset_key(a->gone, i, &klen), NULL, NULL};
+	for (size_t i = 0; i < a->gone.n && rc == 0; i++) {
+		struct audit_change ch = {'-', a->gone.v[i], NULL, NULL};
 
-		ch.origin = reader_find(&r, ch.key, klen);
+		ch.origin = reader_find(&r, ch.key, a->gone.len[i]);
 		if (make_line(line, &ch) < 0)
 			rc = -1;
 		else if (fn(ctx, &ch))
@@ -224,8 +223,6 @@ audit_each(struct audit *a, audit_fn *fn, void *ctx, struct a2r_err *err)
 	int rc;
 
 	if (a->failed)
-		return err_nomem(err);
-	if (recipset_sort(a->gone) < 0)
 		return err_nomem(err);
 	rc = each_new(a, BIT_ADDED, '+', fn, ctx, &line, &origin);
 	if (rc == 0)
@@ -402,7 +399,7 @@ void
 audit_free(struct audit *a)
 {
 	free(a->bits);
-	recipset_free(a->gone);
+	strlist_free(&a->gone);
 	strlist_free(&a->logged);
 	free(a->origins_path);
 	memset(a, 0, sizeof(*a));

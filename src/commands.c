@@ -135,7 +135,8 @@ cmd_sync(const struct cli *o, const struct a2r_config *cfg, struct a2r_err *err)
 	if (!o->dry_run) {
 		/* the lock file must not be one of the files a run writes */
 		const char *keep[] = {cfg->output, cdb_path = mapfile_cdb_path(cfg->output),
-		                      cfg->metrics_file, NULL};
+		                      cfg->metrics_file ? cfg->metrics_file : cfg->changes_file,
+		                      cfg->changes_file, NULL};
 
 		if (cdb_path == NULL)
 			return err_nomem(err);
