@@ -202,7 +202,8 @@ parent_is(const struct recipset *s, uint32_t n, const char *p, size_t len)
 {
 	const char *q = at(s, s->parents[n]);
 
-	return memcmp(q, p, len) == 0 && q[len] == '\0';
+	/* strncmp: it stops at the end of a shorter Q, never reads past it */
+	return strncmp(q, p, len) == 0 && q[len] == '\0';
 }
 
 /* rehash - double the parent hash table (or make the first one) */
