@@ -174,7 +174,7 @@ test_audit(void **state)
 	static const char *const o1[] = {"cn=A,ou=x", "cn=B\n\x01,ou=x"};
 	static const char *const k2[] = {"a@example.org", "c@example.org", NULL};
 	static const char *const o2[] = {"cn=A,ou=x", "/etc/static:3"};
-	struct recipset *s1 = origins_set(k1, o1), *s2 = origins_set(k2, o2);
+	struct recipset *s1 = origins_set(k1, o1), *s2 = origins_set(k2, o2), *s3;
 	struct a2r_config cfg;
 	struct a2r_err err = {0};
 	struct strlist logged = {0};
@@ -208,6 +208,19 @@ test_audit(void **state)
 	assert_non_null(strstr(text, "Z - b@example.org went with cn=B\\n\\x01,ou=x\n"));
 	assert_non_null(strstr(text, "Z + c@example.org from /etc/static:3\n"));
 	free(text);
+
+	/* a key with another value (from the static file): "~" */
+	s3 = recipset_new();
+	recipset_from(s3, "cn=A,ou=x");
+	assert_int_equal(recipset_add(s3, "a@example.org", 13, "REJECT"), 0);
+	recipset_from(s3, "/etc/static:3");
+	assert_int_equal(recipset_add(s3, "c@example.org", 13, NULL), 0);
+	assert_int_equal(recipset_sort(s3), 0);
+	assert_int_equal(audited(&cfg, s3, &logged, &err), 0);
+	assert_int_equal(logged.n, 1);
+	assert_string_equal(logged.v[0], "~ a@example.org from cn=A,ou=x (another value)");
+	assert_int_equal(audited(&cfg, s2, &logged, &err), 0);
+	recipset_free(s3);
 
 	/* the changes file cannot be opened: 73, the map and origins as before */
 	before = unit_read(map, &blen);
