@@ -283,9 +283,13 @@ static int
 open_changes(const char *path, struct a2r_err *err)
 {
 	struct stat st;
-	int fd =
-	    open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0640);
+	int fd;
 
+	/* looked at before it is opened: a device is never opened at all */
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return err_set(err, A2R_ERR_WRITE, "changes file %s: is %s, not a regular file",
+		               path, safefile_kind(st.st_mode));
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0640);
 	if (fd < 0)
 		return err_set(err, A2R_ERR_WRITE, "changes file %s: %s", path,
 		               errno == ELOOP ? "is a symbolic link" : strerror(errno));
