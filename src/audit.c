@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -276,17 +277,35 @@ append_line(void *ctx, const struct audit_change *ch)
 	return w->buf.len >= IOBUF && flush_buf(w) < 0;
 }
 
+/* sync_parent - fsync the directory that holds PATH; 0, or -1 (errno) */
+static int
+sync_parent(const char *path)
+{
+	char *copy = strdup(path);
+	int fd = -1, rc = -1, e;
+
+	if (copy != NULL && (fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0)
+		rc = fsync(fd);
+	e = errno;
+	if (fd >= 0)
+		close(fd);
+	free(copy);
+	errno = e;
+	return rc;
+}
+
 /* open_changes - the changes file for appending: created if missing
  * (mode 0640), never truncated, never through a symlink, only a regular
  * file (O_NONBLOCK: a FIFO planted there cannot make us wait) */
 static int
-open_changes(const char *path, struct a2r_err *err)
+open_changes(const char *path, int *created, struct a2r_err *err)
 {
 	struct stat st;
 	int fd;
 
 	/* looked at before it is opened: a device is never opened at all */
-	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+	*created = lstat(path, &st) < 0 && errno == ENOENT;
+	if (!*created && !S_ISREG(st.st_mode))
 		return err_set(err, A2R_ERR_WRITE, "changes file %s: is %s, not a regular file",
 		               path, safefile_kind(st.st_mode));
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0640);
@@ -315,17 +334,20 @@ before_rename(void *ctx, struct a2r_err *err)
 	struct appender w = {.a = a, .fd = -1, .path = a->cfg->changes_file};
 	time_t now = time(NULL);
 	struct tm tm;
-	int rc;
+	int rc, created = 0;
 
 	strlist_clear(&a->logged);
 	if (a->added + a->removed + a->changed == 0)
 		return 0;
 	gmtime_r(&now, &tm);
 	strftime(w.stamp, sizeof(w.stamp), "%Y-%m-%dT%H:%M:%SZ ", &tm);
-	if (w.path != NULL && (w.fd = open_changes(w.path, err)) < 0)
+	if (w.path != NULL && (w.fd = open_changes(w.path, &created, err)) < 0)
 		return -1;
 	rc = audit_each(a, append_line, &w, err);
 	if (rc == 0 && w.werr == 0 && w.fd >= 0 && flush_buf(&w) == 0 && fsync(w.fd) < 0)
+		w.werr = errno;
+	/* a new file: its name too must survive a crash */
+	if (rc == 0 && w.werr == 0 && created && sync_parent(w.path) < 0)
 		w.werr = errno;
 	if (rc == 0 && w.werr != 0)
 		rc = w.werr == ENOMEM ? err_nomem(err)
