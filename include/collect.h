@@ -125,6 +125,9 @@ struct collect {
 	/* optional: progress */
 	collect_progress_fn *progress;
 	void *progress_ctx;
+	/* optional: the set records where each key came from, the DN or the
+	 * static file's "FILE:LINE" (recipset_from(); the audit trail) */
+	int origins;
 };
 
 /* collect_init - bind to CFG (which must outlive C); WARN may be NULL */

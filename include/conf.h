@@ -63,6 +63,8 @@ struct a2r_config {
 	char *lock_file;
 	long lock_wait; /* seconds to wait for the lock */
 	char *metrics_file;
+	long log_changes;   /* syslog lines per run for added/removed addresses */
+	char *changes_file; /* every change appended here, or NULL */
 };
 
 enum conf_bind {

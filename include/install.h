@@ -5,13 +5,16 @@
  * that makes the next run retry commands that failed
  *
  * Call install_run() once per sync, holding the run lock (lock.h), with
- * the sorted set an export made (export.h).  It prints nothing: SHOW, if
- * not NULL, is told each key that differs while the maps are compared,
- * and the caller shows the plan and the outcome from P and RES.
+ * the sorted set an export made (export.h).  It prints nothing: AUDIT,
+ * if not NULL, notes each key that differs while the maps are compared
+ * (audit.h), writes the origins and changes files of a change, and keeps
+ * its syslog lines; the caller shows the plan and the outcome from P,
+ * RES and AUDIT.
  */
 #ifndef A2R_INSTALL_H
 #define A2R_INSTALL_H
 
+#include "audit.h"
 #include "conf.h"
 #include "err.h"
 #include "plan.h"
@@ -33,7 +36,7 @@ struct install_result {
  * or a command that failed after a good install (A2R_ERR_ACTION; the
  * next run retries it). */
 int install_run(const struct a2r_config *cfg, const struct recipset *set, unsigned flags,
-                plan_diff_fn *show, struct plan *p, struct install_result *res,
+                struct audit *audit, struct plan *p, struct install_result *res,
                 struct a2r_err *err);
 
 #endif

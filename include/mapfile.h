@@ -53,13 +53,36 @@ int mapfile_install(const char *output, int with_cdb, const struct recipset *set
                     const char *defval, const struct mapfile_known *known,
                     struct mapfile_result *res, struct a2r_err *err);
 
+/* A file written beside the maps when either of them changes (audit.h:
+ * OUTPUT.origins), with the same discipline: FILL (0, or -1 with errno)
+ * writes it into its temp file, which is fsync()ed with theirs and
+ * renamed into place just before them.  BEFORE_RENAME, if not NULL, runs
+ * when every temp file is on disk and before any rename (the changes
+ * file); when it fails, nothing is renamed. */
+struct mapfile_side {
+	const char *path;
+	int (*fill)(int fd, void *ctx);
+	int (*before_rename)(void *ctx, struct a2r_err *err);
+	void *ctx;
+};
+
+/* mapfile_install_with - mapfile_install(), and SIDE (may be NULL) */
+int mapfile_install_with(const char *output, int with_cdb, const struct recipset *set,
+                         const char *defval, const struct mapfile_known *known,
+                         const struct mapfile_side *side, struct mapfile_result *res,
+                         struct a2r_err *err);
+
+/* mapfile_origins_path - "OUTPUT.origins" in a new string (caller frees) */
+char *mapfile_origins_path(const char *output);
+
 /* mapfile_abort - async-signal-safe, for a handler of SIGHUP, SIGINT or
  * SIGTERM: unlink the temp files of the mapfile_install() in progress,
  * if any.  Returns 1 if this process has renamed a new map into place. */
 int mapfile_abort(void);
 
 /* mapfile_clean_stale - remove the temp files that a run killed during
- * install left beside OUTPUT ("OUTPUT.tmp.XXXXXX", "OUTPUT.cdb.tmp.XXXXXX").
+ * install left beside OUTPUT ("OUTPUT.tmp.XXXXXX", "OUTPUT.cdb.tmp.XXXXXX",
+ * "OUTPUT.origins.tmp.XXXXXX").
  * Call only while holding the lock.  Returns the number removed. */
 unsigned mapfile_clean_stale(const char *output);
 

@@ -12,6 +12,7 @@
 #ifndef A2R_OUTPUT_H
 #define A2R_OUTPUT_H
 
+#include "audit.h"
 #include "collect.h"
 #include "conf.h"
 #include "err.h"
@@ -24,8 +25,14 @@
 /* output_summary - -v: what an export read (FROM: its source) */
 void output_summary(const struct collect *c, const char *from);
 
-/* output_change - a plan_diff_fn: one "+ KEY" line (dry run with -v) */
-void output_change(void *ctx, char sign, const char *key);
+/* output_change - an audit_fn: one difference with its DN, escaped, on
+ * stdout (check, and a dry run with -v); always 0 */
+int output_change(void *ctx, const struct audit_change *ch);
+
+/* output_audit_log - the syslog lines of an installed change: A's lines
+ * (up to log_changes), then one summary line (none with log_changes = 0
+ * or nothing to list) */
+void output_audit_log(const struct a2r_config *cfg, const struct audit *a);
 
 /* output_plan_counts - the dry run's "+ADDED -REMOVED [~CHANGED]" */
 void output_plan_counts(const struct plan *p);

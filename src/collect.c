@@ -367,6 +367,8 @@ collect_entry(struct collect *c, const struct a2r_entry *e, struct a2r_err *err)
 			observe_skipped(c, e, "a disabled account, and exclude_disabled = yes");
 		return 0;
 	}
+	if (c->origins)
+		recipset_from(c->set, e->dn);
 	/* An attribute may come in more than one piece (a server may return
 	 * the same type twice): walk them all. */
 	for (size_t i = 0; i < attrs->n; i++) {
@@ -414,6 +416,8 @@ static_line(struct collect *c, char *line, const char *where, struct a2r_err *er
 	if (c->observe != NULL)
 		observe(c, NULL, where, NULL, NULL, &c->fold, COLLECT_STATIC,
 		        "in the map (static file)");
+	if (c->origins)
+		recipset_from(c->set, where);
 	if (recipset_add(c->set, c->fold.p, c->fold.len, *value ? value : NULL) < 0)
 		return err_nomem(err);
 	c->stats.static_lines++;

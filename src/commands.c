@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "audit.h"
 #include "collect.h"
 #include "commands.h"
 #include "export.h"
@@ -28,6 +29,7 @@ struct run {
 	int describe;                /* dump's migration formats: each object's kind */
 	collect_observe_fn *observe; /* explain, dump: told what became of each value */
 	void *observe_ctx;
+	int origins; /* record where each key came from (the audit trail) */
 	struct collect c;
 	struct export_report rep;
 };
@@ -51,6 +53,7 @@ read_set(const struct cli *o, const struct a2r_config *cfg, struct run *r, struc
 	if (collect_init(&r->c, cfg, report_collect_warning, NULL, err) < 0)
 		return -1;
 	r->c.progress = report_progress;
+	r->c.origins = r->origins;
 	if (r->observe != NULL)
 		collect_observe(&r->c, r->observe, r->observe_ctx);
 	if (export_run(cfg, &opt, &r->c, &r->rep, err) < 0)
@@ -115,6 +118,7 @@ cmd_sync(const struct cli *o, const struct a2r_config *cfg, struct a2r_err *err)
 	struct run r = {0};
 	struct plan p = {0};
 	struct install_result res = {0};
+	struct audit a = {0};
 	struct timespec t0;
 	time_t start = time(NULL);
 	char *cdb_path = NULL;
@@ -131,7 +135,8 @@ cmd_sync(const struct cli *o, const struct a2r_config *cfg, struct a2r_err *err)
 	if (!o->dry_run) {
 		/* the lock file must not be one of the files a run writes */
 		const char *keep[] = {cfg->output, cdb_path = mapfile_cdb_path(cfg->output),
-		                      cfg->metrics_file, NULL};
+		                      cfg->metrics_file ? cfg->metrics_file : cfg->changes_file,
+		                      cfg->changes_file, NULL};
 
 		if (cdb_path == NULL)
 			return err_nomem(err);
@@ -143,16 +148,21 @@ cmd_sync(const struct cli *o, const struct a2r_config *cfg, struct a2r_err *err)
 			report_info("removed temp files of an interrupted run beside %s",
 			            cfg->output);
 	}
-	if (read_set(o, cfg, &r, err) == 0 &&
-	    install_run(cfg, r.c.set, flags, o->dry_run && o->verbose ? output_change : NULL, &p,
-	                &res, err) == 0)
+	/* the DN of every key, for the audit trail and a dry run's listing */
+	r.origins = (o->dry_run && o->verbose) ||
+	            (!o->dry_run && (cfg->log_changes > 0 || cfg->changes_file != NULL));
+	if (read_set(o, cfg, &r, err) == 0 && audit_init(&a, cfg, r.c.set, err) == 0 &&
+	    install_run(cfg, r.c.set, flags, &a, &p, &res, err) == 0)
 		rc = 0;
 	/* a dry run shows the change, then what the guards said */
+	if (o->dry_run && o->verbose && res.planned && audit_each(&a, output_change, NULL, err) < 0)
+		rc = -1;
 	if (o->dry_run && res.planned)
 		output_plan_counts(&p);
-	if (res.changed)
+	if (res.changed) {
+		output_audit_log(cfg, &a);
 		output_installed(cfg, &r.rep, &r.c, &p, elapsed(&t0));
-	else if (rc == 0 && !o->dry_run && res.reran)
+	} else if (rc == 0 && !o->dry_run && res.reran)
 		report_info("%s is up to date (%zu addresses); ran the Postfix commands an "
 		            "earlier run left pending",
 		            cfg->output, recipset_size(r.c.set));
@@ -163,6 +173,7 @@ cmd_sync(const struct cli *o, const struct a2r_config *cfg, struct a2r_err *err)
 		write_metrics(cfg, &r, start, elapsed(&t0),
 		              rc == 0 ? 0 : err_exit_status(err->code));
 	lock_release(lockfd);
+	audit_free(&a);
 	run_free(&r);
 	return rc;
 }
@@ -282,6 +293,7 @@ cmd_check(const struct cli *o, const struct a2r_config *cfg, struct a2r_err *err
 	struct run r = {0};
 	struct output_diffs d = {0};
 	struct plan p = {0};
+	struct audit a = {0};
 	char *cdb_path = NULL;
 	int rc = -1;
 
@@ -291,14 +303,19 @@ cmd_check(const struct cli *o, const struct a2r_config *cfg, struct a2r_err *err
 			        o->args[0]);
 		goto out;
 	}
-	if (read_set(o, cfg, &r, err) < 0)
+	/* the text lists each difference with its DN (audit.h) */
+	r.origins = !o->json;
+	if (read_set(o, cfg, &r, err) < 0 || audit_init(&a, cfg, r.c.set, err) < 0)
 		goto out;
 	if (cfg->cdb && (cdb_path = mapfile_cdb_path(cfg->output)) == NULL) {
 		err_nomem(err);
 		goto out;
 	}
-	if (plan_maps(PLAN_CHECK, cfg->output, cdb_path, r.c.set, cfg->value, &p, keep_change, &d,
+	if (plan_maps(PLAN_CHECK, cfg->output, cdb_path, r.c.set, cfg->value, &p,
+	              o->json ? keep_change : audit_note, o->json ? (void *)&d : (void *)&a,
 	              err) < 0)
+		goto out;
+	if (!o->json && audit_each(&a, output_change, NULL, err) < 0)
 		goto out;
 	output_check(o->json, &p, &d, p.have_old, p.cdb_agrees, cfg->output);
 	if (output_flush(err) < 0)
@@ -309,6 +326,7 @@ out:
 	strlist_free(&d.minus);
 	strlist_free(&d.changed);
 	free(cdb_path);
+	audit_free(&a);
 	run_free(&r);
 	return rc;
 }

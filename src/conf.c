@@ -40,6 +40,7 @@ enum key_type {
 	K_DOMAIN,
 	K_RANGE,
 	K_RUN_SECONDS,
+	K_LINES,
 };
 
 struct key {
@@ -93,6 +94,8 @@ static const struct key keys[] = {
     {"lock_file", K_PATH, F(lock_file), "/run/ad2relay.lock"},
     {"lock_wait", K_WAIT, F(lock_wait), "0"},
     {"metrics_file", K_PATH, F(metrics_file), NULL},
+    {"log_changes", K_LINES, F(log_changes), "100"},
+    {"changes_file", K_PATH, F(changes_file), NULL},
 };
 
 /* Words of the enumerated keys. */
@@ -567,6 +570,8 @@ apply(struct a2r_config *cfg, const struct key *k, const char *value, const char
 		return set_number(field, k, value, 0, 100000, where, err);
 	case K_RUN_SECONDS:
 		return set_number(field, k, value, 1, 86400, where, err);
+	case K_LINES:
+		return set_number(field, k, value, 0, 1000000, where, err);
 	case K_DOMAIN:
 		if (!policy_check_domain(value, strlen(value)) || strchr(value, '.') == NULL)
 			return err_set(err, A2R_ERR_CONFIG, "%s: %s: \"%s\" is not a DNS domain",
@@ -825,6 +830,7 @@ conf_free(struct a2r_config *cfg)
 		case K_WAIT:
 		case K_RANGE:
 		case K_RUN_SECONDS:
+		case K_LINES:
 			break;
 		}
 	}

@@ -55,8 +55,10 @@ run_actions(const struct a2r_config *cfg, struct a2r_err *err)
 
 int
 install_run(const struct a2r_config *cfg, const struct recipset *set, unsigned flags,
-            plan_diff_fn *show, struct plan *p, struct install_result *res, struct a2r_err *err)
+            struct audit *audit, struct plan *p, struct install_result *res, struct a2r_err *err)
 {
+	struct mapfile_side side;
+	const struct mapfile_side *with = audit ? audit_side(audit, &side) : NULL;
 	struct mapfile_result mr;
 	char *cdb_path = NULL;
 	int force = (flags & INSTALL_FORCE) != 0, had, rc = -1;
@@ -68,7 +70,8 @@ install_run(const struct a2r_config *cfg, const struct recipset *set, unsigned f
 		err_nomem(err);
 		goto out;
 	}
-	if (plan_maps(PLAN_SYNC, cfg->output, cdb_path, set, cfg->value, p, show, NULL, err) < 0) {
+	if (plan_maps(PLAN_SYNC, cfg->output, cdb_path, set, cfg->value, p,
+	              audit ? audit_note : NULL, audit, err) < 0) {
 		err_prefix(err, "installed map");
 		goto out;
 	}
@@ -84,8 +87,9 @@ install_run(const struct a2r_config *cfg, const struct recipset *set, unsigned f
 	 * signal, SIGKILL, a crash) leaves the actions to the next run. */
 	if (!(had = pending_actions(cfg, 0)))
 		pending_actions(cfg, 1);
-	if (mapfile_install(cfg->output, cfg->cdb, set, cfg->value,
-	                    &(struct mapfile_known){p->text_same, p->cdb_same}, &mr, err) < 0) {
+	if (mapfile_install_with(cfg->output, cfg->cdb, set, cfg->value,
+	                         &(struct mapfile_known){p->text_same, p->cdb_same}, with, &mr,
+	                         err) < 0) {
 		err_prefix(err, "install %s", cfg->output);
 		if (!had)
 			pending_actions(cfg, -1);
@@ -93,6 +97,10 @@ install_run(const struct a2r_config *cfg, const struct recipset *set, unsigned f
 	}
 	res->changed = mr.text_changed || mr.cdb_changed;
 	res->reran = had && !res->changed;
+	/* an origins file left from when the audit was on would name the
+	 * entries of another map */
+	if (res->changed && audit != NULL && with == NULL)
+		audit_drop_origins(audit);
 	if (res->changed || had)
 		rc = run_actions(cfg, err);
 	else

@@ -28,6 +28,7 @@ struct pending {
 	char *tmp;   /* mkstemp name while it exists, else NULL */
 	int fd;      /* open temp file, else -1 */
 	int changed; /* content differs from the installed file */
+	int side;    /* not a map (mapfile_side) */
 };
 
 /* The temp files of the install in progress, for mapfile_abort() in a
@@ -146,17 +147,30 @@ text_size(const struct recipset *set, const char *defval)
 	return total;
 }
 
-char *
-mapfile_cdb_path(const char *output)
+/* beside - OUTPUT with SUFFIX, in a new string */
+static char *
+beside(const char *output, const char *suffix)
 {
-	size_t len = strlen(output);
-	char *p = malloc(len + 5);
+	size_t len = strlen(output), slen = strlen(suffix);
+	char *p = malloc(len + slen + 1);
 
 	if (p != NULL) {
 		memcpy(p, output, len);
-		memcpy(p + len, ".cdb", 5);
+		memcpy(p + len, suffix, slen + 1);
 	}
 	return p;
+}
+
+char *
+mapfile_cdb_path(const char *output)
+{
+	return beside(output, ".cdb");
+}
+
+char *
+mapfile_origins_path(const char *output)
+{
+	return beside(output, ".origins");
 }
 
 /* read_full - read LEN bytes at OFF (fewer only at end of file) */
@@ -256,6 +270,7 @@ struct source {
 	off_t size;
 	const struct recipset *cdb_of; /* or */
 	const char *defval;
+	const struct mapfile_side *side; /* or */
 	char *buf;
 };
 
@@ -265,6 +280,8 @@ fill(int fd, struct source *src)
 {
 	size_t n;
 
+	if (src->side != NULL)
+		return src->side->fill(fd, src->side->ctx);
 	if (src->cdb_of != NULL)
 		return mapread_write_cdb(fd, src->cdb_of, src->defval);
 	if (src->text != NULL) {
@@ -427,29 +444,45 @@ rename_all(struct pending *files, size_t n, struct a2r_err *err)
 		}
 		free(files[i].tmp);
 		files[i].tmp = NULL;
-		installed = 1;
+		if (!files[i].side)
+			installed = 1;
 	}
 	release_signals(&old);
 	return rc;
 }
 
-/* install_files - temp files for what changed, then renames in order */
+/* install_files - temp files for what changed, then renames in order:
+ * the side file (FILES[2], if SIDE) first, then the maps */
 static int
-install_files(struct pending *files, struct source *srcs, size_t n, struct a2r_err *err)
+install_files(struct pending *files, struct source *srcs, size_t n, const struct mapfile_side *side,
+              struct a2r_err *err)
 {
 	int any = 0;
 
+	for (size_t i = 0; i < n; i++)
+		any |= files[i].changed;
+	if (side != NULL) {
+		files[2].changed = any;
+		n = 3;
+	}
 	for (size_t i = 0; i < n; i++)
 		if (files[i].changed && write_temp(&files[i], &srcs[i], err) < 0)
 			return -1;
 	for (size_t i = 0; i < n; i++)
 		if (files[i].changed && finish_temp(&files[i], err) < 0)
 			return -1;
-	for (size_t i = 0; i < n; i++)
-		any |= files[i].changed;
-	if (rename_all(files, n, err) < 0)
+	if (!any)
+		return 0;
+	if (side != NULL && side->before_rename != NULL && side->before_rename(side->ctx, err) < 0)
 		return -1;
-	return any ? sync_dir(files[0].path, err) : 0;
+	/* A side file renamed and the maps not (a stop, a failed rename) names
+	 * entries of addresses that are not installed: harmless, where the
+	 * other way round an address removed could not be traced. */
+	if (side != NULL && rename_all(files + 2, 1, err) < 0)
+		return -1;
+	if (rename_all(files, n > 2 ? 2 : n, err) < 0)
+		return -1;
+	return sync_dir(files[0].path, err);
 }
 
 /* compare - does P's new content (SRC: the text renderer, or the memory
@@ -475,10 +508,22 @@ int
 mapfile_install(const char *output, int with_cdb, const struct recipset *set, const char *defval,
                 const struct mapfile_known *known, struct mapfile_result *res, struct a2r_err *err)
 {
+	return mapfile_install_with(output, with_cdb, set, defval, known, NULL, res, err);
+}
+
+int
+mapfile_install_with(const char *output, int with_cdb, const struct recipset *set,
+                     const char *defval, const struct mapfile_known *known,
+                     const struct mapfile_side *side, struct mapfile_result *res,
+                     struct a2r_err *err)
+{
 	struct mapfile_known unknown = {-1, -1};
-	struct pending files[2] = {{.path = output, .fd = -1}, {.path = NULL, .fd = -1}};
+	struct pending files[3] = {{.path = output, .fd = -1},
+	                           {.path = NULL, .fd = -1},
+	                           {.path = side ? side->path : NULL, .fd = -1, .side = 1}};
 	struct render r = {set, defval, strlen(defval), 0, 0};
-	struct source srcs[2] = {{.text = &r, .fd = -1}, {.text = NULL, .fd = -1}};
+	struct source srcs[3] = {
+	    {.text = &r, .fd = -1}, {.text = NULL, .fd = -1}, {.side = side, .fd = -1}};
 	char *bufs = malloc(3 * IOBUF), *cdb_path = NULL;
 	size_t n = 1;
 	int rc = -1;
@@ -489,7 +534,7 @@ mapfile_install(const char *output, int with_cdb, const struct recipset *set, co
 		return err_nomem(err);
 	hold_signals(&old);
 	live = files;
-	nlive = 2;
+	nlive = 3;
 	release_signals(&old);
 	srcs[0].buf = bufs;
 	srcs[1].buf = bufs + IOBUF;
@@ -519,13 +564,13 @@ mapfile_install(const char *output, int with_cdb, const struct recipset *set, co
 		}
 	}
 	r.next = r.off = 0;
-	if (install_files(files, srcs, n, err) < 0)
+	if (install_files(files, srcs, n, side, err) < 0)
 		goto out;
 	res->text_changed = files[0].changed;
 	res->cdb_changed = files[1].changed;
 	rc = 0;
 out:
-	remove_temps(files, n);
+	remove_temps(files, 3);
 	hold_signals(&old);
 	live = NULL;
 	nlive = 0;
@@ -548,7 +593,8 @@ mapfile_abort(void)
 	return installed;
 }
 
-/* is_temp_of - NAME is BASE.tmp.XXXXXX or BASE.cdb.tmp.XXXXXX */
+/* is_temp_of - NAME is BASE.tmp.XXXXXX, BASE.cdb.tmp.XXXXXX or
+ * BASE.origins.tmp.XXXXXX */
 static int
 is_temp_of(const char *name, const char *base)
 {
@@ -559,6 +605,8 @@ is_temp_of(const char *name, const char *base)
 	name += blen;
 	if (strncmp(name, ".cdb", 4) == 0)
 		name += 4;
+	else if (strncmp(name, ".origins", 8) == 0)
+		name += 8;
 	return strncmp(name, ".tmp.", 5) == 0 && strlen(name + 5) == 6;
 }
 

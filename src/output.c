@@ -90,11 +90,28 @@ output_summary(const struct collect *c, const char *from)
 	summary_rejected(c);
 }
 
-void
-output_change(void *ctx, char sign, const char *key)
+int
+output_change(void *ctx, const struct audit_change *ch)
 {
 	(void)ctx;
-	printf("%c %s\n", sign, key);
+	put_line("%s", ch->line);
+	return 0;
+}
+
+void
+output_audit_log(const struct a2r_config *cfg, const struct audit *a)
+{
+	const struct strlist *l = audit_logged(a);
+	size_t total = a->added + a->removed + a->changed;
+
+	if (cfg->log_changes == 0 || total == 0)
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		report_log("%s", l->v[i]);
+	report_log("%s: %zu change%s (+%zu -%zu ~%zu), %zu logged%s%s%s", cfg->output, total,
+	           total == 1 ? "" : "s", a->added, a->removed, a->changed, l->n,
+	           l->n < total ? " (log_changes)" : "", cfg->changes_file ? "; all in " : "",
+	           cfg->changes_file ? cfg->changes_file : "");
 }
 
 void

@@ -9,6 +9,14 @@
  * look at the last few keys; any other duplicate is dropped when the set
  * is sorted, where equal keys meet anyway.  Later lookups are binary
  * searches.
+ *
+ * Origins cost what an entry costs, not what a key does: before the
+ * first key of an entry the arena takes an origin record (the number of
+ * its parent DN, 4 bytes, then the first RDN), the parent DN is stored
+ * once for all its entries, and the set keeps the arena offset of each
+ * record (4 bytes an entry).  Records and keys share the arena in the
+ * order they were added, so the origin of a key is the last record before
+ * it: a binary search over those offsets.
  */
 #include "autoconf.h"
 
@@ -24,10 +32,12 @@
 #define MAX_CHUNKS 2048 /* offsets are 32 bits: 11 of chunk, 21 within */
 #define MAX_KEY    0xffff
 #define MAX_VALUES 0xfffe
-#define DROPPED    0xffff /* vnum of a duplicate while sorting */
-#define RECENT     8      /* recipset_add() compares with this many last keys */
-#define SMALL      32     /* ranges this short are insertion-sorted */
-#define PREFETCH   8      /* recipset_key() prefetches the key this far ahead */
+#define DROPPED    0xffff     /* vnum of a duplicate while sorting */
+#define RECENT     8          /* recipset_add() compares with this many last keys */
+#define SMALL      32         /* ranges this short are insertion-sorted */
+#define PREFETCH   8          /* recipset_key() prefetches the key this far ahead */
+#define NO_PARENT  UINT32_MAX /* an origin with no "," in it */
+#define MAX_ORIGIN 0xffff     /* longer RDNs and parents are cut short */
 
 struct rec {
 	uint32_t off;  /* chunk << CHUNK_BITS | offset; grows with every add */
@@ -53,6 +63,15 @@ struct recipset {
 	size_t nvalues;
 	int sorted;
 	size_t first[256]; /* records by their key's first byte (0: empty key) */
+	/* origins (recipset_from) */
+	const char *pending; /* origin of the next new key, not stored yet */
+	uint32_t *origins;   /* arena offsets of origin records, ascending */
+	size_t norigins, ocap;
+	uint32_t *parents; /* arena offsets of parent DNs, by number */
+	size_t nparents, pcap;
+	uint32_t *phash;      /* parent number + 1 by hash (0: free slot) */
+	size_t phsize;        /* a power of two, or 0 */
+	uint32_t last_parent; /* the parent the last origin had */
 };
 
 /* huge_pages - ask for huge pages for the 2 MiB-aligned part of the
@@ -100,37 +119,223 @@ key_of(const struct recipset *s, const struct rec *r)
 	return s->chunks[r->off >> CHUNK_BITS] + (r->off & (CHUNK_SIZE - 1));
 }
 
-/* arena_copy - copy LEN bytes plus a NUL into the arena; *OFF gets where */
-static int
-arena_copy(struct recipset *s, const char *p, size_t len, uint32_t *off)
+/* arena_reserve - room for LEN bytes plus a NUL in the arena: where it
+ * is (*OFF gets its offset), or NULL when out of memory or LEN is too
+ * long for a chunk */
+static char *
+arena_reserve(struct recipset *s, size_t len, uint32_t *off)
 {
 	char *dst;
 
+	if (len >= CHUNK_SIZE)
+		return NULL;
 	if (s->nchunks == 0 || CHUNK_SIZE - s->used < len + 1) {
 		char **nc;
 
 		if (s->nchunks == MAX_CHUNKS)
-			return -1;
+			return NULL;
 		if ((nc = realloc(s->chunks, (s->nchunks + 1) * sizeof(*nc))) == NULL)
-			return -1;
+			return NULL;
 		s->chunks = nc;
 		if ((nc[s->nchunks] = new_chunk()) == NULL)
-			return -1;
+			return NULL;
 		s->nchunks++;
 		s->used = 0;
 	}
 	dst = s->chunks[s->nchunks - 1] + s->used;
-	memcpy(dst, p, len);
 	dst[len] = '\0';
 	*off = (uint32_t)((s->nchunks - 1) << CHUNK_BITS | s->used);
 	s->used += len + 1;
+	return dst;
+}
+
+/* arena_copy - copy LEN bytes plus a NUL into the arena; *OFF gets where */
+static int
+arena_copy(struct recipset *s, const char *p, size_t len, uint32_t *off)
+{
+	char *dst = arena_reserve(s, len, off);
+
+	if (dst == NULL)
+		return -1;
+	memcpy(dst, p, len);
 	return 0;
+}
+
+/* at - the arena bytes at offset OFF */
+static inline char *
+at(const struct recipset *s, uint32_t off)
+{
+	return s->chunks[off >> CHUNK_BITS] + (off & (CHUNK_SIZE - 1));
+}
+
+/* grow_u32 - room for one more in the array *V of *CAP numbers */
+static int
+grow_u32(uint32_t **v, size_t n, size_t *cap)
+{
+	uint32_t *nv;
+	size_t ncap;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap + *cap / 2 : 1024;
+	if ((nv = realloc(*v, ncap * sizeof(*nv))) == NULL)
+		return -1;
+	*v = nv;
+	*cap = ncap;
+	return 0;
+}
+
+/* hash - FNV-1a of LEN bytes at P */
+static uint32_t
+hash(const char *p, size_t len)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)p[i]) * 16777619u;
+	return h;
+}
+
+/* parent_is - is parent number N the LEN bytes at P? */
+static int
+parent_is(const struct recipset *s, uint32_t n, const char *p, size_t len)
+{
+	const char *q = at(s, s->parents[n]);
+
+	/* strncmp: it stops at the end of a shorter Q, never reads past it */
+	return strncmp(q, p, len) == 0 && q[len] == '\0';
+}
+
+/* rehash - double the parent hash table (or make the first one) */
+static int
+rehash(struct recipset *s)
+{
+	size_t size = s->phsize ? 2 * s->phsize : 256;
+	uint32_t *t = calloc(size, sizeof(*t));
+
+	if (t == NULL)
+		return -1;
+	for (size_t n = 0; n < s->nparents; n++) {
+		const char *q = at(s, s->parents[n]);
+		size_t h = hash(q, strlen(q)) & (size - 1);
+
+		while (t[h] != 0)
+			h = (h + 1) & (size - 1);
+		t[h] = (uint32_t)n + 1;
+	}
+	free(s->phash);
+	s->phash = t;
+	s->phsize = size;
+	return 0;
+}
+
+/* parent_number - the number of parent DN P (LEN bytes), stored if new;
+ * -1 when out of memory */
+static int64_t
+parent_number(struct recipset *s, const char *p, size_t len)
+{
+	size_t h;
+	uint32_t off;
+
+	/* entries come by container: mostly the last one again */
+	if (s->last_parent != NO_PARENT && parent_is(s, s->last_parent, p, len))
+		return s->last_parent;
+	if (2 * (s->nparents + 1) > s->phsize && rehash(s) < 0)
+		return -1;
+	for (h = hash(p, len) & (s->phsize - 1); s->phash[h] != 0; h = (h + 1) & (s->phsize - 1))
+		if (parent_is(s, s->phash[h] - 1, p, len))
+			return s->last_parent = s->phash[h] - 1;
+	if (s->nparents >= NO_PARENT - 1 || grow_u32(&s->parents, s->nparents, &s->pcap) < 0 ||
+	    arena_copy(s, p, len, &off) < 0)
+		return -1;
+	s->parents[s->nparents] = off;
+	s->phash[h] = (uint32_t)++s->nparents;
+	return s->last_parent = (uint32_t)(s->nparents - 1);
+}
+
+/* rdn_end - the length of the first RDN of DN: up to its first comma
+ * that no backslash escapes (any split would do: the origin is put back
+ * together exactly; this one lets entries share their parent) */
+static size_t
+rdn_end(const char *dn)
+{
+	size_t i, bs = 0;
+
+	for (i = 0; dn[i] != '\0'; i++) {
+		if (dn[i] == ',' && bs % 2 == 0)
+			return i;
+		bs = dn[i] == '\\' ? bs + 1 : 0;
+	}
+	return i;
+}
+
+/* store_origin - the pending origin into the arena, before the key that
+ * is about to be added */
+static int
+store_origin(struct recipset *s)
+{
+	const char *o = s->pending;
+	size_t rlen = rdn_end(o), plen = o[rlen] == ',' ? strnlen(o + rlen + 1, MAX_ORIGIN) : 0;
+	int64_t parent = o[rlen] == ',' ? parent_number(s, o + rlen + 1, plen) : (int64_t)NO_PARENT;
+	uint32_t p32, off;
+	char *dst;
+
+	if (rlen > MAX_ORIGIN)
+		rlen = MAX_ORIGIN;
+	if (parent < 0 || grow_u32(&s->origins, s->norigins, &s->ocap) < 0 ||
+	    (dst = arena_reserve(s, 4 + rlen, &off)) == NULL)
+		return -1;
+	p32 = (uint32_t)parent;
+	memcpy(dst, &p32, 4);
+	memcpy(dst + 4, o, rlen);
+	s->origins[s->norigins++] = off;
+	s->pending = NULL;
+	return 0;
+}
+
+void
+recipset_from(struct recipset *s, const char *origin)
+{
+	if (!s->sorted)
+		s->pending = origin;
+}
+
+int
+recipset_origin(const struct recipset *s, size_t i, struct strbuf *out)
+{
+	uint32_t off = s->recs[i].off, parent;
+	size_t lo = 0, hi = s->norigins;
+	const char *rec;
+
+	out->len = 0;
+	/* the last origin record before the key */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->origins[mid] < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return 0;
+	rec = at(s, s->origins[lo - 1]);
+	memcpy(&parent, rec, 4);
+	if (strbuf_addstr(out, rec + 4) < 0 ||
+	    (parent != NO_PARENT &&
+	     (strbuf_addc(out, ',') < 0 || strbuf_addstr(out, at(s, s->parents[parent])) < 0)))
+		return -1;
+	return 1;
 }
 
 struct recipset *
 recipset_new(void)
 {
-	return calloc(1, sizeof(struct recipset));
+	struct recipset *s = calloc(1, sizeof(struct recipset));
+
+	if (s != NULL)
+		s->last_parent = NO_PARENT;
+	return s;
 }
 
 /* value_number - the number of VALUE, added if new; 0 for NULL, -1 on error */
@@ -181,6 +386,8 @@ recipset_add(struct recipset *s, const char *key, size_t len, const char *value)
 		s->recs = nr;
 		s->cap = ncap;
 	}
+	if (s->pending != NULL && store_origin(s) < 0)
+		return -1;
 	r = &s->recs[s->n];
 	if (arena_copy(s, key, len, &r->off) < 0)
 		return -1;
@@ -203,29 +410,41 @@ compare(const char *a, size_t alen, const char *b, size_t blen)
 }
 
 int
-recipset_contains(const struct recipset *s, const char *key, size_t len)
+recipset_find(const struct recipset *s, const char *key, size_t len, size_t *i)
 {
 	size_t lo = 0, hi = s->n;
 
-	if (!s->sorted) {
-		for (size_t i = 0; i < s->n; i++)
-			if (s->recs[i].len == len && memcmp(key_of(s, &s->recs[i]), key, len) == 0)
-				return 1;
+	if (!s->sorted)
 		return 0;
-	}
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		const struct rec *r = &s->recs[mid];
 		int c = compare(key_of(s, r), r->len, key, len);
 
-		if (c == 0)
+		if (c == 0) {
+			*i = mid;
 			return 1;
+		}
 		if (c < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	return 0;
+}
+
+int
+recipset_contains(const struct recipset *s, const char *key, size_t len)
+{
+	size_t i;
+
+	if (!s->sorted) {
+		for (i = 0; i < s->n; i++)
+			if (s->recs[i].len == len && memcmp(key_of(s, &s->recs[i]), key, len) == 0)
+				return 1;
+		return 0;
+	}
+	return recipset_find(s, key, len, &i);
 }
 
 /* load_pfx - IT's key bytes D .. D+7 into its prefix word */
@@ -260,14 +479,14 @@ item_cmp(const struct recipset *s, const struct item *a, const struct item *b, s
 	               key_of(s, &b->r) + w + 8, b->r.len > w + 8 ? b->r.len - w - 8 : 0);
 }
 
-/* drop_run - A[0..N) hold one key: keep the first, with the value of
- * the last add that brought one.  Records are in arena order, and a
- * value merged into a recent record (recipset_add) came after every
- * record before it. */
+/* drop_run - A[0..N) hold one key: keep one, with the value of the
+ * last add that brought one, and the arena offset (so the origin) of
+ * the first add.  Offsets grow with every add, and a value merged into a
+ * recent record (recipset_add) came after every record before it. */
 static void
 drop_run(struct item *a, size_t n)
 {
-	uint32_t last = 0;
+	uint32_t last = 0, first = a[0].r.off;
 	uint16_t v = 0;
 
 	for (size_t i = 0; i < n; i++) {
@@ -275,10 +494,13 @@ drop_run(struct item *a, size_t n)
 			v = a[i].r.vnum;
 			last = a[i].r.off;
 		}
+		if (a[i].r.off < first)
+			first = a[i].r.off;
 		if (i > 0)
 			a[i].r.vnum = DROPPED;
 	}
 	a[0].r.vnum = v;
+	a[0].r.off = first;
 }
 
 /* insertion_sort - a short range whose keys agree before byte W; equal
@@ -383,6 +605,7 @@ recipset_sort(struct recipset *s)
 
 	if (s->sorted)
 		return 0;
+	s->pending = NULL; /* an origin that brought no key */
 	if (s->n < 2) {
 		s->sorted = 1;
 		return 0;
@@ -464,6 +687,13 @@ recipset_reset(struct recipset *s)
 	s->n = 0;
 	s->sorted = 0;
 	memset(s->first, 0, sizeof(s->first));
+	free(s->origins);
+	free(s->parents);
+	free(s->phash);
+	s->origins = s->parents = s->phash = NULL;
+	s->norigins = s->ocap = s->nparents = s->pcap = s->phsize = 0;
+	s->pending = NULL;
+	s->last_parent = NO_PARENT;
 }
 
 void

@@ -26,11 +26,11 @@ echo 'gone@corp.example.com OK' >>"$map"
 run_a2r check "${a[@]}"
 expect_rc 1
 diff <(echo "$out") - <<X || fail "check output"
-+ sales@example.org
-- gone@corp.example.com
++ sales@example.org from CN=Sales,OU=Shared Mailboxes,DC=corp,DC=example,DC=com
+- gone@corp.example.com went with an unknown entry
 ! $map.cdb does not match $map
 X
-ok "check: + missing, - stale, text and cdb disagree"
+ok "check: + missing (with its DN), - stale, text and cdb disagree"
 
 run_a2r check --json "${a[@]}"
 expect_rc 1
@@ -50,7 +50,8 @@ sed -i '/^sales@example.org /d' "$map"
 "$POSTMAP" -c "$(postfix_dir)" "cdb:$map" 2>/dev/null || cp "$T/saved" "$map"
 run_a2r check "${a[@]}"
 expect_rc 1
-[ "$out" = "+ sales@example.org" ] || fail "check after postmap: $out"
+[ "$out" = "+ sales@example.org from CN=Sales,OU=Shared Mailboxes,DC=corp,DC=example,DC=com" ] ||
+	fail "check after postmap: $out"
 ok "check: one missing address, cdb consistent"
 
 # check and sync agree on "in sync": a cdb with junk after it is what

@@ -144,16 +144,17 @@ is_pair() {
 		{ cmp -s "$map" "$T/ref/b" && cmp -s "$map.cdb" "$T/ref/b.cdb"; }
 }
 
-# stop_during CALL SIG READY - a sync to the other version with the first
-# CALL held for a second by strace; SIG once the shell test READY is true
+# stop_during CALL SIG READY [N] - a sync to the other version with the
+# Nth (default first) CALL held for a second by strace; SIG once the shell
+# test READY is true
 stop_during() {
-	local call=$1 sig=$2 ready=$3 tracer i
+	local call=$1 sig=$2 ready=$3 nth=${4:-1} tracer i
 	if cmp -s "$map" "$T/ref/a"; then v=b; else v=a; fi
 	(
 		# a background job of a script ignores SIGINT, and a run under nohup
 		# SIGHUP; a signal ignored at entry is ignored by ad2relay too
 		exec env --default-signal=HUP,INT,TERM strace -f -qq -o /dev/null -e trace="$call" \
-			-e inject="$call":delay_exit=1000000:when=1 \
+			-e inject="$call":delay_exit=1000000:when="$nth" \
 			"$AD2RELAY" "${big[@]}" sync --from-ldif "$T/$v.ldif" 2>"$T/sig.err"
 	) &
 	tracer=$!
@@ -175,14 +176,16 @@ stop_during() {
 
 if strace -o /dev/null true 2>/dev/null; then
 	for sig in TERM INT HUP; do
-		# both temp files written, the first fsync held: the old pair stays
+		# the temp files written (text, cdb, origins), the first fsync
+		# held: the old pair stays
 		if cmp -s "$map" "$T/ref/a"; then old=a; else old=b; fi
-		stop_during fsync "$sig" '[ "$(find "$T/out" -name "*.tmp.*" | wc -l)" = 2 ]'
+		stop_during fsync "$sig" '[ "$(find "$T/out" -name "*.tmp.*" | wc -l)" = 3 ]'
 		cmp -s "$map" "$T/ref/$old" || fail "SIG$sig during fsync: the text map changed"
 		grep -qx "ad2relay: stopped by SIG$sig: the installed maps are unchanged" "$T/sig.err" ||
 			fail "SIG$sig during fsync: message $(cat "$T/sig.err")"
-		# the text map renamed, that of the cdb held: the new pair
-		stop_during rename "$sig" 'cmp -s "$map" "$T/ref/$v"'
+		# the origins file and the text map renamed, the cdb held: the
+		# new pair
+		stop_during rename "$sig" 'cmp -s "$map" "$T/ref/$v"' 2
 		cmp -s "$map.cdb" "$T/ref/$v.cdb" || fail "SIG$sig between the renames: cdb not new"
 		grep -q "^ad2relay: stopped by SIG$sig: the new maps are installed" "$T/sig.err" ||
 			fail "SIG$sig between the renames: message $(cat "$T/sig.err")"

@@ -56,7 +56,7 @@ while [ "$i" -lt 50 ] || [ "$killed" -lt 25 ]; do
 	"$POSTMAP" -c "$pf" -q user.7@corp.example.com "cdb:$map" >/dev/null ||
 		fail "run $i: cdb not readable by postmap"
 	temps=$(find "$T/out" -name '*.tmp.*' | wc -l)
-	[ "$temps" -le 2 ] || fail "run $i: $temps temp files accumulated"
+	[ "$temps" -le 3 ] || fail "run $i: $temps temp files accumulated"
 done
 [ "$killed" -ge 25 ] || fail "only $killed of $((i - 1)) runs were killed while running"
 ok "$killed of $i runs killed mid-way: maps always complete, at most one run's temp files"

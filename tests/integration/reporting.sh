@@ -158,8 +158,13 @@ if have_root "syslog lines (a private /dev/log)" && command -v unshare >/dev/nul
 	[ "$(grep -c 'updated' "$T/syslog")" = 1 ] || fail "an unchanged run logged"
 	grep -Eq "^<19>.*ad2relay\[[0-9]+\]: error: open $T/missing.ldif: No such file or directory$" \
 		"$T/syslog" || fail "syslog error line: $(cat "$T/syslog")"
-	[ "$(wc -l <"$T/syslog")" = 2 ] || fail "unexpected syslog lines: $(cat "$T/syslog")"
-	ok "syslog (mail): one line for the change, one for the error, none when unchanged"
+	# the change's removed addresses: log_changes (100) lines, a summary
+	[ "$(grep -Ec '^<22>.*ad2relay\[[0-9]+\]: - [^ ]+ went with ' "$T/syslog")" = 100 ] ||
+		fail "per-address lines: $(cat "$T/syslog")"
+	grep -Eq "^<22>.*ad2relay\[[0-9]+\]: $T/out/map: 200 changes \(\+0 -200 ~0\), 100 logged \(log_changes\)$" \
+		"$T/syslog" || fail "syslog summary line: $(cat "$T/syslog")"
+	[ "$(wc -l <"$T/syslog")" = 103 ] || fail "unexpected syslog lines: $(cat "$T/syslog")"
+	ok "syslog (mail): the change (100 addresses, a summary, updated), the error, none when unchanged"
 
 	# A DN with a newline, a forged line, ESC, U+2028, U+0085 and a byte
 	# that is not UTF-8: escaped on stderr and in syslog, one line each.

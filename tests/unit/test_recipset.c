@@ -218,6 +218,106 @@ test_against_reference(void **state)
 	recipset_free(s);
 }
 
+/* origin_of - the origin of KEY in sorted S, "" when not known */
+static const char *
+origin_of(const struct recipset *s, const char *key, struct strbuf *b)
+{
+	size_t i;
+
+	assert_true(recipset_find(s, key, strlen(key), &i));
+	assert_int_not_equal(recipset_origin(s, i, b), -1);
+	return b->p != NULL ? b->p : "";
+}
+
+/* Each key keeps the origin of its first add; DNs come back exactly,
+ * escaped commas, no comma and a trailing comma included. */
+static void
+test_origins(void **state)
+{
+	static const struct {
+		const char *origin; /* NULL: no recipset_from() */
+		const char *key;
+	} in[] = {
+	    {NULL, "early@x"},
+	    {"cn=A,ou=Users,dc=x", "a@x"},
+	    {"cn=A,ou=Users,dc=x", "a2@x"},
+	    {"cn=B\\,C\\\\,ou=Users,dc=x", "b@x"},
+	    {"cn=B\\,C\\\\,ou=Users,dc=x", "a@x"}, /* repeat: A's */
+	    {"cn=Empty,ou=Other,dc=x", NULL},
+	    {"flat", "f@x"},
+	    {"trailing,", "t@x"},
+	    {"/etc/static:3", "a2@x"}, /* repeat, not recent */
+	    {"/etc/static:4", "s@x"},
+	};
+	static const struct {
+		const char *key, *origin;
+	} want[] = {
+	    {"early@x", ""},
+	    {"a@x", "cn=A,ou=Users,dc=x"},
+	    {"a2@x", "cn=A,ou=Users,dc=x"},
+	    {"b@x", "cn=B\\,C\\\\,ou=Users,dc=x"},
+	    {"f@x", "flat"},
+	    {"t@x", "trailing,"},
+	    {"s@x", "/etc/static:4"},
+	};
+	struct recipset *s = recipset_new();
+	struct strbuf b = {0};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < NELEM(in); i++) {
+		if (in[i].origin != NULL)
+			recipset_from(s, in[i].origin);
+		if (in[i].key != NULL)
+			assert_int_equal(recipset_add(s, in[i].key, strlen(in[i].key), NULL), 0);
+	}
+	assert_int_equal(recipset_sort(s), 0);
+	assert_int_equal(recipset_size(s), NELEM(want));
+	for (i = 0; i < NELEM(want); i++)
+		assert_string_equal(origin_of(s, want[i].key, &b), want[i].origin);
+	assert_int_equal(recipset_find(s, "a@x", 3, &i), 1);
+	assert_int_equal(recipset_find(s, "zz@x", 4, &i), 0);
+	recipset_reset(s);
+	assert_int_equal(recipset_add(s, "c@x", 3, NULL), 0);
+	assert_int_equal(recipset_sort(s), 0);
+	assert_int_equal(recipset_origin(s, 0, &b), 0);
+	strbuf_free(&b);
+	recipset_free(s);
+}
+
+/* Many entries under many parents (the parent table grows), keys in
+ * random order and repeated across entries: every key the origin of the
+ * entry that first gave it. */
+static void
+test_many_origins(void **state)
+{
+	enum { N = 20000 };
+	struct recipset *s = recipset_new();
+	struct strbuf b = {0};
+	char dn[64], key[32], want[64];
+
+	(void)state;
+	srand(7);
+	for (int e = 0; e < N; e++) {
+		snprintf(dn, sizeof(dn), "cn=User %d,ou=OU%d,dc=example", e, e % 997);
+		recipset_from(s, dn);
+		/* key k first comes from entry k; entry e repeats key e / 2 */
+		snprintf(key, sizeof(key), "u%d@x", e);
+		assert_int_equal(recipset_add(s, key, strlen(key), NULL), 0);
+		snprintf(key, sizeof(key), "u%d@x", e / 2);
+		assert_int_equal(recipset_add(s, key, strlen(key), NULL), 0);
+	}
+	assert_int_equal(recipset_sort(s), 0);
+	assert_int_equal(recipset_size(s), N);
+	for (int k = 0; k < N; k += 7) {
+		snprintf(key, sizeof(key), "u%d@x", k);
+		snprintf(want, sizeof(want), "cn=User %d,ou=OU%d,dc=example", k, k % 997);
+		assert_string_equal(origin_of(s, key, &b), want);
+	}
+	strbuf_free(&b);
+	recipset_free(s);
+}
+
 int
 main(void)
 {
@@ -225,6 +325,7 @@ main(void)
 	    cmocka_unit_test(test_unique_sorted), cmocka_unit_test(test_values_and_reset),
 	    cmocka_unit_test(test_many_repeats),  cmocka_unit_test(test_last_value_wins),
 	    cmocka_unit_test(test_many),          cmocka_unit_test(test_against_reference),
+	    cmocka_unit_test(test_origins),       cmocka_unit_test(test_many_origins),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
