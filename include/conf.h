@@ -21,12 +21,16 @@
 struct a2r_config {
 	char *file;                   /* config file read, or NULL */
 	struct strlist relay_domains; /* folded; ".x" = subdomains of x */
-	char *output;                 /* text map path */
-	int cdb;                      /* also write OUTPUT.cdb */
-	char *value;                  /* right-hand side of map lines */
-	char *static_file;            /* lines merged in verbatim, or NULL */
-	struct strlist attributes;    /* address attributes */
-	int exclude_disabled;         /* skip userAccountControl bit 2 */
+	int relay_postconf;           /* relay_domains names "postconf" */
+	/* Postfix's relay_domains (relay_postconf): folded, in Postfix's
+	 * order, "!" entries excluding; filled by pfdomains_load() */
+	struct strlist relay_postfix;
+	char *output;              /* text map path */
+	int cdb;                   /* also write OUTPUT.cdb */
+	char *value;               /* right-hand side of map lines */
+	char *static_file;         /* lines merged in verbatim, or NULL */
+	struct strlist attributes; /* address attributes */
+	int exclude_disabled;      /* skip userAccountControl bit 2 */
 	/* live directory */
 	struct strlist uri; /* LDAP URIs, tried in order */
 	char *base;         /* search base, or NULL for the rootDSE's */
@@ -120,6 +124,10 @@ int conf_finish(struct a2r_config *cfg, struct a2r_err *err);
 int conf_check_plaintext(const struct a2r_config *cfg, struct a2r_err *err);
 
 void conf_free(struct a2r_config *cfg);
+
+/* conf_relay_match - is the folded address ADDR (LEN bytes) in a relay
+ * domain: the listed ones, or Postfix's (policy_domain_match())? */
+int conf_relay_match(const struct a2r_config *cfg, const char *addr, size_t len);
 
 /* conf_key_count, conf_key_name, conf_key_is_flag - the key table, for
  * building command-line options.  A flag key is a boolean. */

@@ -19,6 +19,7 @@
 #include "export.h"
 #include "lookup.h"
 #include "migrate.h"
+#include "pfdomains.h"
 #include "plan.h"
 #include "recipset.h"
 
@@ -103,6 +104,16 @@ int output_verdict(const struct a2r_config *cfg, const struct output_explain *x)
 /* output_test - test's account of the DC used (LIVE: the configuration
  * with what discovery found, see discover_config()) */
 void output_test(const struct a2r_config *live, const struct export_report *rep, size_t addresses);
+
+/* output_postfix - test: which Postfix configuration was read, and its
+ * relay domains */
+void output_postfix(const struct a2r_config *cfg, const struct pfdomains *pd);
+
+/* output_postfix_unchecked - test: Postfix could not be asked (WHY) */
+void output_postfix_unchecked(const char *why);
+
+/* output_warning - test: one "warning: MSG" line (a pfdomains_warn_fn) */
+void output_warning(void *ctx, const char *msg);
 
 /* output_flush - 0, or -1 (A2R_ERR_WRITE) when writing to stdout failed */
 int output_flush(struct a2r_err *err);

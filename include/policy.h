@@ -76,7 +76,9 @@ const char *policy_value_problem(const char *s);
 
 /* policy_domain_match - does the folded address ADDR have a domain listed
  * in RELAY?  Entries are folded domains; "example.com" matches exactly,
- * ".example.com" matches any subdomain (Postfix's convention). */
+ * ".example.com" matches any subdomain (Postfix's convention).  The first
+ * entry that matches decides: an entry "!example.com" or "!.example.com"
+ * (from Postfix's own relay_domains only) excludes what it matches. */
 int policy_domain_match(const struct strlist *relay, const char *addr, size_t len);
 
 /* policy_cleanup - release ICU state; safe to call more than once */

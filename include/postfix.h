@@ -28,6 +28,7 @@
 
 #include "conf.h"
 #include "err.h"
+#include "util.h"
 
 /* postfix_run - run ARGV (argv[0] an absolute path) within TIMEOUT s */
 int postfix_run(char *const argv[], long timeout, struct a2r_err *err);
@@ -38,6 +39,16 @@ int postfix_run(char *const argv[], long timeout, struct a2r_err *err);
  * fails, times out or prints other than N lines. */
 int postfix_params(const struct a2r_config *cfg, const char *const names[], size_t n,
                    struct strlist *values, struct a2r_err *err);
+
+/* postfix_capture - postfix_run(), and what ARGV writes on its standard
+ * output appended to OUT (NUL-terminated); more than MAX bytes of it is
+ * an error (A2R_ERR_ACTION) */
+int postfix_capture(char *const argv[], long timeout, size_t max, struct strbuf *out,
+                    struct a2r_err *err);
+
+/* postfix_postconf_path - "postconf" in the directory of postfix_path,
+ * where Postfix installs its commands (malloc'd; NULL: out of memory) */
+char *postfix_postconf_path(const struct a2r_config *cfg);
 
 /* postfix_abort - async-signal-safe: SIGTERM to the running command */
 void postfix_abort(void);

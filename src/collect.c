@@ -330,7 +330,7 @@ take_value(struct collect *c, const struct a2r_entry *e, size_t ai, const struct
 		}
 		return 0;
 	}
-	if (!policy_domain_match(&c->cfg->relay_domains, c->fold.p, c->fold.len)) {
+	if (!conf_relay_match(c->cfg, c->fold.p, c->fold.len)) {
 		st->not_relay++;
 		if (c->observe != NULL)
 			observe(c, e, NULL, attr, bv, &c->fold, COLLECT_NOT_RELAY,

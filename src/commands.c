@@ -18,6 +18,7 @@
 #include "mapfile.h"
 #include "migrate.h"
 #include "output.h"
+#include "pfdomains.h"
 #include "plan.h"
 #include "policy.h"
 #include "postfix.h"
@@ -454,8 +455,7 @@ cmd_explain(const struct cli *o, const struct a2r_config *cfg, struct a2r_err *e
 		goto out;
 	}
 	x.out.keys = &x.keys;
-	x.out.relay =
-	    policy_domain_match(&cfg->relay_domains, x.keys.k[0].key.p, x.keys.k[0].key.len);
+	x.out.relay = conf_relay_match(cfg, x.keys.k[0].key.p, x.keys.k[0].key.len);
 	output_lookup(addr, &x.out);
 	/* wide: follow the address into entries the filter would drop */
 	r.wide = 1;
@@ -478,6 +478,23 @@ out:
 	return rc;
 }
 
+/* test_postfix - test: what Postfix says, and where it disagrees */
+static void
+test_postfix(const struct a2r_config *cfg)
+{
+	struct pfdomains pd = {0};
+	struct a2r_err perr = {0};
+
+	if (pfdomains_read(cfg, &pd, &perr) < 0) {
+		output_postfix_unchecked(perr.msg);
+	} else {
+		output_postfix(cfg, &pd);
+		if (pfdomains_check(cfg, &pd, output_warning, NULL, &perr) < 0)
+			output_postfix_unchecked(perr.msg);
+	}
+	pfdomains_free(&pd);
+}
+
 int
 cmd_test(const struct cli *o, const struct a2r_config *cfg, struct a2r_err *err)
 {
@@ -494,6 +511,7 @@ cmd_test(const struct cli *o, const struct a2r_config *cfg, struct a2r_err *err)
 	if (read_set(o, cfg, &r, err) < 0)
 		goto out;
 	output_test(discover_config(&r.rep.disc), &r.rep, recipset_size(r.c.set));
+	test_postfix(cfg);
 	rc = output_flush(err);
 out:
 	run_free(&r);

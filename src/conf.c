@@ -282,14 +282,54 @@ check_relay_domain(const char *d)
 {
 	size_t skip = d[0] == '.';
 
-	/* DESIGN's "postconf" (take Postfix's own list) is not built yet:
-	 * never take it for a domain called "postconf" */
+	/* a word without a dot is no domain that needs a map: never take a
+	 * misspelt source ("postfonf") for a domain */
 	if (strchr(d, '.') == NULL)
-		return "is not a domain name (a relay domain has a dot; reading Postfix's "
-		       "relay_domains is not supported: list them)";
+		return "is not a domain name (a relay domain has a dot; \"postconf\" takes "
+		       "Postfix's own relay_domains)";
 	if (!policy_check_domain(d + skip, strlen(d + skip)))
 		return "is not a domain name";
 	return NULL;
+}
+
+/* set_relay_domains - domains, and the sources named among them: the
+ * word "postconf" takes Postfix's relay_domains (pfdomains.h, read once
+ * the whole configuration is known) */
+static int
+set_relay_domains(struct a2r_config *cfg, const struct key *k, const char *value, const char *where,
+                  struct a2r_err *err)
+{
+	struct strlist words = {0};
+	struct strbuf rest = {0};
+	int rc = -1;
+
+	cfg->relay_postconf = 0;
+	if (strlist_split(&words, value) < 0) {
+		err_nomem(err);
+		goto out;
+	}
+	for (size_t i = 0; i < words.n; i++) {
+		if (strcasecmp(words.v[i], "postconf") == 0)
+			cfg->relay_postconf = 1;
+		else if ((rest.len > 0 && strbuf_addc(&rest, ' ') < 0) ||
+		         strbuf_addstr(&rest, words.v[i]) < 0) {
+			err_nomem(err);
+			goto out;
+		}
+	}
+	rc = set_folded(&cfg->relay_domains, k, rest.p ? rest.p : "", where, check_relay_domain,
+	                err);
+out:
+	strlist_free(&words);
+	strbuf_free(&rest);
+	return rc;
+}
+
+int
+conf_relay_match(const struct a2r_config *cfg, const char *addr, size_t len)
+{
+	return policy_domain_match(&cfg->relay_domains, addr, len) ||
+	       policy_domain_match(&cfg->relay_postfix, addr, len);
 }
 
 /* check_address - a full address, as policy accepts map keys */
@@ -532,7 +572,7 @@ apply(struct a2r_config *cfg, const struct key *k, const char *value, const char
 	case K_BOOL:
 		return set_bool(field, k, value, where, err);
 	case K_DOMAINS:
-		return set_folded(field, k, value, where, check_relay_domain, err);
+		return set_relay_domains(cfg, k, value, where, err);
 	case K_ATTRS:
 		return set_attrs(field, k, value, where, err);
 	case K_VALUE:
@@ -774,10 +814,11 @@ conf_check_plaintext(const struct a2r_config *cfg, struct a2r_err *err)
 int
 conf_finish(struct a2r_config *cfg, struct a2r_err *err)
 {
-	if (cfg->relay_domains.n == 0)
+	if (cfg->relay_domains.n == 0 && !cfg->relay_postconf)
 		return err_set(err, A2R_ERR_CONFIG,
 		               "relay_domains is not set: list the domains this gateway "
-		               "relays for in %s or with --relay-domains",
+		               "relays for (or \"postconf\" for Postfix's) in %s or with "
+		               "--relay-domains",
 		               cfg->file ? cfg->file : "the config file");
 	/* The default bind: simple with a binddn, GSSAPI with a keytab; with
 	 * neither, discover.c may find the machine keytab (else anonymous). */
@@ -834,6 +875,7 @@ conf_free(struct a2r_config *cfg)
 			break;
 		}
 	}
+	strlist_free(&cfg->relay_postfix);
 	free(cfg->file);
 	cfg->file = NULL;
 }

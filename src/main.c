@@ -22,6 +22,7 @@
 #include "kerberos.h"
 #include "mapfile.h"
 #include "policy.h"
+#include "pfdomains.h"
 #include "postfix.h"
 #include "report.h"
 
@@ -305,6 +306,10 @@ load_config(struct opts *o, struct a2r_config *cfg, struct a2r_err *err)
 			           o->config, strerror(ENOENT));
 		return -1;
 	}
+	/* relay_domains = postconf: ask Postfix now that postfix_config and
+	 * postfix_path are known */
+	if (cfg->relay_postconf && pfdomains_load(cfg, err) < 0)
+		return -1;
 	return 0;
 }
 

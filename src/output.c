@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <unicode/uchar.h>
@@ -11,6 +12,7 @@
 
 #include "output.h"
 #include "policy.h"
+#include "postfix.h"
 #include "report.h"
 
 /* put_line - one line on stdout, escaped as report.c escapes what it logs:
@@ -614,6 +616,37 @@ output_virtual_line(void *ctx, const char *key, const char *target)
 {
 	(void)ctx;
 	printf("%s %s\n", key, target);
+}
+
+void
+output_postfix(const struct a2r_config *cfg, const struct pfdomains *pd)
+{
+	char *postconf = postfix_postconf_path(cfg);
+
+	put_line("postfix:   %s (%s -xh)",
+	         cfg->postfix_config ? cfg->postfix_config : "default config_directory",
+	         postconf ? postconf : "postconf");
+	free(postconf);
+	put_line("postfix:   relay_domains = %s", pd->relay_domains);
+	put_line("postfix:   parent_domain_matches_subdomains %s relay_domains",
+	         pd->parent ? "has" : "lacks");
+	if (pd->skipped > 0)
+		put_line("postfix:   %lu pattern%s skipped: no domain name, or a .domain under "
+		         "parent domain matching",
+		         pd->skipped, pd->skipped == 1 ? "" : "s");
+}
+
+void
+output_postfix_unchecked(const char *why)
+{
+	put_line("postfix:   not checked: %s", why);
+}
+
+void
+output_warning(void *ctx, const char *msg)
+{
+	(void)ctx;
+	put_line("warning:   %s", msg);
 }
 
 int

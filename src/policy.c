@@ -413,7 +413,8 @@ icu:
 	return 0;
 }
 
-/* policy_domain_match - apply relay_domains to a folded address */
+/* policy_domain_match - apply relay_domains to a folded address: the
+ * first entry that matches decides, as in Postfix's match lists */
 int
 policy_domain_match(const struct strlist *relay, const char *addr, size_t len)
 {
@@ -428,13 +429,16 @@ policy_domain_match(const struct strlist *relay, const char *addr, size_t len)
 	for (size_t i = 0; i < relay->n; i++) {
 		const char *r = relay->v[i];
 		size_t rlen = relay->len[i];
+		int negated = r[0] == '!';
 
+		r += negated;
+		rlen -= (size_t)negated;
 		if (r[0] == '.') {
 			/* ".example.com": strict subdomains only */
 			if (dlen > rlen && memcmp(dom + dlen - rlen, r, rlen) == 0)
-				return 1;
+				return !negated;
 		} else if (dlen == rlen && memcmp(dom, r, rlen) == 0) {
-			return 1;
+			return !negated;
 		}
 	}
 	return 0;

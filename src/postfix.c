@@ -20,7 +20,7 @@
 #define STDERR_KEEP     512  /* bytes of a command's stderr kept for the message */
 #define STDERR_GRACE_MS 250  /* reading its stderr after the command exited */
 #define TICK_MS         20   /* how often a running command is looked at */
-#define OUT_KEEP        4096 /* bytes of a query's standard output kept */
+#define OUT_KEEP        (1 << 20) /* bytes of postconf's answer kept (long lists) */
 
 static char *const child_env[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL};
 
@@ -166,12 +166,12 @@ one_line(struct strbuf *b)
 }
 
 /* run - ARGV within TIMEOUT s; its standard output into OUT (up to
- * OUT_KEEP bytes) unless OUT is NULL */
+ * OUTMAX bytes, the rest read and dropped) unless OUT is NULL */
 static int
-run(char *const argv[], long timeout, struct strbuf *out, struct a2r_err *err)
+run(char *const argv[], long timeout, struct strbuf *out, size_t outmax, struct a2r_err *err)
 {
 	struct strbuf text = {0};
-	struct pipes p = {{-1, -1}, {&text, out}, {STDERR_KEEP, OUT_KEEP}};
+	struct pipes p = {{-1, -1}, {&text, out}, {STDERR_KEEP, outmax}};
 	int efd[2], ofd[2] = {-1, -1}, status = 0, timed_out, rc = -1;
 	pid_t pid;
 
@@ -230,7 +230,22 @@ run(char *const argv[], long timeout, struct strbuf *out, struct a2r_err *err)
 int
 postfix_run(char *const argv[], long timeout, struct a2r_err *err)
 {
-	return run(argv, timeout, NULL, err);
+	return run(argv, timeout, NULL, 0, err);
+}
+
+int
+postfix_capture(char *const argv[], long timeout, size_t max, struct strbuf *out,
+                struct a2r_err *err)
+{
+	size_t before = out->len;
+
+	if (run(argv, timeout, out, before + max + 1, err) < 0)
+		return -1;
+	if (out->len - before > max)
+		return err_set(err, A2R_ERR_ACTION, "%s: its output exceeds %zu bytes", argv[0], max);
+	if (out->p == NULL && strbuf_addstr(out, "") < 0)
+		return err_nomem(err);
+	return 0;
 }
 
 /* run_postfix_cmd - postmap/postfix with an optional -c DIR */
@@ -307,10 +322,8 @@ postfix_actions(const struct a2r_config *cfg, struct a2r_err *err)
 	return 0;
 }
 
-/* postconf_path - "postconf" in the directory of postfix_path, where
- * Postfix installs its commands */
-static char *
-postconf_path(const struct a2r_config *cfg)
+char *
+postfix_postconf_path(const struct a2r_config *cfg)
 {
 	const char *slash = strrchr(cfg->postfix_path, '/');
 	char *path;
@@ -330,7 +343,7 @@ postfix_params(const struct a2r_config *cfg, const char *const names[], size_t n
 	size_t argc = 0;
 	int rc = -1;
 
-	if (argv == NULL || (argv[argc++] = postconf_path(cfg)) == NULL) {
+	if (argv == NULL || (argv[argc++] = postfix_postconf_path(cfg)) == NULL) {
 		err_nomem(err);
 		goto out;
 	}
@@ -341,7 +354,7 @@ postfix_params(const struct a2r_config *cfg, const char *const names[], size_t n
 	argv[argc++] = "-xh"; /* values only, $names expanded */
 	for (size_t i = 0; i < n; i++)
 		argv[argc++] = (char *)names[i];
-	if (run(argv, cfg->command_timeout, &out, err) < 0)
+	if (run(argv, cfg->command_timeout, &out, OUT_KEEP, err) < 0)
 		goto out;
 	/* one line per name, in the order asked */
 	strlist_clear(values);

@@ -365,6 +365,27 @@ test_relay_domains(void **state)
 	strlist_free(&relay);
 }
 
+/* Postfix's lists: the first entry that matches decides, "!" excludes */
+static void
+test_relay_negation(void **state)
+{
+	static const struct dcase dc[] = {
+	    {"a@x.corp.example.com", 0},     {"a@y.corp.example.com", 1}, {"a@corp.example.com", 1},
+	    {"a@a.b.x.corp.example.com", 1}, {"a@example.org", 0},        {"a@s.example.org", 1},
+	};
+	struct strlist relay = {0};
+
+	(void)state;
+	assert_int_equal(strlist_split(&relay, "!x.corp.example.com corp.example.com "
+	                                       ".corp.example.com !example.org "
+	                                       "example.org .example.org"),
+	                 0);
+	for (size_t i = 0; i < NELEM(dc); i++)
+		if (policy_domain_match(&relay, dc[i].addr, strlen(dc[i].addr)) != dc[i].match)
+			fail_msg("%s: want %d", dc[i].addr, dc[i].match);
+	strlist_free(&relay);
+}
+
 /* a map value (static file, config): one line of printable UTF-8 */
 static void
 test_value_problem(void **state)
@@ -447,6 +468,7 @@ main(void)
 	    cmocka_unit_test(test_fold_ascii_every_byte),
 	    cmocka_unit_test(test_check_sequence),
 	    cmocka_unit_test(test_relay_domains),
+	    cmocka_unit_test(test_relay_negation),
 	    cmocka_unit_test(test_check_domain),
 	    cmocka_unit_test(test_value_problem),
 	    cmocka_unit_test(test_verdict_names),
