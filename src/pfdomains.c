@@ -226,8 +226,8 @@ list_table(void *ctx, const char *pat, struct strlist *keys, struct a2r_err *err
 			break;
 	if (listable[i] == NULL)
 		return err_set(err, A2R_ERR_CONFIG,
-		               "\"%s\": a %.*s: table cannot be listed (only hash, btree, "
-		               "lmdb, cdb, dbm, sdbm, texthash and inline tables can): list "
+		               "\"%s\": tables of type %.*s cannot be listed (only hash, "
+		               "btree, lmdb, cdb, dbm, sdbm, texthash and inline can): list "
 		               "its domains in relay_domains instead",
 		               pat, (int)tlen, pat);
 	if (strcmp(listable[i], "cdb") == 0) {
@@ -358,12 +358,13 @@ out:
 }
 
 /* covered - are the addresses of ENTRY (a domain or ".domain") relay
- * addresses to CFG?  The listed domains have no "!" entries: ".d" is
- * covered by ".s" when d is s or below it */
+ * addresses to CFG?  ".d" is covered by an entry ".s" when d is s or
+ * below it (an exclusion in Postfix's list can only narrow what Postfix
+ * relays for, and then it is left out of ENTRY's list too) */
 static int
 covered(const struct a2r_config *cfg, const char *entry)
 {
-	const struct strlist *l = &cfg->relay_domains;
+	const struct strlist *lists[] = {&cfg->relay_domains, &cfg->relay_postfix};
 	size_t elen = strlen(entry);
 
 	if (entry[0] != '.') {
@@ -374,10 +375,11 @@ covered(const struct a2r_config *cfg, const char *entry)
 		strbuf_free(&a);
 		return in;
 	}
-	for (size_t i = 0; i < l->n; i++)
-		if (l->v[i][0] == '.' && elen >= l->len[i] &&
-		    strcmp(entry + elen - l->len[i], l->v[i]) == 0)
-			return 1;
+	for (size_t j = 0; j < 2; j++)
+		for (size_t i = 0; i < lists[j]->n; i++)
+			if (lists[j]->v[i][0] == '.' && elen >= lists[j]->len[i] &&
+			    strcmp(entry + elen - lists[j]->len[i], lists[j]->v[i]) == 0)
+				return 1;
 	return 0;
 }
 
