@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "mapread.h"
 #include "pfdomains.h"
@@ -298,8 +299,19 @@ pfdomains_read(const struct a2r_config *cfg, struct pfdomains *pd, struct a2r_er
 	char **values[] = {&pd->relay_domains, &pd->parent_domains, &pd->recipient_maps,
 	                   &pd->smtputf8};
 	struct strlist v = {0};
+	char *postconf = NULL;
 	int rc = -1;
 
+	/* no Postfix here: say so plainly */
+	if ((postconf = postfix_postconf_path(cfg)) == NULL) {
+		err_nomem(err);
+		goto out;
+	}
+	if (access(postconf, X_OK) < 0) {
+		err_set(err, A2R_ERR_CONFIG, "%s (beside postfix_path): %s", postconf,
+		        strerror(errno));
+		goto out;
+	}
 	if (postfix_params(cfg, names, 4, &v, err) < 0) {
 		err->code = A2R_ERR_CONFIG;
 		goto out;
@@ -317,6 +329,7 @@ pfdomains_read(const struct a2r_config *cfg, struct pfdomains *pd, struct a2r_er
 	}
 	rc = 0;
 out:
+	free(postconf);
 	strlist_free(&v);
 	return rc;
 }
