@@ -295,7 +295,7 @@ int
 pfdomains_read(const struct a2r_config *cfg, struct pfdomains *pd, struct a2r_err *err)
 {
 	static const char *const names[] = {"relay_domains", "parent_domain_matches_subdomains",
-	                                     "relay_recipient_maps", "smtputf8_enable"};
+	                                    "relay_recipient_maps", "smtputf8_enable"};
 	char **values[] = {&pd->relay_domains, &pd->parent_domains, &pd->recipient_maps,
 	                   &pd->smtputf8};
 	struct strlist v = {0};

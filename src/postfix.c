@@ -17,9 +17,9 @@
 #include "postfix.h"
 #include "util.h"
 
-#define STDERR_KEEP     512  /* bytes of a command's stderr kept for the message */
-#define STDERR_GRACE_MS 250  /* reading its stderr after the command exited */
-#define TICK_MS         20   /* how often a running command is looked at */
+#define STDERR_KEEP     512       /* bytes of a command's stderr kept for the message */
+#define STDERR_GRACE_MS 250       /* reading its stderr after the command exited */
+#define TICK_MS         20        /* how often a running command is looked at */
 #define OUT_KEEP        (1 << 20) /* bytes of postconf's answer kept (long lists) */
 
 static char *const child_env[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL};
@@ -242,7 +242,8 @@ postfix_capture(char *const argv[], long timeout, size_t max, struct strbuf *out
 	if (run(argv, timeout, out, before + max + 1, err) < 0)
 		return -1;
 	if (out->len - before > max)
-		return err_set(err, A2R_ERR_ACTION, "%s: its output exceeds %zu bytes", argv[0], max);
+		return err_set(err, A2R_ERR_ACTION, "%s: its output exceeds %zu bytes", argv[0],
+		               max);
 	if (out->p == NULL && strbuf_addstr(out, "") < 0)
 		return err_nomem(err);
 	return 0;

@@ -441,6 +441,31 @@ test_params(void **state)
 	free(postfix);
 }
 
+/* postfix_capture(): the whole standard output (long, as postmap -s of
+ * a big table), appended; more than MAX bytes is an error, not a cut */
+static void
+test_capture(void **state)
+{
+	char *prog = script("lister", "i=0; while [ $i -lt 20000 ]; do echo \"d$i.example\tOK\"; "
+	                              "i=$((i+1)); done");
+	char *argv[] = {prog, NULL};
+	struct strbuf out = {0};
+	struct a2r_err err = {0};
+
+	(void)state;
+	assert_int_equal(strbuf_addstr(&out, "before\n"), 0);
+	assert_int_equal(postfix_capture(argv, 30, 1 << 20, &out, &err), 0);
+	assert_true(strncmp(out.p, "before\nd0.example\tOK\nd1.example", 31) == 0);
+	assert_non_null(strstr(out.p, "\nd19999.example\tOK\n"));
+	assert_int_equal(out.p[out.len], '\0');
+	out.len = 0;
+	assert_int_equal(postfix_capture(argv, 30, 1000, &out, &err), -1);
+	assert_int_equal(err.code, A2R_ERR_ACTION);
+	assert_non_null(strstr(err.msg, ": its output exceeds 1000 bytes"));
+	strbuf_free(&out);
+	free(prog);
+}
+
 int
 main(void)
 {
@@ -449,7 +474,7 @@ main(void)
 	    cmocka_unit_test(test_no_shell), cmocka_unit_test(test_exec_failure),
 	    cmocka_unit_test(test_timeout),  cmocka_unit_test(test_background_holds_stderr),
 	    cmocka_unit_test(test_abort),    cmocka_unit_test(test_actions),
-	    cmocka_unit_test(test_params),
+	    cmocka_unit_test(test_params),   cmocka_unit_test(test_capture),
 	};
 
 	return cmocka_run_group_tests(tests, unit_dir_setup, unit_dir_teardown);
