@@ -39,6 +39,8 @@ struct a2r_config {
 	char *bindpw_file;
 	int tls; /* enum conf_tls */
 	char *tls_cacert;
+	char *tls_cert; /* client certificate (SASL EXTERNAL over TLS) */
+	char *tls_key;  /* its private key: an owner-only file */
 	int allow_plaintext_bind;
 	long timeout;     /* seconds, connect and each operation */
 	long run_timeout; /* seconds, connect to complete result (0: unset) */
@@ -114,8 +116,9 @@ int conf_set(struct a2r_config *cfg, const char *key, const char *value, const c
              struct a2r_err *err);
 
 /* conf_finish - check the configuration as a whole: relay_domains set;
- * a simple bind has binddn and bindpw_file; no password bind over an
- * unencrypted ldap:// URI unless allow_plaintext_bind. */
+ * a simple bind has binddn and bindpw_file; tls_cert and tls_key come
+ * together (and make the default bind external); no password bind over
+ * an unencrypted ldap:// URI unless allow_plaintext_bind. */
 int conf_finish(struct a2r_config *cfg, struct a2r_err *err);
 
 /* conf_check_plaintext - refuse a password bind over plain LDAP (tls =

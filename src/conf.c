@@ -68,6 +68,8 @@ static const struct key keys[] = {
     {"bindpw_file", K_PATH, F(bindpw_file), NULL},
     {"tls", K_TLS, F(tls), "auto"},
     {"tls_cacert", K_PATH, F(tls_cacert), NULL},
+    {"tls_cert", K_PATH, F(tls_cert), NULL},
+    {"tls_key", K_PATH, F(tls_key), NULL},
     {"allow_plaintext_bind", K_BOOL, F(allow_plaintext_bind), "no"},
     {"timeout", K_SECONDS, F(timeout), "10"},
     /* default 30 x timeout, set by conf_finish() */
@@ -820,12 +822,21 @@ conf_finish(struct a2r_config *cfg, struct a2r_err *err)
 		               "relays for (or \"postconf\" for Postfix's) in %s or with "
 		               "--relay-domains",
 		               cfg->file ? cfg->file : "the config file");
-	/* The default bind: simple with a binddn, GSSAPI with a keytab; with
-	 * neither, discover.c may find the machine keytab (else anonymous). */
+	/* The default bind: simple with a binddn, GSSAPI with a keytab,
+	 * EXTERNAL with a client certificate; with none of them, discover.c
+	 * may find the machine keytab (else anonymous). */
 	if (cfg->bind == CONF_BIND_DEFAULT && cfg->binddn != NULL)
 		cfg->bind = CONF_BIND_SIMPLE;
 	if (cfg->bind == CONF_BIND_DEFAULT && cfg->keytab != NULL)
 		cfg->bind = CONF_BIND_GSSAPI;
+	if (cfg->bind == CONF_BIND_DEFAULT && cfg->tls_cert != NULL)
+		cfg->bind = CONF_BIND_EXTERNAL;
+	if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL))
+		return err_set(err, A2R_ERR_CONFIG,
+		               "%s is set but %s is not: a client certificate needs both "
+		               "tls_cert and tls_key",
+		               cfg->tls_cert ? "tls_cert" : "tls_key",
+		               cfg->tls_cert ? "tls_key" : "tls_cert");
 	if (cfg->run_timeout == 0)
 		cfg->run_timeout = 30 * cfg->timeout;
 	if (cfg->bind == CONF_BIND_SIMPLE && (cfg->binddn == NULL || cfg->bindpw_file == NULL))

@@ -415,6 +415,8 @@ output_test(const struct a2r_config *live, const struct export_report *rep, size
 	else if (live->bind == CONF_BIND_GSSAPI)
 		put_line("bind:      gssapi as %s (%s)", rep->principal ? rep->principal : "?",
 		         rep->disc.bind);
+	else if (live->bind == CONF_BIND_EXTERNAL && live->tls_cert != NULL)
+		put_line("bind:      external (client certificate %s)", live->tls_cert);
 	else
 		put_line("bind:      %s", conf_bind_name(live->bind));
 	put_line("base:      %s", rep->base);

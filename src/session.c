@@ -50,6 +50,22 @@ struct session {
 	size_t page_left; /* entries of the current page still to come, probably */
 };
 
+/* check_client_cert - the client certificate is readable, its key is
+ * owner-only as bindpw_file is; libldap opens both itself, later */
+static int
+check_client_cert(const struct a2r_config *cfg, struct a2r_err *err)
+{
+	struct stat st;
+	int fd;
+
+	if (cfg->tls_cert == NULL)
+		return 0;
+	if ((fd = safefile_open(cfg->tls_cert, "tls_cert", 0, A2R_ERR_CONFIG, &st, err)) < 0)
+		return -1;
+	close(fd);
+	return safefile_check_secret(cfg->tls_key, "tls_key", "a private key", err);
+}
+
 int
 session_prepare(const struct a2r_config *cfg, char **who, struct a2r_err *err)
 {
@@ -58,6 +74,8 @@ session_prepare(const struct a2r_config *cfg, char **who, struct a2r_err *err)
 	int rc = 0;
 
 	*who = NULL;
+	if (check_client_cert(cfg, err) < 0)
+		return -1;
 	if (cfg->bind == CONF_BIND_SIMPLE) {
 		rc = safefile_read_secret(cfg->bindpw_file, "bindpw_file", buf, sizeof(buf), &len,
 		                          err);
@@ -162,23 +180,40 @@ session_ldap_error(struct session *s, int rc, const char *what, struct a2r_err *
 	return -1;
 }
 
-/* tls_setup_error - no TLS context: libldap does not say that the CA file
- * is missing or unreadable, so try it ourselves for the OS error */
+/* tls_setup_error - no TLS context: libldap does not say that a file is
+ * missing or unreadable, so try them ourselves for the OS error */
 static int
 tls_setup_error(struct session *s, struct a2r_err *err)
 {
-	const char *ca = s->cfg->tls_cacert;
+	const struct a2r_config *cfg = s->cfg;
+	const struct {
+		const char *key, *path;
+	} files[] = {{"tls_cacert", cfg->tls_cacert},
+	             {"tls_cert", cfg->tls_cert},
+	             {"tls_key", cfg->tls_key}};
+	struct strbuf with = {0};
 	char *diag = NULL;
 	int fd;
 
-	if (ca != NULL && (fd = open(ca, O_RDONLY | O_CLOEXEC)) < 0)
-		return err_set(err, A2R_ERR_CONFIG, "tls_cacert %s: %s", ca, strerror(errno));
-	if (ca != NULL)
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		if (files[i].path == NULL)
+			continue;
+		if ((fd = open(files[i].path, O_RDONLY | O_CLOEXEC)) < 0)
+			return err_set(err, A2R_ERR_CONFIG, "%s %s: %s", files[i].key,
+			               files[i].path, strerror(errno));
 		close(fd);
+		/* out of memory only shortens the message */
+		if (strbuf_addstr(&with, with.len ? ", " : " with ") == 0)
+			(void)strbuf_addstr(&with, files[i].path);
+	}
 	ldap_get_option(s->ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
-	err_set(err, A2R_ERR_CONFIG, "TLS setup%s%s: %s", ca ? " with " : "", ca ? ca : "",
-	        diag && *diag ? diag : "cannot create a TLS context");
+	/* GnuTLS says why (a key that is not the certificate's) in the log */
+	err_set(err, A2R_ERR_CONFIG, "TLS setup%s: %s", with.p ? with.p : "",
+	        diag && *diag          ? diag
+	        : *ldaplog_tls_cause() ? ldaplog_tls_cause()
+	                               : "cannot create a TLS context");
 	ldap_memfree(diag);
+	strbuf_free(&with);
 	return -1;
 }
 
@@ -207,6 +242,11 @@ set_options(struct session *s, struct a2r_err *err)
 	    ldap_set_option(s->ld, LDAP_OPT_X_TLS_CACERTFILE, cfg->tls_cacert) != LDAP_OPT_SUCCESS)
 		return err_set(err, A2R_ERR_CONFIG, "tls_cacert %s: cannot use it",
 		               cfg->tls_cacert);
+	/* the client certificate, for a DC that asks for one (EXTERNAL) */
+	if (cfg->tls_cert != NULL &&
+	    (ldap_set_option(s->ld, LDAP_OPT_X_TLS_CERTFILE, cfg->tls_cert) != LDAP_OPT_SUCCESS ||
+	     ldap_set_option(s->ld, LDAP_OPT_X_TLS_KEYFILE, cfg->tls_key) != LDAP_OPT_SUCCESS))
+		return err_set(err, A2R_ERR_CONFIG, "tls_cert %s: cannot use it", cfg->tls_cert);
 	if (ldap_set_option(s->ld, LDAP_OPT_X_TLS_NEWCTX, &zero) != LDAP_OPT_SUCCESS)
 		return tls_setup_error(s, err);
 	return 0;
@@ -355,6 +395,33 @@ bind_error(struct session *s, int rc, const char *who, struct a2r_err *err)
 	return -1;
 }
 
+/* external_unknown - libldap offers EXTERNAL only with an identity from
+ * the transport: a peer on ldapi://, or a client certificate sent in the
+ * TLS handshake.  A client sends its certificate only when the DC asks
+ * for one from a CA the certificate's issuer is (TLS 1.3 hides the DC's
+ * refusal until later): say which of these is missing. */
+static int
+external_unknown(struct session *s, struct a2r_err *err)
+{
+	const char *tls = s->tls;
+
+	if (strcmp(tls, "ldaps") != 0 && strcmp(tls, "StartTLS") != 0)
+		return err_set(err, A2R_ERR_CONFIG,
+		               "bind as SASL EXTERNAL: no identity on this connection (TLS: %s): "
+		               "use ldapi://, or TLS with tls_cert and tls_key",
+		               tls);
+	if (s->cfg->tls_cert == NULL)
+		return err_set(err, A2R_ERR_CONFIG,
+		               "bind as SASL EXTERNAL over %s: no client certificate: set tls_cert "
+		               "and tls_key",
+		               tls);
+	return err_set(err, A2R_ERR_AUTH,
+	               "bind as SASL EXTERNAL over %s: the DC did not take the client "
+	               "certificate %s (it asked for none, or for none from its issuer: "
+	               "the DC must trust the CA that signed it)",
+	               tls, s->cfg->tls_cert);
+}
+
 /* gssapi_bind - SASL GSSAPI with the ticket kerberos_login() got; at least
  * integrity protection (AD's LDAP signing policy), without TLS sealing too */
 static int
@@ -397,8 +464,24 @@ do_bind(struct session *s, struct a2r_err *err)
 		explicit_bzero(pw, sizeof(pw));
 		return rc == LDAP_SUCCESS ? 0 : bind_error(s, rc, cfg->binddn, err);
 	case CONF_BIND_EXTERNAL:
+		/* EXTERNAL needs no host name: canonicalizing would look the
+		 * DC up in DNS, and fails on a connection the DC has reset
+		 * (a certificate it refused, under TLS 1.3) */
+		if (ldap_set_option(s->ld, LDAP_OPT_X_SASL_NOCANON, LDAP_OPT_ON) !=
+		    LDAP_OPT_SUCCESS)
+			return err_set(err, A2R_ERR_INTERNAL, "cannot set SASL options");
 		rc = ldap_sasl_interactive_bind_s(s->ld, NULL, "EXTERNAL", NULL, NULL,
 		                                  LDAP_SASL_QUIET, sasl_interact, NULL);
+		if (rc == LDAP_AUTH_UNKNOWN)
+			return external_unknown(s, err);
+		if (rc == LDAP_SERVER_DOWN && cfg->tls_cert != NULL && !session_timed_out(s))
+			return err_set(
+			    err, A2R_ERR_AUTH,
+			    "bind as SASL EXTERNAL over %s: the DC closed the connection "
+			    "after the TLS handshake, as a DC does that refuses the client "
+			    "certificate %s (expired, revoked, or not for client "
+			    "authentication?)",
+			    s->tls, cfg->tls_cert);
 		return rc == LDAP_SUCCESS ? 0 : bind_error(s, rc, "SASL EXTERNAL", err);
 	case CONF_BIND_GSSAPI:
 		return gssapi_bind(s, err);

@@ -71,6 +71,12 @@ static const struct ccase cases[] = {
     {"relay_domains = @example.org\n", 0, ":1: relay_domains: \"@example.org\" is not a domain"},
     {"relay_domains = example.org\nrun_timeout = 0\n", 0,
      ":2: run_timeout: \"0\" is not a number from 1 to 86400"},
+    {"relay_domains = example.org\ntls_cert = /etc/a.pem\n", 0,
+     "tls_cert is set but tls_key is not: a client certificate needs both"},
+    {"relay_domains = example.org\ntls_key = /etc/a.key\n", 0,
+     "tls_key is set but tls_cert is not"},
+    {"relay_domains = example.org\ntls_cert = /etc/a.pem\ntls_key = /etc/a.key\n", 1, NULL},
+    {"relay_domains = example.org\ntls_key =\n", 0, ":2: tls_key: empty path"},
     /* a UTF-8 byte-order mark is skipped, on the first line only */
     {"\xEF\xBB\xBFrelay_domains = example.org\n", 1, NULL},
     {"\xEF\xBB\xBF# comment\nrelay_domains = example.org\n", 1, NULL},
@@ -175,6 +181,42 @@ test_run_timeout(void **state)
 	}
 }
 
+/* the default bind: by binddn, keytab or client certificate, in that order */
+static void
+test_default_bind(void **state)
+{
+	static const struct {
+		const char *text;
+		int want;
+	} rows[] = {
+	    {"relay_domains = example.org\n", CONF_BIND_DEFAULT},
+	    {"relay_domains = example.org\ntls_cert = /c.pem\ntls_key = /c.key\n",
+	     CONF_BIND_EXTERNAL},
+	    {"relay_domains = example.org\ntls_cert = /c.pem\ntls_key = /c.key\nkeytab = /k\n",
+	     CONF_BIND_GSSAPI},
+	    {"relay_domains = example.org\ntls_cert = /c.pem\ntls_key = /c.key\nbinddn = cn=x\n"
+	     "bindpw_file = /p\n",
+	     CONF_BIND_SIMPLE},
+	    {"relay_domains = example.org\ntls_cert = /c.pem\ntls_key = /c.key\nbind = anonymous\n",
+	     CONF_BIND_ANONYMOUS},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(rows); i++) {
+		struct a2r_config cfg;
+		struct a2r_err err = {0};
+		char *path = write_temp(rows[i].text);
+
+		assert_int_equal(conf_init(&cfg, &err), 0);
+		assert_int_equal(conf_load(&cfg, path, 0, &err), 0);
+		assert_int_equal(conf_finish(&cfg, &err), 0);
+		assert_int_equal(cfg.bind, rows[i].want);
+		conf_free(&cfg);
+		unlink(path);
+		free(path);
+	}
+}
+
 static void
 test_missing_file(void **state)
 {
@@ -201,10 +243,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_table),
-	    cmocka_unit_test(test_defaults_and_override),
-	    cmocka_unit_test(test_missing_file),
-	    cmocka_unit_test(test_run_timeout),
+	    cmocka_unit_test(test_table),        cmocka_unit_test(test_defaults_and_override),
+	    cmocka_unit_test(test_missing_file), cmocka_unit_test(test_run_timeout),
+	    cmocka_unit_test(test_default_bind),
 	};
 
 	return cmocka_run_group_tests(tests, unit_dir_setup, teardown);

@@ -130,6 +130,12 @@ _slapd_pid_is_ours() {
 #     untrusted.pem, .key      CN/SAN localhost + 127.0.0.1, signed by other-ca
 #     expired.pem, .key        CN/SAN localhost + 127.0.0.1, signed by ca,
 #                              valid only in January 2020
+#     client.pem, client.key   client certificate CN=relay-client, signed
+#                              by ca (slapd maps it to svc-relay, see
+#                              slapd_setup)
+#     client-untrusted.pem, .key  CN=relay-client, signed by other-ca
+#     client-expired.pem, .key CN=relay-client, signed by ca, valid only
+#                              in January 2020
 _slapd_gen_tls() {
     local t=$1/tls name san host canon
     # libldap checks a server certificate for "localhost" against the
@@ -162,6 +168,12 @@ extendedKeyUsage = serverAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 subjectAltName = $san
+[client_ext]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyAgreement
+extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
 [wrong_ext]
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature, keyAgreement
@@ -207,6 +219,8 @@ EOF
         leaf server localhost localhost_ext ca
         leaf wrong wrong.example wrong_ext ca
         leaf untrusted localhost localhost_ext other-ca
+        leaf client relay-client client_ext ca
+        leaf client-untrusted relay-client client_ext other-ca
         # A certificate that expired long ago needs `openssl ca` for its dates.
         key expired.key
         openssl req -new -key expired.key -out expired.csr -subj /CN=localhost -config openssl.cnf
@@ -214,9 +228,17 @@ EOF
             -in expired.csr -out expired.pem -notext -extensions localhost_ext \
             -startdate 20200101000000Z -enddate 20200201000000Z 2>/dev/null
         rm -f expired.csr
+        key client-expired.key
+        openssl req -new -key client-expired.key -out client-expired.csr \
+            -subj /CN=relay-client -config openssl.cnf
+        openssl ca -batch -config openssl.cnf -name testca -cert ca.pem -keyfile ca.key \
+            -in client-expired.csr -out client-expired.pem -notext -extensions client_ext \
+            -startdate 20200101000000Z -enddate 20200201000000Z 2>/dev/null
+        rm -f client-expired.csr
         chmod 600 ./*.key
     ) || { _slapd_err "TLS material generation failed in $t"; return 1; }
-    for name in ca server wrong other-ca untrusted expired; do
+    for name in ca server wrong other-ca untrusted expired client client-untrusted \
+        client-expired; do
         [ -s "$t/$name.pem" ] || { _slapd_err "missing $t/$name.pem"; return 1; }
     done
 }
@@ -227,6 +249,8 @@ EOF
 #   wrong (SAN wrong.example, signed by ca.pem), untrusted (localhost, signed
 #   by other-ca.pem), expired (localhost, signed by ca.pem, expired 2020).
 #   A running instance must be restarted (slapd_restart DIR) to pick it up.
+#   Client certificates: TLSVerifyClient $SLAPD_VERIFY_CLIENT (never, allow,
+#   try or demand; default never), checked against ca.pem.
 slapd_use_cert() {
     local dir=$1 name=${2:-server}
     if [ ! -f "$dir/tls/$name.pem" ] || [ ! -f "$dir/tls/$name.key" ]; then
@@ -238,7 +262,7 @@ slapd_use_cert() {
 TLSCACertificateFile  $dir/tls/ca.pem
 TLSCertificateFile    $dir/tls/$name.pem
 TLSCertificateKeyFile $dir/tls/$name.key
-TLSVerifyClient never
+TLSVerifyClient ${SLAPD_VERIFY_CLIENT:-never}
 EOF
 }
 
@@ -255,7 +279,9 @@ EOF
 #   rootdn $SLAPD_ROOTDN / $SLAPD_ROOTPW may write (ldapadd/ldapmodify
 #   while running) and is exempt from size limits.  Over ldapi://, SASL
 #   EXTERNAL as the current user (root: gidNumber=0+uidNumber=0,cn=peercred,
-#   cn=external,cn=auth) is mapped to svc-relay.
+#   cn=external,cn=auth) is mapped to svc-relay; over TLS, SASL EXTERNAL
+#   with the client certificate tls/client.pem (cn=relay-client) is mapped
+#   to svc-relay too (slapd asks for it with SLAPD_VERIFY_CLIENT=try).
 #   Also writes DIR/bindpw (mode 600, the password without newline).
 #   Exports SLAPD_BASE SLAPD_BINDDN SLAPD_PW SLAPD_ROOTDN SLAPD_ROOTPW
 #   SLAPD_PWFILE SLAPD_CACERT.
@@ -301,6 +327,8 @@ include $dir/tls.conf
 # running the tests (root: gidNumber=0+uidNumber=0) to the service account.
 authz-regexp "^gidNumber=$gid\\\\+uidNumber=$uid,cn=peercred,cn=external,cn=auth\$"
     "$SLAPD_BINDDN"
+# SASL EXTERNAL over TLS: the subject of a client certificate of the test CA
+authz-regexp "^cn=relay-client\$" "$SLAPD_BINDDN"
 
 database mdb
 suffix   "$SLAPD_BASE"
