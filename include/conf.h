@@ -48,6 +48,7 @@ struct a2r_config {
 	unsigned objects; /* CONF_OBJ_* bits */
 	char *filter;     /* extra filter ANDed in, or NULL */
 	char *domain;     /* AD DNS domain: DCs from DNS SRV */
+	char *site;       /* AD site of this host, "auto", "none"; NULL: auto */
 	char *keytab;     /* GSSAPI: credentials from this keytab */
 	char *principal;  /* GSSAPI: client principal in the keytab */
 	int sasl_nocanon; /* do not canonicalize the DC's host name */
@@ -116,6 +117,7 @@ int conf_set(struct a2r_config *cfg, const char *key, const char *value, const c
              struct a2r_err *err);
 
 /* conf_finish - check the configuration as a whole: relay_domains set;
+ * site only without uri (it orders DCs found in DNS);
  * a simple bind has binddn and bindpw_file; tls_cert and tls_key come
  * together (and make the default bind external); no password bind over
  * an unencrypted ldap:// URI unless allow_plaintext_bind. */

@@ -6,7 +6,12 @@
  *   - neither uri nor domain: domain = default_realm of krb5.conf,
  *     lower-cased;
  *   - no uri: the domain's DCs from DNS SRV (_ldap._tcp.dc._msdcs.DOMAIN,
- *     via ldap_domain2hostlist), in priority and weight order;
+ *     via ldap_domain2hostlist), in priority and weight order, after
+ *     those of the site (_ldap._tcp.SITE._sites.dc._msdcs.DOMAIN), none
+ *     twice; the site is configured, or (site = auto, the default) the
+ *     client site a DC names when asked by the LDAP ping (cldap.h), or
+ *     none (site = none, or no usable answer within the timeout: then
+ *     the domain's list alone);
  *   - no bind, binddn or keytab: a readable default keytab (realmd, sssd,
  *     winbind and adcli write /etc/krb5.keytab) means GSSAPI as the
  *     machine account; else anonymous.
@@ -28,8 +33,10 @@
 
 struct discovery {
 	char domain[512]; /* where the domain came from, or "" */
-	char dcs[700];    /* where the DC list came from */
-	char bind[512];   /* where the bind method came from */
+	char dcs[800];    /* where the DC list came from */
+	char site[700];   /* the site and how it was found, or "" (uri set) */
+	char site_name[64];
+	char bind[512]; /* where the bind method came from */
 	/* private: what was found, and the view over the configuration */
 	char *found_domain;
 	struct strlist found_uri;

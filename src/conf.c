@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "cldap.h"
 #include "conf.h"
 #include "policy.h"
 #include "safefile.h"
@@ -41,6 +42,7 @@ enum key_type {
 	K_RANGE,
 	K_RUN_SECONDS,
 	K_LINES,
+	K_SITE,
 };
 
 struct key {
@@ -78,6 +80,8 @@ static const struct key keys[] = {
     {"objects", K_OBJECTS, F(objects), "users groups contacts publicfolders dynamic"},
     {"filter", K_FILTER, F(filter), NULL},
     {"domain", K_DOMAIN, F(domain), NULL},
+    /* NULL: auto, the LDAP ping when the DCs come from DNS */
+    {"site", K_SITE, F(site), NULL},
     {"keytab", K_PATH, F(keytab), NULL},
     {"principal", K_STRING, F(principal), NULL},
     {"sasl_nocanon", K_BOOL, F(sasl_nocanon), "no"},
@@ -614,6 +618,14 @@ apply(struct a2r_config *cfg, const struct key *k, const char *value, const char
 		return set_number(field, k, value, 1, 86400, where, err);
 	case K_LINES:
 		return set_number(field, k, value, 0, 1000000, where, err);
+	case K_SITE:
+		if (strcasecmp(value, "auto") != 0 && strcasecmp(value, "none") != 0 &&
+		    !cldap_site_ok(value))
+			return err_set(err, A2R_ERR_CONFIG,
+			               "%s: %s: \"%s\" is not auto, none or a site name (one DNS "
+			               "label: letters, digits and hyphens)",
+			               where, k->name, value);
+		return set_string(field, value, where, err);
 	case K_DOMAIN:
 		if (!policy_check_domain(value, strlen(value)) || strchr(value, '.') == NULL)
 			return err_set(err, A2R_ERR_CONFIG, "%s: %s: \"%s\" is not a DNS domain",
@@ -839,6 +851,11 @@ conf_finish(struct a2r_config *cfg, struct a2r_err *err)
 		               cfg->tls_cert ? "tls_key" : "tls_cert");
 	if (cfg->run_timeout == 0)
 		cfg->run_timeout = 30 * cfg->timeout;
+	/* a site orders the DCs DNS names; uri names them itself */
+	if (cfg->site != NULL && cfg->uri.n > 0)
+		return err_set(err, A2R_ERR_CONFIG,
+		               "site applies to DCs found in DNS, and uri lists the DCs: list the "
+		               "site's DCs first in uri, or leave uri unset");
 	if (cfg->bind == CONF_BIND_SIMPLE && (cfg->binddn == NULL || cfg->bindpw_file == NULL))
 		return err_set(err, A2R_ERR_CONFIG,
 		               "bind = simple needs binddn and bindpw_file (the password is "
@@ -861,6 +878,7 @@ conf_free(struct a2r_config *cfg)
 		case K_DIR:
 		case K_COMMAND_PATH:
 		case K_DOMAIN:
+		case K_SITE:
 			free(*(char **)field);
 			*(char **)field = NULL;
 			break;

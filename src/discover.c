@@ -9,10 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <ldap.h>
 
+#include "cldap.h"
 #include "discover.h"
 #include "kerberos.h"
 #include "policy.h"
@@ -66,39 +68,150 @@ srv_why(const char *name)
 	}
 }
 
-/* find_dcs - the DCs of the domain from DNS SRV records */
+/* srv_hosts - append the "host:port" items of the SRV records of
+ * _ldap._tcp.NAME to HOSTS, in priority and weight order
+ * (ldap_domain2hostlist); 0, 1 with *WHY when there are none, -1 when
+ * out of memory */
 static int
-find_dcs(struct discovery *d, struct a2r_err *err)
+srv_hosts(const char *name, struct strlist *hosts, const char **why)
 {
-	char name[300], *hosts = NULL;
-	int rc;
+	char *list = NULL, *save = NULL;
+	int rc = ldap_domain2hostlist(name, &list);
+
+	if (rc != LDAP_SUCCESS || list == NULL || list[0] == '\0') {
+		ldap_memfree(list);
+		*why = rc == LDAP_SUCCESS ? "no usable record" : srv_why(name);
+		return 1;
+	}
+	rc = 0;
+	for (char *h = strtok_r(list, " ", &save); h != NULL && rc == 0;
+	     h = strtok_r(NULL, " ", &save))
+		rc = strlist_add(hosts, h, strlen(h));
+	ldap_memfree(list);
+	return rc;
+}
+
+/* add_uri - ldap://HOSTPORT to the DCs found, unless it is there already */
+static int
+add_uri(struct discovery *d, const char *hostport)
+{
+	char uri[300];
+	int n = snprintf(uri, sizeof(uri), "ldap://%s", hostport);
+
+	if (n < 0 || (size_t)n >= sizeof(uri))
+		return 0; /* no such DNS name: libldap made it from one */
+	for (size_t i = 0; i < d->found_uri.n; i++)
+		if (strcasecmp(d->found_uri.v[i], uri) == 0)
+			return 0;
+	return strlist_add(&d->found_uri, uri, (size_t)n);
+}
+
+/* ping_site - site = auto: the client site a DC names in its answer to
+ * the LDAP ping (cldap.h), asked of the first DCs of the domain-wide list
+ * DOM; none when no DC answers usably, within the timeout */
+static void
+ping_site(const struct a2r_config *cfg, struct discovery *d, const struct strlist *dom)
+{
+	char names[CLDAP_MAX_DCS][256];
+	const char *hosts[CLDAP_MAX_DCS];
+	struct cldap_answer a;
+	struct a2r_err perr = {0};
+	size_t n = 0;
+
+	/* "host:port": CLDAP is always port 389 */
+	for (size_t i = 0; i < dom->n && n < CLDAP_MAX_DCS; i++) {
+		char *colon;
+
+		snprintf(names[n], sizeof(names[n]), "%s", dom->v[i]);
+		if ((colon = strrchr(names[n], ':')) != NULL)
+			*colon = '\0';
+		hosts[n] = names[n];
+		n++;
+	}
+	if (cldap_ping(hosts, n, d->view.domain, cfg->timeout * 1000, &a, &perr) < 0)
+		snprintf(d->site, sizeof(d->site), "none known (LDAP ping: %.600s)", perr.msg);
+	else if (a.client_site[0] == '\0')
+		snprintf(d->site, sizeof(d->site),
+		         "none (LDAP ping: %s places this host's address in no site)", a.asked);
+	else if (!cldap_site_ok(a.client_site))
+		snprintf(d->site, sizeof(d->site),
+		         "none usable (LDAP ping: %s names a site that is no DNS label)", a.asked);
+	else {
+		snprintf(d->site_name, sizeof(d->site_name), "%.63s", a.client_site);
+		snprintf(d->site, sizeof(d->site), "%s (LDAP ping to %s)", a.client_site, a.asked);
+	}
+}
+
+/* find_site - the site whose DCs come first: configured, or learnt by
+ * the LDAP ping; never fails (without a site the domain's list serves) */
+static void
+find_site(const struct a2r_config *cfg, struct discovery *d, const struct strlist *dom)
+{
+	const char *site = cfg->site != NULL ? cfg->site : "auto";
+
+	if (strcasecmp(site, "none") == 0)
+		snprintf(d->site, sizeof(d->site), "none (site = none)");
+	else if (strcasecmp(site, "auto") == 0)
+		ping_site(cfg, d, dom);
+	else {
+		snprintf(d->site_name, sizeof(d->site_name), "%s", site);
+		snprintf(d->site, sizeof(d->site), "%s (configured)", site);
+	}
+}
+
+/* find_dcs - the DCs of the domain from DNS SRV records: those of the
+ * site first (_ldap._tcp.SITE._sites.dc._msdcs.DOMAIN), then the rest of
+ * the domain's (_ldap._tcp.dc._msdcs.DOMAIN), none twice */
+static int
+find_dcs(const struct a2r_config *cfg, struct discovery *d, struct a2r_err *err)
+{
+	char name[300], site[400];
+	struct strlist dom = {0}, local = {0};
+	const char *why = NULL;
+	int rc = -1, r;
 
 	snprintf(name, sizeof(name), "dc._msdcs.%s", d->view.domain);
-	rc = ldap_domain2hostlist(name, &hosts);
-	if (rc != LDAP_SUCCESS || hosts == NULL || hosts[0] == '\0') {
-		ldap_memfree(hosts);
-		return err_set(err, A2R_ERR_SOURCE,
-		               "no domain controller found: DNS has no SRV records for "
-		               "_ldap._tcp.%s (%s); set uri",
-		               name, rc == LDAP_SUCCESS ? "no usable record" : srv_why(name));
+	if ((r = srv_hosts(name, &dom, &why)) != 0) {
+		if (r > 0)
+			err_set(err, A2R_ERR_SOURCE,
+			        "no domain controller found: DNS has no SRV records for "
+			        "_ldap._tcp.%s (%s); set uri",
+			        name, why);
+		else
+			err_nomem(err);
+		goto out;
 	}
-	/* "host:port host:port" -> "ldap://host:port", "ldap://host:port" */
-	for (char *h = strtok(hosts, " "); h != NULL; h = strtok(NULL, " ")) {
-		char *uri;
-		int n = asprintf(&uri, "ldap://%s", h);
-
-		rc = n < 0 ? -1 : strlist_add(&d->found_uri, uri, (size_t)n);
-		if (n >= 0)
-			free(uri);
-		if (rc < 0) {
-			ldap_memfree(hosts);
-			return err_nomem(err);
-		}
-	}
-	ldap_memfree(hosts);
-	d->view.uri = d->found_uri;
+	find_site(cfg, d, &dom);
 	snprintf(d->dcs, sizeof(d->dcs), "DNS SRV _ldap._tcp.%s", name);
-	return 0;
+	if (d->site_name[0] != '\0') {
+		snprintf(site, sizeof(site), "%s._sites.dc._msdcs.%s", d->site_name,
+		         d->view.domain);
+		if ((r = srv_hosts(site, &local, &why)) < 0) {
+			err_nomem(err);
+			goto out;
+		}
+		if (r > 0)
+			snprintf(d->dcs, sizeof(d->dcs),
+			         "DNS SRV _ldap._tcp.%s; the site has none: %s", name, why);
+		else
+			snprintf(d->dcs, sizeof(d->dcs),
+			         "DNS SRV _ldap._tcp.%s, then _ldap._tcp.%s", site, name);
+	}
+	for (size_t i = 0; i < local.n; i++)
+		if (add_uri(d, local.v[i]) < 0)
+			goto nomem;
+	for (size_t i = 0; i < dom.n; i++)
+		if (add_uri(d, dom.v[i]) < 0)
+			goto nomem;
+	d->view.uri = d->found_uri;
+	rc = 0;
+	goto out;
+nomem:
+	err_nomem(err);
+out:
+	strlist_free(&dom);
+	strlist_free(&local);
+	return rc;
 }
 
 /* find_bind - GSSAPI with the machine keytab when nothing is configured */
@@ -135,7 +248,7 @@ discover_find(const struct a2r_config *cfg, struct discovery *d, struct a2r_err 
 		return -1;
 	if (cfg->domain != NULL)
 		snprintf(d->domain, sizeof(d->domain), "configured");
-	if (cfg->uri.n == 0 && find_dcs(d, err) < 0)
+	if (cfg->uri.n == 0 && find_dcs(cfg, d, err) < 0)
 		return -1;
 	if (d->dcs[0] == '\0')
 		snprintf(d->dcs, sizeof(d->dcs), "configured");

@@ -211,8 +211,10 @@ from_directory(const struct a2r_config *cfg, const struct export_options *opt, s
 	if (discover_find(cfg, &rep->disc, err) < 0)
 		return -1;
 	live = discover_config(&rep->disc);
-	note(opt, "domain: %s (%s); DCs: %s; bind: %s", live->domain ? live->domain : "-",
-	     rep->disc.domain[0] ? rep->disc.domain : "not needed", rep->disc.dcs, rep->disc.bind);
+	note(opt, "domain: %s (%s); site: %s; DCs: %s; bind: %s", live->domain ? live->domain : "-",
+	     rep->disc.domain[0] ? rep->disc.domain : "not needed",
+	     rep->disc.site[0] ? rep->disc.site : "not needed (uri)", rep->disc.dcs,
+	     rep->disc.bind);
 	/* explain follows an address into entries the filter would drop */
 	if ((q = search_query_new(
 	         live, (opt->wide ? SEARCH_WIDE : 0) | (opt->describe ? SEARCH_DESCRIBE : 0),

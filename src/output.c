@@ -406,6 +406,8 @@ output_test(const struct a2r_config *live, const struct export_report *rep, size
 	         rep->failed_dcs ? " (after earlier DCs failed; -v says why)" : "");
 	if (live->domain != NULL)
 		put_line("domain:    %s (%s)", live->domain, rep->disc.domain);
+	if (rep->disc.site[0] != '\0')
+		put_line("site:      %s", rep->disc.site);
 	put_line("dcs:       %s (%s)", live->uri.n ? live->uri.v[0] : "-", rep->disc.dcs);
 	for (size_t i = 1; i < live->uri.n; i++)
 		put_line("           %s", live->uri.v[i]);
