@@ -200,6 +200,11 @@ cldap_parse(const void *buf, size_t len, int msgid, struct cldap_answer *a, char
 	const char *bad;
 
 	memset(a, 0, sizeof(*a));
+	/* liblber reads through the NULL buffer of an empty element */
+	if (len == 0) {
+		snprintf(why, whysize, "not an LDAP message");
+		return -1;
+	}
 	if ((ber = ber_init(&bv)) == NULL) {
 		snprintf(why, whysize, "out of memory");
 		return -1;

@@ -83,9 +83,9 @@ conf "$T/d.conf" "domain=$SAMBA_DNSDOMAIN" "bind=gssapi" "keytab=$dc/svc.keytab"
 	"principal=$SAMBA_SVC_PRINCIPAL"
 run_a2r -c "$T/d.conf" test
 expect_rc 0
-echo "$out" | grep -Eqx "dcs:       ldap://$SAMBA_FQDN:389 \(DNS SRV _ldap._tcp.dc._msdcs.$SAMBA_DNSDOMAIN\)" ||
+echo "$out" | grep -Eqx "dcs:       ldap://$SAMBA_FQDN:389 \(DNS SRV _ldap._tcp.Default-First-Site-Name._sites.dc._msdcs.$SAMBA_DNSDOMAIN, then _ldap._tcp.dc._msdcs.$SAMBA_DNSDOMAIN\)" ||
 	fail "SRV: $out"
-ok "DNS SRV discovery of the DCs (_ldap._tcp.dc._msdcs)"
+ok "DNS SRV discovery of the DCs (_ldap._tcp.dc._msdcs, the site's first)"
 
 # the one-line configuration of a domain-joined box: krb5.conf with the
 # realm and /etc/krb5.keytab with the machine account (GATEWAY$)
@@ -96,6 +96,8 @@ printf 'relay_domains = %s\noutput = %s\nlock_file = %s\n' "$SAMBA_RELAY_DOMAINS
 run_a2r -c "$T/joined.conf" test
 expect_rc 0
 echo "$out" | grep -qx "domain:    $SAMBA_DNSDOMAIN (default_realm of /etc/krb5.conf)" || fail "domain: $out"
+echo "$out" | grep -qx "site:      Default-First-Site-Name (LDAP ping to $SAMBA_FQDN)" ||
+	fail "site: $out"
 echo "$out" | grep -q "^dcs:       ldap://$SAMBA_FQDN:389 (DNS SRV" || fail "dcs: $out"
 echo "$out" | grep -qx "bind:      gssapi as $SAMBA_MACHINE_PRINCIPAL (the machine keytab /etc/krb5.keytab)" ||
 	fail "bind: $out"

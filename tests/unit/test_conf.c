@@ -77,6 +77,15 @@ static const struct ccase cases[] = {
      "tls_key is set but tls_cert is not"},
     {"relay_domains = example.org\ntls_cert = /etc/a.pem\ntls_key = /etc/a.key\n", 1, NULL},
     {"relay_domains = example.org\ntls_key =\n", 0, ":2: tls_key: empty path"},
+    {"relay_domains = example.org\nsite = Branch-2\n", 1, NULL},
+    {"relay_domains = example.org\nsite = AUTO\n", 1, NULL},
+    {"relay_domains = example.org\nsite = none\n", 1, NULL},
+    {"relay_domains = example.org\nsite = Branch.Office\n", 0,
+     ":2: site: \"Branch.Office\" is not auto, none or a site name (one DNS label: letters, "
+     "digits and hyphens)"},
+    {"relay_domains = example.org\nsite =\n", 0, ":2: site: \"\" is not auto, none"},
+    {"relay_domains = example.org\nsite = none\nuri = ldap://dc1\n", 0,
+     "site applies to DCs found in DNS, and uri lists the DCs"},
     /* a UTF-8 byte-order mark is skipped, on the first line only */
     {"\xEF\xBB\xBFrelay_domains = example.org\n", 1, NULL},
     {"\xEF\xBB\xBF# comment\nrelay_domains = example.org\n", 1, NULL},
