@@ -279,7 +279,7 @@ ping_open(struct ping *p, const char *const *hosts, size_t n)
 	p->open = p->n;
 }
 
-/* ping_close_one - a socket the DC refused (ICMP port unreachable) */
+/* ping_close_one - a socket the DC refused (ICMP port unreachable, ...) */
 static void
 ping_close_one(struct ping *p, size_t i)
 {
@@ -293,7 +293,7 @@ ping_send(struct ping *p, const struct berval *req)
 {
 	for (size_t i = 0; i < p->n; i++)
 		if (p->pfd[i].fd >= 0 && send(p->pfd[i].fd, req->bv_val, req->bv_len, 0) < 0 &&
-		    errno == ECONNREFUSED)
+		    errno != EAGAIN && errno != EINTR)
 			ping_close_one(p, i);
 }
 
@@ -306,7 +306,8 @@ ping_read(struct ping *p, size_t i, int msgid, const char *domain, struct cldap_
 	ssize_t n = recv(p->pfd[i].fd, buf, sizeof(buf), MSG_TRUNC);
 
 	if (n < 0) {
-		if (errno == ECONNREFUSED)
+		/* an ICMP error (port or host unreachable): no answer to come */
+		if (errno != EAGAIN && errno != EINTR)
 			ping_close_one(p, i);
 		return 0;
 	}
