@@ -84,6 +84,16 @@ run_test "$T/nosuch.conf"
 	fail "dcs line: $out"
 ok "site = NAME: that site's DCs first; a site without DCs: the domain's list"
 
+# two sites and no subnet for this box: the DC places it in no site
+samba_tool "$dc" sites subnet remove 127.0.0.0/8 >/dev/null
+run_test "$T/auto.conf"
+[ "$(test_line site)" = "none (LDAP ping: $SAMBA_FQDN places this host's address in no site)" ] ||
+	fail "site line: $out"
+[ "$(test_line dcs)" = "ldap://$SAMBA_DEAD_FQDN:389 (DNS SRV _ldap._tcp.dc.$msdcs)" ] ||
+	fail "dcs line: $out"
+samba_tool "$dc" sites subnet create 127.0.0.0/8 Branch >/dev/null
+ok "no subnet matches this box: no site, the domain's list"
+
 # -v tells the site with the rest of discovery
 conf "$T/all.conf" "${simple[@]}"
 run_a2r -v -c "$T/all.conf" dump --format list
@@ -104,12 +114,36 @@ import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind((sys.argv[1], 389))
 open(sys.argv[2], "w").close()
+def tlv(tag, body):
+    n = len(body)
+    return bytes([tag]) + (bytes([n]) if n < 128 else bytes([0x82, n >> 8, n & 255])) + body
+
+def name(dotted):
+    return b"".join(bytes([len(l)]) + l.encode() for l in dotted.split(".") if l) + b"\0"
+
+def answer(msgid, domain, site):
+    # NETLOGON_SAM_LOGON_RESPONSE_EX: opcode 23, flags, GUID, 8 names
+    nl = bytes([23, 0, 0, 0, 0xfd, 0x03, 0, 0]) + bytes(16) + name(domain) + name(domain)
+    nl += name("dc2." + domain) + name("CORP") + name("DC2") + name("")
+    nl += name(site) + name(site) + bytes([5, 0, 0, 0, 255, 255, 255, 255])
+    attr = tlv(0x30, tlv(0x04, b"netlogon") + tlv(0x31, tlv(0x04, nl)))
+    return tlv(0x30, msgid + tlv(0x64, tlv(0x04, b"") + tlv(0x30, attr)))
+
+mode = sys.argv[3]
 while True:
     q, peer = s.recvfrom(4096)
-    if sys.argv[3] == "garbage":
+    if mode == "garbage":
         # an LDAP message of another ID, then bytes that are no BER at all
         s.sendto(bytes.fromhex("300c020200ff640604003002ffff"), peer)
         s.sendto(b"\xff" * 64, peer)
+    elif mode != "silent":
+        # the request's messageID element, whatever its length
+        at = 2 if q[1] < 128 else 2 + (q[1] & 127)
+        msgid = q[at:at + 2 + q[at + 1]]
+        if mode == "badsite":
+            s.sendto(answer(msgid, "corp.example.com", "Bad_Site.x"), peer)
+        else:
+            s.sendto(answer(msgid, "evil.example", "Branch"), peer)
 EOF
 python3 "$T/cldap-stub.py" "$SAMBA_DEAD_IP" "$T/stub.ready" garbage &
 stub=$!
@@ -135,7 +169,7 @@ wait_for 10 test -e "$T/stub2.ready" || fail "CLDAP stub did not start"
 start=$SECONDS
 run_test "$T/t3.conf"
 elapsed=$((SECONDS - start))
-[ "$elapsed" -ge 3 ] && [ "$elapsed" -le 12 ] || fail "the silent ping took $elapsed s (timeout 3)"
+{ [ "$elapsed" -ge 3 ] && [ "$elapsed" -le 12 ]; } || fail "the silent ping took $elapsed s (timeout 3)"
 [ "$(test_line site)" = "none known (LDAP ping: no answer within 3 s from 2 DCs)" ] ||
 	fail "site line: $out"
 ok "a DC that is silent, one that refuses: no site after the timeout ($elapsed s in all)"
@@ -148,6 +182,27 @@ run_test "$T/t3.conf"
 	fail "site line: $out"
 [ $((SECONDS - start)) -lt 3 ] || fail "refused pings waited for the timeout"
 ok "both DCs refuse the ping (ICMP): no site at once"
+
+# well-formed answers that cannot be used: a site that is no DNS label,
+# an answer for another domain
+stub_run() { # stub_run MODE
+	python3 "$T/cldap-stub.py" "$SAMBA_DEAD_IP" "$T/stub-$1.ready" "$1" &
+	stub=$!
+	on_exit "kill $stub 2>/dev/null; wait $stub 2>/dev/null"
+	wait_for 10 test -e "$T/stub-$1.ready" || fail "CLDAP stub did not start"
+	run_test "$T/t3.conf"
+	kill "$stub"
+	wait "$stub" 2>/dev/null || true
+}
+stub_run badsite
+[ "$(test_line site)" = "none usable (LDAP ping: $SAMBA_DEAD_FQDN names a site that is no DNS label)" ] ||
+	fail "site line: $out"
+stub_run otherdomain
+[ "$(test_line site)" = "none known (LDAP ping: $SAMBA_DEAD_FQDN: unusable answer: an answer for another domain)" ] ||
+	fail "site line: $out"
+[ "$(test_line dcs)" = "ldap://$SAMBA_DEAD_FQDN:389 (DNS SRV _ldap._tcp.dc.$msdcs)" ] ||
+	fail "dcs line: $out"
+ok "an answer naming a site that is no DNS label, one for another domain: no site"
 
 # what cannot be a site, and a site with uri: 78, one line, maps unchanged
 run_a2r -c "$T/all.conf" sync
