@@ -72,6 +72,10 @@ struct a2r_config {
 	char *metrics_file;
 	long log_changes;   /* syslog lines per run for added/removed addresses */
 	char *changes_file; /* every change appended here, or NULL */
+	/* incremental runs (DirSync, dirsync.h) */
+	int incremental;         /* read only what changed since the last run */
+	long full_sync_interval; /* seconds between full syncs */
+	char *state_dir;         /* where the state file lives, or NULL: beside output */
 };
 
 enum conf_bind {

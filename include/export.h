@@ -30,12 +30,30 @@
 
 typedef void export_note_fn(void *ctx, const char *msg);
 
+struct search_query;
+struct search_stats;
+
+/* A live source in place of the plain search (incremental.h), opened on
+ * each DC in turn as the search would be: PREPARE once with the query
+ * (before search_query_prepare()), then per DC OPEN, NEXT until done or
+ * failed, STATS, CLOSE.  FIRST, if not NULL, names the URI to try first. */
+struct export_live {
+	void *ctx;
+	int (*prepare)(void *ctx, struct search_query *q, struct a2r_err *err);
+	void *(*open)(void *ctx, const char *uri, struct a2r_err *err);
+	enum entry_state (*next)(void *it, struct a2r_entry *e, struct a2r_err *err);
+	const struct search_stats *(*stats)(const void *it);
+	void (*close)(void *it);
+	const char *first;
+};
+
 struct export_options {
 	const char *ldif; /* read this LDIF file instead of the directory */
 	int wide;         /* explain: search wide (see search_query_new()) */
 	int describe;     /* dump's migration formats: each object's kind and state */
 	export_note_fn *note;
 	void *note_ctx;
+	const struct export_live *live; /* NULL: the plain search */
 };
 
 /* What one export read, for messages, syslog and metrics. */

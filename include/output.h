@@ -115,6 +115,10 @@ void output_postfix_unchecked(const char *why);
 /* output_warning - test: one "warning: MSG" line (a pfdomains_warn_fn) */
 void output_warning(void *ctx, const char *msg);
 
+/* output_incremental - test: what incremental runs can do with this
+ * account (MODE: incremental_mode()) */
+void output_incremental(const char *mode);
+
 /* output_flush - 0, or -1 (A2R_ERR_WRITE) when writing to stdout failed */
 int output_flush(struct a2r_err *err);
 

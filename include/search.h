@@ -30,6 +30,8 @@
 #ifndef A2R_SEARCH_H
 #define A2R_SEARCH_H
 
+#include <time.h>
+
 #include "conf.h"
 #include "entry.h"
 #include "err.h"
@@ -85,7 +87,24 @@ struct search_stats {
 /* search_stats - the counts so far; lives as long as S */
 const struct search_stats *search_stats(const struct search *s);
 
-/* search_close - end the search and the connection; S may be NULL */
+/* search_close - end the search and the connection (not a session the
+ * caller lent, see search_open_session()); S may be NULL */
 void search_close(struct search *s);
+
+/* For the incremental source (dirsync.h), which reads objects by
+ * objectGUID on a session of its own:
+ *
+ * search_query_want - ask for attribute ATTR too (once per query); 0 or -1
+ * search_query_narrow - AND EXTRA (a filter) into the query's filter from
+ *     now on, instead of any earlier EXTRA; NULL restores it; 0 or -1
+ * search_query_until - the end of the run (search_query_prepare())
+ * search_open_session - a search on session S, which stays the caller's
+ *     (search_close() leaves it open); NULL when out of memory */
+struct session;
+int search_query_want(struct search_query *q, const char *attr, struct a2r_err *err);
+int search_query_narrow(struct search_query *q, const char *extra, struct a2r_err *err);
+const struct timespec *search_query_until(const struct search_query *q);
+struct search *search_open_session(const struct search_query *q, struct session *s,
+                                   struct a2r_err *err);
 
 #endif

@@ -12,6 +12,7 @@
 #include "collect.h"
 #include "commands.h"
 #include "export.h"
+#include "incremental.h"
 #include "install.h"
 #include "lock.h"
 #include "lookup.h"
@@ -23,10 +24,12 @@
 #include "policy.h"
 #include "postfix.h"
 #include "report.h"
+#include "state.h"
 
 /* What one command read, and how. */
 struct run {
 	int wide;                    /* explain: search wide */
+	struct incremental *inc;     /* sync: incremental = yes */
 	int describe;                /* dump's migration formats: each object's kind */
 	collect_observe_fn *observe; /* explain, dump: told what became of each value */
 	void *observe_ctx;
@@ -57,9 +60,15 @@ read_set(const struct cli *o, const struct a2r_config *cfg, struct run *r, struc
 	r->c.origins = r->origins;
 	if (r->observe != NULL)
 		collect_observe(&r->c, r->observe, r->observe_ctx);
+	if (r->inc != NULL)
+		incremental_hook(r->inc, &opt, &r->c);
 	if (export_run(cfg, &opt, &r->c, &r->rep, err) < 0)
 		return -1;
 	report_progress_end(&r->c.stats);
+	if (r->inc != NULL && incremental_warning(r->inc) != NULL)
+		report_warn("%s", incremental_warning(r->inc));
+	if (r->inc != NULL)
+		report_info("%s", incremental_note(r->inc));
 	output_summary(&r->c, r->rep.from);
 	return 0;
 }
@@ -67,6 +76,7 @@ read_set(const struct cli *o, const struct a2r_config *cfg, struct run *r, struc
 static void
 run_free(struct run *r)
 {
+	incremental_free(r->inc);
 	collect_free(&r->c);
 	export_report_free(&r->rep);
 }
@@ -122,9 +132,10 @@ cmd_sync(const struct cli *o, const struct a2r_config *cfg, struct a2r_err *err)
 	struct audit a = {0};
 	struct timespec t0;
 	time_t start = time(NULL);
-	char *cdb_path = NULL;
+	char *cdb_path = NULL, *spath = NULL;
 	unsigned flags = (o->dry_run ? INSTALL_DRY_RUN : 0) | (o->force ? INSTALL_FORCE : 0);
 	int lockfd = -1, rc = -1;
+	int incremental = cfg->incremental && o->from_ldif == NULL;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (only_options(o, "sync", 0, err) < 0 || o->nargs > 0) {
@@ -132,29 +143,56 @@ cmd_sync(const struct cli *o, const struct a2r_config *cfg, struct a2r_err *err)
 			err_set(err, A2R_ERR_USAGE, "sync: unexpected argument \"%s\"", o->args[0]);
 		return -1;
 	}
+	if (incremental && (spath = state_path(cfg)) == NULL)
+		return err_nomem(err);
 	/* A dry run touches nothing, the lock file included. */
 	if (!o->dry_run) {
 		/* the lock file must not be one of the files a run writes */
 		const char *keep[] = {cfg->output, cdb_path = mapfile_cdb_path(cfg->output),
-		                      cfg->metrics_file ? cfg->metrics_file : cfg->changes_file,
-		                      cfg->changes_file, NULL};
+		                      cfg->metrics_file, cfg->changes_file, spath, NULL};
+		size_t nk = 0;
 
-		if (cdb_path == NULL)
+		if (cdb_path == NULL) {
+			free(spath);
 			return err_nomem(err);
+		}
+		/* (the files not configured left out) */
+		for (size_t i = 0; i < 5; i++)
+			if (keep[i] != NULL)
+				keep[nk++] = keep[i];
+		keep[nk] = NULL;
 		lockfd = lock_acquire(cfg->lock_file, cfg->lock_wait, keep, err);
 		free(cdb_path);
-		if (lockfd < 0)
+		if (lockfd < 0) {
+			free(spath);
 			return -1;
-		if (mapfile_clean_stale(cfg->output) > 0)
+		}
+		if (mapfile_clean_stale(cfg->output) + (spath ? mapfile_clean_stale(spath) : 0) > 0)
 			report_info("removed temp files of an interrupted run beside %s",
 			            cfg->output);
 	}
+	if (incremental &&
+	    (r.inc = incremental_new(cfg, o->dry_run ? INCREMENTAL_DRY_RUN : 0, err)) == NULL)
+		goto done;
 	/* the DN of every key, for the audit trail and a dry run's listing */
 	r.origins = (o->dry_run && o->verbose) ||
 	            (!o->dry_run && (cfg->log_changes > 0 || cfg->changes_file != NULL));
 	if (read_set(o, cfg, &r, err) == 0 && audit_init(&a, cfg, r.c.set, err) == 0 &&
 	    install_run(cfg, r.c.set, flags, &a, &p, &res, err) == 0)
 		rc = 0;
+	/* the state goes in place once the maps are (a failed Postfix command
+	 * leaves them installed) */
+	if (r.inc != NULL && !o->dry_run && (rc == 0 || err->code == A2R_ERR_ACTION)) {
+		struct a2r_err serr = {0};
+
+		if (incremental_commit(r.inc, &serr) < 0 && rc == 0) {
+			err_set(err, A2R_ERR_ACTION,
+			        "%s is installed, but the incremental state is not: %s (the next "
+			        "run goes on from the previous state)",
+			        cfg->output, serr.msg);
+			rc = -1;
+		}
+	}
 	/* a dry run shows the change, then what the guards said */
 	if (o->dry_run && o->verbose && res.planned && audit_each(&a, output_change, NULL, err) < 0)
 		rc = -1;
@@ -170,12 +208,14 @@ cmd_sync(const struct cli *o, const struct a2r_config *cfg, struct a2r_err *err)
 	else if (rc == 0 && !o->dry_run)
 		report_info("%s is up to date (%zu addresses)", cfg->output,
 		            recipset_size(r.c.set));
+done:
 	if (!o->dry_run)
 		write_metrics(cfg, &r, start, elapsed(&t0),
 		              rc == 0 ? 0 : err_exit_status(err->code));
 	lock_release(lockfd);
 	audit_free(&a);
 	run_free(&r);
+	free(spath);
 	return rc;
 }
 
@@ -508,10 +548,14 @@ cmd_test(const struct cli *o, const struct a2r_config *cfg, struct a2r_err *err)
 			        "arguments");
 		goto out;
 	}
+	/* a full sync as incremental runs do it, to learn what DirSync allows */
+	if ((r.inc = incremental_new(cfg, INCREMENTAL_DRY_RUN | INCREMENTAL_FULL, err)) == NULL)
+		goto out;
 	if (read_set(o, cfg, &r, err) < 0)
 		goto out;
 	output_test(discover_config(&r.rep.disc), &r.rep, recipset_size(r.c.set));
 	test_postfix(cfg);
+	output_incremental(incremental_mode(r.inc));
 	rc = output_flush(err);
 out:
 	run_free(&r);

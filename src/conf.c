@@ -43,6 +43,7 @@ enum key_type {
 	K_RUN_SECONDS,
 	K_LINES,
 	K_SITE,
+	K_INTERVAL,
 };
 
 struct key {
@@ -102,6 +103,9 @@ static const struct key keys[] = {
     {"metrics_file", K_PATH, F(metrics_file), NULL},
     {"log_changes", K_LINES, F(log_changes), "100"},
     {"changes_file", K_PATH, F(changes_file), NULL},
+    {"incremental", K_BOOL, F(incremental), "no"},
+    {"full_sync_interval", K_INTERVAL, F(full_sync_interval), "1h"},
+    {"state_dir", K_DIR, F(state_dir), NULL},
 };
 
 /* Words of the enumerated keys. */
@@ -563,6 +567,39 @@ set_abs(char **field, const struct key *k, const char *value, const char *where,
 	return set_string(field, value, where, err);
 }
 
+/* set_interval - a duration: a number of seconds, or with a unit s, m, h
+ * or d ("90m", "1d"); from 0 (every run a full one) to 30 days */
+static int
+set_interval(long *field, const struct key *k, const char *value, const char *where,
+             struct a2r_err *err)
+{
+	static const struct {
+		char unit;
+		long secs;
+	} units[] = {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}};
+	char tmp[32];
+	size_t len = strlen(value);
+	long mult = 1;
+
+	if (len == 0 || len >= sizeof(tmp))
+		goto bad;
+	memcpy(tmp, value, len + 1);
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (tmp[len - 1] == units[i].unit) {
+			mult = units[i].secs;
+			tmp[--len] = '\0';
+		}
+	if (len == 0 || set_number(field, k, tmp, 0, 30 * 86400 / mult, where, err) < 0)
+		goto bad;
+	*field *= mult;
+	return 0;
+bad:
+	return err_set(err, A2R_ERR_CONFIG,
+	               "%s: %s: \"%s\" is not a duration from 0 to 30d (seconds, or a number "
+	               "with s, m, h or d)",
+	               where, k->name, value);
+}
+
 /* apply - dispatch VALUE to the setter of key K */
 static int
 apply(struct a2r_config *cfg, const struct key *k, const char *value, const char *where,
@@ -626,6 +663,8 @@ apply(struct a2r_config *cfg, const struct key *k, const char *value, const char
 			               "label: letters, digits and hyphens)",
 			               where, k->name, value);
 		return set_string(field, value, where, err);
+	case K_INTERVAL:
+		return set_interval(field, k, value, where, err);
 	case K_DOMAIN:
 		if (!policy_check_domain(value, strlen(value)) || strchr(value, '.') == NULL)
 			return err_set(err, A2R_ERR_CONFIG, "%s: %s: \"%s\" is not a DNS domain",
@@ -901,6 +940,7 @@ conf_free(struct a2r_config *cfg)
 		case K_RANGE:
 		case K_RUN_SECONDS:
 		case K_LINES:
+		case K_INTERVAL:
 			break;
 		}
 	}

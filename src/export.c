@@ -121,10 +121,19 @@ from_ldif(const struct a2r_config *cfg, const char *path, struct collect *c,
 	return rc;
 }
 
+/* other_pages - the pages of a source in place of the search */
+static const struct export_live *other; /* the one being drained */
+
+static unsigned long
+other_pages(const void *it)
+{
+	return other->stats(it)->pages;
+}
+
 /* one_dc - the complete search on URI, from the beginning; fills REP */
 static int
-one_dc(const struct search_query *q, const char *uri, struct collect *c, struct export_report *rep,
-       struct a2r_err *err)
+one_dc(const struct search_query *q, const struct export_live *lv, const char *uri,
+       struct collect *c, struct export_report *rep, struct a2r_err *err)
 {
 	struct source src = {NULL, live_next, live_pages};
 	const struct search_stats *st;
@@ -132,10 +141,15 @@ one_dc(const struct search_query *q, const char *uri, struct collect *c, struct 
 
 	/* paging cookies belong to one server: start again */
 	collect_reset(c);
-	if ((src.it = search_open(q, uri, err)) == NULL)
+	if (lv != NULL) {
+		other = lv;
+		src.next = lv->next;
+		src.pages = other_pages;
+	}
+	if ((src.it = lv ? lv->open(lv->ctx, uri, err) : search_open(q, uri, err)) == NULL)
 		return -1;
 	rc = drain(&src, c, err);
-	st = search_stats(src.it);
+	st = lv ? lv->stats(src.it) : search_stats(src.it);
 	rep->pages = st->pages;
 	rep->entries = st->entries;
 	rep->refs = st->refs;
@@ -143,7 +157,10 @@ one_dc(const struct search_query *q, const char *uri, struct collect *c, struct 
 	free(rep->base);
 	if ((rep->base = strdup(st->base)) == NULL && rc == 0)
 		rc = err_nomem(err);
-	search_close(src.it);
+	if (lv != NULL)
+		lv->close(src.it);
+	else
+		search_close(src.it);
 	return rc;
 }
 
@@ -155,9 +172,17 @@ failover(const struct a2r_config *live, const struct search_query *q,
 {
 	struct strbuf why = {0};
 	int rc = -1, transport = 1; /* every DC wanted a stronger transport */
+	size_t first = 0;
 
-	for (size_t i = 0; i < live->uri.n; i++) {
-		if (one_dc(q, live->uri.v[i], c, rep, err) == 0) {
+	/* the incremental source's DC first (its cookie is good there only) */
+	for (size_t i = 0; opt->live && opt->live->first && i < live->uri.n; i++)
+		if (strcmp(live->uri.v[i], opt->live->first) == 0)
+			first = i;
+	for (size_t n = 0; n < live->uri.n; n++) {
+		/* FIRST, then the others in their order */
+		size_t i = n == 0 ? first : n <= first ? n - 1 : n;
+
+		if (one_dc(q, opt->live, live->uri.v[i], c, rep, err) == 0) {
 			rc = (rep->uri = strdup(live->uri.v[i])) ? 0 : err_nomem(err);
 			goto out;
 		}
@@ -167,7 +192,7 @@ failover(const struct a2r_config *live, const struct search_query *q,
 		/* Refused credentials and broken configuration are the same on
 		 * every DC: trying the others would only lock the account out. */
 		if (err->code == A2R_ERR_AUTH || err->code == A2R_ERR_CONFIG ||
-		    err->code == A2R_ERR_INTERNAL)
+		    err->code == A2R_ERR_INTERNAL || err->code == A2R_ERR_WRITE)
 			goto out;
 		/* one that wants TLS or signing: the next URI may offer it */
 		transport &= err->code == A2R_ERR_TRANSPORT;
@@ -177,12 +202,12 @@ failover(const struct a2r_config *live, const struct search_query *q,
 			goto out;
 		}
 		/* the run is over: the DCs left are not tried */
-		if (i + 1 < live->uri.n && search_query_expired(q)) {
+		if (n + 1 < live->uri.n && search_query_expired(q)) {
 			char more[96];
 
 			snprintf(more, sizeof(more),
 			         "; run_timeout (%ld s) reached, %zu more not tried",
-			         live->run_timeout, live->uri.n - i - 1);
+			         live->run_timeout, live->uri.n - n - 1);
 			if (strbuf_addstr(&why, more) < 0) {
 				rc = err_nomem(err);
 				goto out;
@@ -220,6 +245,8 @@ from_directory(const struct a2r_config *cfg, const struct export_options *opt, s
 	         live, (opt->wide ? SEARCH_WIDE : 0) | (opt->describe ? SEARCH_DESCRIBE : 0),
 	         err)) == NULL)
 		return -1;
+	if (opt->live != NULL && opt->live->prepare(opt->live->ctx, q, err) < 0)
+		goto out;
 	note(opt, "filter: %s", search_query_filter(q));
 	if ((rep->filter = strdup(search_query_filter(q))) == NULL) {
 		err_nomem(err);

@@ -620,6 +620,10 @@ output_virtual_line(void *ctx, const char *key, const char *target)
 {
 	(void)ctx;
 	printf("%s %s\n", key, target);
+void
+output_incremental(const char *mode)
+{
+	put_line("incremental: %s", mode[0] ? mode : "not tried");
 }
 
 void

@@ -32,6 +32,8 @@ struct search_query {
 	const struct a2r_config *cfg;
 	char *filter;
 	char **attrs;
+	char *wide_filter;     /* the filter before search_query_narrow(), or NULL */
+	char *want;            /* search_query_want()'s attribute, or NULL */
 	char *principal;       /* GSSAPI: who we logged in as */
 	struct timespec until; /* end of the run (run_timeout), CLOCK_MONOTONIC */
 };
@@ -48,6 +50,7 @@ struct search {
 	const struct search_query *q;
 	const struct a2r_config *cfg;
 	struct session *s;
+	int borrowed; /* S belongs to the caller (search_open_session()) */
 	struct search_stats st;
 	enum search_state state;
 	/* the entry handed out: its message, attributes as read and as
@@ -676,6 +679,8 @@ search_query_free(struct search_query *q)
 	if (q->attrs != NULL)
 		free_attrs(q->attrs, q->cfg->attributes.n, q->cfg);
 	free(q->filter);
+	free(q->wide_filter);
+	free(q->want);
 	free(q->principal);
 	free(q);
 }
@@ -716,7 +721,8 @@ search_close(struct search *sr)
 	release_entry(sr);
 	if (sr->state == SEARCH_READ)
 		session_disarm(sr->s);
-	session_close(sr->s);
+	if (!sr->borrowed)
+		session_close(sr->s);
 	ber_memfree(sr->cookie.bv_val);
 	ber_memfree(sr->prev.bv_val);
 	free(sr->pa);
@@ -725,4 +731,70 @@ search_close(struct search *sr)
 	free(sr->held);
 	free(sr->dn);
 	free(sr);
+}
+
+/* The incremental source (dirsync.h) reads objects on its own session,
+ * by objectGUID: one more attribute, a narrowed filter, a borrowed
+ * session.  */
+
+int
+search_query_want(struct search_query *q, const char *attr, struct a2r_err *err)
+{
+	size_t n = 0;
+
+	/* the list has room for two more names (request_attrs()) */
+	while (q->attrs[n] != NULL)
+		n++;
+	if (q->want != NULL || n >= q->cfg->attributes.n + 2)
+		return err_set(err, A2R_ERR_INTERNAL, "search: no room for attribute %s", attr);
+	if ((q->want = strdup(attr)) == NULL)
+		return err_nomem(err);
+	q->attrs[n] = q->want;
+	return 0;
+}
+
+int
+search_query_narrow(struct search_query *q, const char *extra, struct a2r_err *err)
+{
+	char *f = NULL;
+
+	if (q->wide_filter == NULL) {
+		q->wide_filter = q->filter;
+		q->filter = NULL;
+	}
+	if (extra != NULL && asprintf(&f, "(&%s%s)", q->wide_filter, extra) < 0)
+		return err_nomem(err);
+	free(q->filter);
+	q->filter = f;
+	if (extra == NULL) {
+		q->filter = q->wide_filter;
+		q->wide_filter = NULL;
+	}
+	return 0;
+}
+
+const struct timespec *
+search_query_until(const struct search_query *q)
+{
+	return &q->until;
+}
+
+struct search *
+search_open_session(const struct search_query *q, struct session *s, struct a2r_err *err)
+{
+	struct search *sr = calloc(1, sizeof(*sr));
+
+	if (sr == NULL) {
+		err_nomem(err);
+		return NULL;
+	}
+	sr->q = q;
+	sr->cfg = q->cfg;
+	sr->page_expect = (size_t)q->cfg->page_size;
+	sr->state = SEARCH_ASK;
+	sr->s = s;
+	sr->borrowed = 1;
+	sr->st.base = session_base(s);
+	sr->st.tls = session_tls(s);
+	return sr;
 }
