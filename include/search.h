@@ -97,12 +97,14 @@ void search_close(struct search *s);
  * search_query_want - ask for attribute ATTR too (once per query); 0 or -1
  * search_query_narrow - AND EXTRA (a filter) into the query's filter from
  *     now on, instead of any earlier EXTRA; NULL restores it; 0 or -1
+ * search_query_config - the configuration the query was made with
  * search_query_until - the end of the run (search_query_prepare())
  * search_open_session - a search on session S, which stays the caller's
  *     (search_close() leaves it open); NULL when out of memory */
 struct session;
 int search_query_want(struct search_query *q, const char *attr, struct a2r_err *err);
 int search_query_narrow(struct search_query *q, const char *extra, struct a2r_err *err);
+const struct a2r_config *search_query_config(const struct search_query *q);
 const struct timespec *search_query_until(const struct search_query *q);
 struct search *search_open_session(const struct search_query *q, struct session *s,
                                    struct a2r_err *err);

@@ -547,6 +547,8 @@ run_prepare(void *ctx, struct search_query *q, struct a2r_err *err)
 	struct incremental *inc = ctx;
 
 	inc->q = q;
+	/* with what discovery found (discover.h): URIs, bind, TLS */
+	inc->cfg = search_query_config(q);
 	if ((inc->filter = strdup(search_query_filter(q))) == NULL)
 		return err_nomem(err);
 	return search_query_want(q, "objectGUID", err);

@@ -773,6 +773,12 @@ search_query_narrow(struct search_query *q, const char *extra, struct a2r_err *e
 	return 0;
 }
 
+const struct a2r_config *
+search_query_config(const struct search_query *q)
+{
+	return q->cfg;
+}
+
 const struct timespec *
 search_query_until(const struct search_query *q)
 {
