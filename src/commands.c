@@ -148,8 +148,12 @@ cmd_sync(const struct cli *o, const struct a2r_config *cfg, struct a2r_err *err)
 	/* A dry run touches nothing, the lock file included. */
 	if (!o->dry_run) {
 		/* the lock file must not be one of the files a run writes */
-		const char *keep[] = {cfg->output, cdb_path = mapfile_cdb_path(cfg->output),
-		                      cfg->metrics_file, cfg->changes_file, spath, NULL};
+		const char *keep[] = {cfg->output,
+		                      cdb_path = mapfile_cdb_path(cfg->output),
+		                      cfg->metrics_file,
+		                      cfg->changes_file,
+		                      spath,
+		                      NULL};
 		size_t nk = 0;
 
 		if (cdb_path == NULL) {

@@ -620,6 +620,8 @@ output_virtual_line(void *ctx, const char *key, const char *target)
 {
 	(void)ctx;
 	printf("%s %s\n", key, target);
+}
+
 void
 output_incremental(const char *mode)
 {
