@@ -21,8 +21,8 @@
 struct a2r_config {
 	char *file;                   /* config file read, or NULL */
 	struct strlist relay_domains; /* folded; ".x" = subdomains of x */
-	int relay_postconf;           /* relay_domains names "postconf" */
-	/* Postfix's relay_domains (relay_postconf): folded, in Postfix's
+	unsigned relay_sources;       /* CONF_RELAY_* bits: domains read at run time */
+	/* Postfix's relay_domains (CONF_RELAY_POSTCONF): folded, in Postfix's
 	 * order, "!" entries excluding; filled by pfdomains_load() */
 	struct strlist relay_postfix;
 	char *output;              /* text map path */
@@ -49,6 +49,7 @@ struct a2r_config {
 	char *filter;     /* extra filter ANDed in, or NULL */
 	char *domain;     /* AD DNS domain: DCs from DNS SRV */
 	char *site;       /* AD site of this host, "auto", "none"; NULL: auto */
+	int scope;        /* enum conf_scope */
 	char *keytab;     /* GSSAPI: credentials from this keytab */
 	char *principal;  /* GSSAPI: client principal in the keytab */
 	int sasl_nocanon; /* do not canonicalize the DC's host name */
@@ -88,7 +89,25 @@ enum conf_bind {
 /* AUTO: StartTLS on ldap://, except under GSSAPI, which signs and seals
  * itself (AD refuses GSSAPI inside TLS) */
 enum conf_tls { CONF_TLS_AUTO, CONF_TLS_STARTTLS, CONF_TLS_NONE };
+/* DOMAIN: one domain's DCs; FOREST: the Global Catalog, base "" */
+enum conf_scope { CONF_SCOPE_DOMAIN, CONF_SCOPE_FOREST };
 enum conf_postmap { CONF_POSTMAP_NO, CONF_POSTMAP_HASH, CONF_POSTMAP_LMDB, CONF_POSTMAP_BTREE };
+
+/* Where relay_domains may also come from, besides the domains listed:
+ * words of the relay_domains list, each read at run time. */
+#define CONF_RELAY_POSTCONF 0x01 /* "postconf": Postfix's relay_domains */
+#define CONF_RELAY_EXCHANGE 0x02 /* "exchange": Exchange's accepted domains */
+
+/* The Global Catalog's ports (scope = forest). */
+#define CONF_GC_PORT       3268
+#define CONF_GC_LDAPS_PORT 3269
+
+/* conf_gc_uri - URI as it reaches the Global Catalog (scope = forest): a
+ * URI without a port gets 3268 (ldap://) or 3269 (ldaps://); ports 389
+ * and 636 (a domain's own LDAP, which holds one domain) and ldapi:// are
+ * refused (A2R_ERR_CONFIG).  *OUT gets a new string (caller frees).
+ * Returns 0 or -1. */
+int conf_gc_uri(const char *uri, char **out, struct a2r_err *err);
 
 /* conf_postmap_name - "hash", "lmdb", ... for a conf_postmap value */
 const char *conf_postmap_name(int type);
@@ -120,11 +139,13 @@ int conf_load(struct a2r_config *cfg, const char *path, int optional, struct a2r
 int conf_set(struct a2r_config *cfg, const char *key, const char *value, const char *where,
              struct a2r_err *err);
 
-/* conf_finish - check the configuration as a whole: relay_domains set;
- * site only without uri (it orders DCs found in DNS);
- * a simple bind has binddn and bindpw_file; tls_cert and tls_key come
- * together (and make the default bind external); no password bind over
- * an unencrypted ldap:// URI unless allow_plaintext_bind. */
+/* conf_finish - check the configuration as a whole: relay_domains set
+ * (listed, or a source: postconf, exchange); site only without uri (it
+ * orders DCs found in DNS); with scope = forest, every URI one of the
+ * Global Catalog (conf_gc_uri()); a simple bind has binddn and
+ * bindpw_file; tls_cert and tls_key come together (and make the default
+ * bind external); no password bind over an unencrypted ldap:// URI unless
+ * allow_plaintext_bind. */
 int conf_finish(struct a2r_config *cfg, struct a2r_err *err);
 
 /* conf_check_plaintext - refuse a password bind over plain LDAP (tls =

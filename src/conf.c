@@ -11,6 +11,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <ldap.h>
+
 #include "cldap.h"
 #include "conf.h"
 #include "policy.h"
@@ -44,6 +46,7 @@ enum key_type {
 	K_LINES,
 	K_SITE,
 	K_INTERVAL,
+	K_SCOPE,
 };
 
 struct key {
@@ -83,6 +86,7 @@ static const struct key keys[] = {
     {"domain", K_DOMAIN, F(domain), NULL},
     /* NULL: auto, the LDAP ping when the DCs come from DNS */
     {"site", K_SITE, F(site), NULL},
+    {"scope", K_SCOPE, F(scope), "domain"},
     {"keytab", K_PATH, F(keytab), NULL},
     {"principal", K_STRING, F(principal), NULL},
     {"sasl_nocanon", K_BOOL, F(sasl_nocanon), "no"},
@@ -126,6 +130,19 @@ static const struct word tls_words[] = {
     {"auto", CONF_TLS_AUTO},
     {"starttls", CONF_TLS_STARTTLS},
     {"none", CONF_TLS_NONE},
+    {NULL, 0},
+};
+
+static const struct word scope_words[] = {
+    {"domain", CONF_SCOPE_DOMAIN},
+    {"forest", CONF_SCOPE_FOREST},
+    {NULL, 0},
+};
+
+/* The words of relay_domains that name a source read at run time. */
+static const struct word relay_source_words[] = {
+    {"postconf", CONF_RELAY_POSTCONF},
+    {"exchange", CONF_RELAY_EXCHANGE},
     {NULL, 0},
 };
 
@@ -296,43 +313,10 @@ check_relay_domain(const char *d)
 	 * misspelt source ("postfonf") for a domain */
 	if (strchr(d, '.') == NULL)
 		return "is not a domain name (a relay domain has a dot; \"postconf\" takes "
-		       "Postfix's own relay_domains)";
+		       "Postfix's own relay_domains, \"exchange\" Exchange's accepted domains)";
 	if (!policy_check_domain(d + skip, strlen(d + skip)))
 		return "is not a domain name";
 	return NULL;
-}
-
-/* set_relay_domains - domains, and the sources named among them: the
- * word "postconf" takes Postfix's relay_domains (pfdomains.h, read once
- * the whole configuration is known) */
-static int
-set_relay_domains(struct a2r_config *cfg, const struct key *k, const char *value, const char *where,
-                  struct a2r_err *err)
-{
-	struct strlist words = {0};
-	struct strbuf rest = {0};
-	int rc = -1;
-
-	cfg->relay_postconf = 0;
-	if (strlist_split(&words, value) < 0) {
-		err_nomem(err);
-		goto out;
-	}
-	for (size_t i = 0; i < words.n; i++) {
-		if (strcasecmp(words.v[i], "postconf") == 0)
-			cfg->relay_postconf = 1;
-		else if ((rest.len > 0 && strbuf_addc(&rest, ' ') < 0) ||
-		         strbuf_addstr(&rest, words.v[i]) < 0) {
-			err_nomem(err);
-			goto out;
-		}
-	}
-	rc = set_folded(&cfg->relay_domains, k, rest.p ? rest.p : "", where, check_relay_domain,
-	                err);
-out:
-	strlist_free(&words);
-	strbuf_free(&rest);
-	return rc;
 }
 
 int
@@ -349,6 +333,50 @@ check_address(const char *a)
 	enum policy_verdict v = policy_check(a, strlen(a));
 
 	return v == POLICY_OK ? NULL : policy_reason(v);
+}
+
+/* relay_source - the CONF_RELAY_* bit of a source word, or 0 */
+static unsigned
+relay_source(const char *item)
+{
+	for (size_t i = 0; relay_source_words[i].word != NULL; i++)
+		if (strcasecmp(item, relay_source_words[i].word) == 0)
+			return (unsigned)relay_source_words[i].value;
+	return 0;
+}
+
+/* set_relay_domains - listed domains, and the words of the sources read
+ * at run time, in any order: "postconf" (Postfix's relay_domains,
+ * pfdomains.h, read once the whole configuration is known) and
+ * "exchange" (Exchange's accepted domains, accepted.h, read from each DC) */
+static int
+set_relay_domains(struct a2r_config *cfg, const struct key *k, const char *value, const char *where,
+                  struct a2r_err *err)
+{
+	struct strlist raw = {0};
+	struct strbuf listed = {0};
+	unsigned bit;
+	int rc = -1;
+
+	cfg->relay_sources = 0;
+	if (strlist_split(&raw, value) < 0) {
+		err_nomem(err);
+		goto out;
+	}
+	for (size_t i = 0; i < raw.n; i++) {
+		if ((bit = relay_source(raw.v[i])) != 0)
+			cfg->relay_sources |= bit;
+		else if (strbuf_addstr(&listed, raw.v[i]) < 0 || strbuf_addc(&listed, ' ') < 0) {
+			err_nomem(err);
+			goto out;
+		}
+	}
+	rc = set_folded(&cfg->relay_domains, k, listed.p ? listed.p : "", where, check_relay_domain,
+	                err);
+out:
+	strlist_free(&raw);
+	strbuf_free(&listed);
+	return rc;
 }
 
 /* set_attrs - attribute descriptions: letters, digits and '-' */
@@ -632,6 +660,8 @@ apply(struct a2r_config *cfg, const struct key *k, const char *value, const char
 		return set_word(field, bind_words, k, value, where, err);
 	case K_TLS:
 		return set_word(field, tls_words, k, value, where, err);
+	case K_SCOPE:
+		return set_word(field, scope_words, k, value, where, err);
 	case K_OBJECTS:
 		return set_objects(field, k, value, where, err);
 	case K_PERCENT:
@@ -867,7 +897,7 @@ conf_check_plaintext(const struct a2r_config *cfg, struct a2r_err *err)
 int
 conf_finish(struct a2r_config *cfg, struct a2r_err *err)
 {
-	if (cfg->relay_domains.n == 0 && !cfg->relay_postconf)
+	if (cfg->relay_domains.n == 0 && cfg->relay_sources == 0)
 		return err_set(err, A2R_ERR_CONFIG,
 		               "relay_domains is not set: list the domains this gateway "
 		               "relays for (or \"postconf\" for Postfix's) in %s or with "
@@ -899,7 +929,58 @@ conf_finish(struct a2r_config *cfg, struct a2r_err *err)
 		return err_set(err, A2R_ERR_CONFIG,
 		               "bind = simple needs binddn and bindpw_file (the password is "
 		               "read from that file, never from the command line)");
+	for (size_t i = 0; cfg->scope == CONF_SCOPE_FOREST && i < cfg->uri.n; i++) {
+		char *gc;
+
+		if (conf_gc_uri(cfg->uri.v[i], &gc, err) < 0)
+			return -1;
+		free(gc);
+	}
 	return conf_check_plaintext(cfg, err);
+}
+
+/* conf_gc_uri - see conf.h.  Whether the URI names a port is read from
+ * its text: ldap_url_parse() fills in the scheme's default port. */
+int
+conf_gc_uri(const char *uri, char **out, struct a2r_err *err)
+{
+	LDAPURLDesc *lud = NULL;
+	const char *hp = strstr(uri, "://"), *from, *bracket;
+	size_t hl;
+	int ldaps, port;
+
+	*out = NULL;
+	if (hp == NULL || ldap_url_parse(uri, &lud) != LDAP_URL_SUCCESS)
+		return err_set(err, A2R_ERR_CONFIG, "%s: not a usable LDAP URI", uri);
+	ldaps = strcasecmp(lud->lud_scheme, "ldaps") == 0;
+	port = lud->lud_port;
+	if (strcasecmp(lud->lud_scheme, "ldapi") == 0) {
+		ldap_free_urldesc(lud);
+		return err_set(err, A2R_ERR_CONFIG,
+		               "%s: scope = forest reaches the Global Catalog over TCP "
+		               "(ldap://HOST:%d or ldaps://HOST:%d), not ldapi://",
+		               uri, CONF_GC_PORT, CONF_GC_LDAPS_PORT);
+	}
+	ldap_free_urldesc(lud);
+	hp += 3;
+	hl = strcspn(hp, "/?");
+	/* an IPv6 address in brackets holds colons of its own */
+	bracket = memchr(hp, ']', hl);
+	from = bracket ? bracket : hp;
+	if (memchr(from, ':', hl - (size_t)(from - hp)) == NULL) {
+		if (asprintf(out, "%.*s:%d%s", (int)(hp - uri + (ptrdiff_t)hl), uri,
+		             ldaps ? CONF_GC_LDAPS_PORT : CONF_GC_PORT, hp + hl) < 0) {
+			*out = NULL;
+			return err_nomem(err);
+		}
+		return 0;
+	}
+	if (port == 389 || port == 636)
+		return err_set(err, A2R_ERR_CONFIG,
+		               "%s: scope = forest searches the Global Catalog, on port %d "
+		               "(ldap://) or %d (ldaps://); port %d holds one domain only",
+		               uri, CONF_GC_PORT, CONF_GC_LDAPS_PORT, port);
+	return (*out = strdup(uri)) != NULL ? 0 : err_nomem(err);
 }
 
 void
@@ -941,6 +1022,7 @@ conf_free(struct a2r_config *cfg)
 		case K_RUN_SECONDS:
 		case K_LINES:
 		case K_INTERVAL:
+		case K_SCOPE:
 			break;
 		}
 	}

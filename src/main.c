@@ -308,7 +308,7 @@ load_config(struct opts *o, struct a2r_config *cfg, struct a2r_err *err)
 	}
 	/* relay_domains = postconf: ask Postfix now that postfix_config and
 	 * postfix_path are known */
-	if (cfg->relay_postconf && pfdomains_load(cfg, err) < 0)
+	if ((cfg->relay_sources & CONF_RELAY_POSTCONF) && pfdomains_load(cfg, err) < 0)
 		return -1;
 	return 0;
 }

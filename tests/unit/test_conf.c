@@ -25,7 +25,8 @@ static const struct ccase cases[] = {
     {"relay_domains = PostConf, example.org\n", 1, NULL},
     {"relay_domains = postfonf\n", 0,
      ":1: relay_domains: \"postfonf\" is not a domain name (a relay domain has a dot; "
-     "\"postconf\" takes Postfix's own relay_domains)"},
+     "\"postconf\" takes Postfix's own relay_domains, \"exchange\" Exchange's accepted "
+     "domains)"},
     {"relay_domains = !example.org\n", 0, ":1: relay_domains: \"!example.org\" is not a domain"},
     {"relay_domains = example.org\ndomain = corp\n", 0, ":2: domain: \"corp\" is not a DNS domain"},
     {"relay_domains = example.org\nbind = kerberos\n", 0,
@@ -93,6 +94,22 @@ static const struct ccase cases[] = {
     /* UTF-16 (strlen() ends the text at its first NUL: the mark is there) */
     {"\xFF\xFEr", 0, ": the file is UTF-16; save it as UTF-8 (iconv -f UTF-16 -t UTF-8)"},
     {"\xFE\xFF", 0, ": the file is UTF-16"},
+    /* sources of relay domains read at run time, alone or with domains */
+    {"relay_domains = exchange\n", 1, NULL},
+    {"relay_domains = Exchange, extra.example\n", 1, NULL},
+    {"relay_domains = exchanges\n", 0, ":1: relay_domains: \"exchanges\" is not a domain name"},
+    /* scope: the Global Catalog's ports */
+    {"relay_domains = example.org\nscope = tree\n", 0,
+     ":2: scope: \"tree\" is not one of domain, forest"},
+    {"relay_domains = example.org\nscope = forest\nuri = ldap://dc1.example.org:3268\n", 1, NULL},
+    {"relay_domains = example.org\nscope = forest\nuri = ldap://dc1.example.org:389\n", 0,
+     "ldap://dc1.example.org:389: scope = forest searches the Global Catalog, on port 3268 "
+     "(ldap://) or 3269 (ldaps://); port 389 holds one domain only"},
+    {"relay_domains = example.org\nscope = forest\nuri = ldaps://[::1]:636/\n", 0,
+     "ldaps://[::1]:636/: scope = forest searches the Global Catalog"},
+    {"relay_domains = example.org\nscope = forest\nuri = ldapi:///\n", 0,
+     "ldapi:///: scope = forest reaches the Global Catalog over TCP"},
+    {"relay_domains = example.org\nuri = ldap://dc1.example.org:389\n", 1, NULL},
 };
 
 /* write_temp - a config file holding TEXT, owner-only as conf_load wants */
@@ -226,6 +243,74 @@ test_default_bind(void **state)
 	}
 }
 
+/* relay_domains: the listed domains and the sources, apart */
+static void
+test_relay_sources(void **state)
+{
+	struct a2r_config cfg;
+	struct a2r_err err = {0};
+
+	(void)state;
+	assert_int_equal(conf_init(&cfg, &err), 0);
+	assert_int_equal(cfg.scope, CONF_SCOPE_DOMAIN);
+	assert_int_equal(conf_set(&cfg, "relay_domains", "exchange", "t", &err), 0);
+	assert_int_equal(cfg.relay_sources, CONF_RELAY_EXCHANGE);
+	assert_int_equal(cfg.relay_domains.n, 0);
+	assert_int_equal(conf_finish(&cfg, &err), 0);
+	assert_int_equal(
+	    conf_set(&cfg, "relay_domains", "Extra.Example EXCHANGE, .sub.example", "t", &err), 0);
+	assert_int_equal(cfg.relay_sources, CONF_RELAY_EXCHANGE);
+	assert_int_equal(cfg.relay_domains.n, 2);
+	assert_string_equal(cfg.relay_domains.v[0], "extra.example");
+	assert_string_equal(cfg.relay_domains.v[1], ".sub.example");
+	/* a later setting replaces the sources too */
+	assert_int_equal(conf_set(&cfg, "relay_domains", "example.org", "t", &err), 0);
+	assert_int_equal(cfg.relay_sources, 0);
+	assert_int_equal(conf_set(&cfg, "scope", "Forest", "t", &err), 0);
+	assert_int_equal(cfg.scope, CONF_SCOPE_FOREST);
+	conf_free(&cfg);
+}
+
+/* conf_gc_uri: the Global Catalog's port filled in, the domain's refused */
+static void
+test_gc_uri(void **state)
+{
+	static const struct {
+		const char *uri, *want; /* want NULL: refused */
+	} rows[] = {
+	    {"ldap://dc1.example.org", "ldap://dc1.example.org:3268"},
+	    {"ldaps://dc1.example.org/", "ldaps://dc1.example.org:3269/"},
+	    {"LDAPS://dc1.example.org", "LDAPS://dc1.example.org:3269"},
+	    {"ldap://[::1]", "ldap://[::1]:3268"},
+	    {"ldap://[::1]:3268", "ldap://[::1]:3268"},
+	    {"ldap://dc1.example.org:3268/??sub", "ldap://dc1.example.org:3268/??sub"},
+	    {"ldap://dc1.example.org:10389", "ldap://dc1.example.org:10389"},
+	    {"ldap://dc1.example.org/??base", "ldap://dc1.example.org:3268/??base"},
+	    {"ldap://dc1.example.org:389", NULL},
+	    {"ldaps://dc1.example.org:636", NULL},
+	    {"ldapi://%2Frun%2Fslapd", NULL},
+	    {"ldap//dc1", NULL},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(rows); i++) {
+		struct a2r_err err = {0};
+		char *out = NULL;
+		int rc = conf_gc_uri(rows[i].uri, &out, &err);
+
+		if (rows[i].want == NULL) {
+			assert_int_equal(rc, -1);
+			assert_int_equal(err.code, A2R_ERR_CONFIG);
+			assert_null(out);
+			continue;
+		}
+		if (rc != 0)
+			fail_msg("%s: %s", rows[i].uri, err.msg);
+		assert_string_equal(out, rows[i].want);
+		free(out);
+	}
+}
+
 static void
 test_missing_file(void **state)
 {
@@ -254,7 +339,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_table),        cmocka_unit_test(test_defaults_and_override),
 	    cmocka_unit_test(test_missing_file), cmocka_unit_test(test_run_timeout),
-	    cmocka_unit_test(test_default_bind),
+	    cmocka_unit_test(test_default_bind), cmocka_unit_test(test_relay_sources),
+	    cmocka_unit_test(test_gc_uri),
 	};
 
 	return cmocka_run_group_tests(tests, unit_dir_setup, teardown);
