@@ -12,6 +12,11 @@
  *     client site a DC names when asked by the LDAP ping (cldap.h), or
  *     none (site = none, or no usable answer within the timeout: then
  *     the domain's list alone);
+ *   - scope = forest: the Global Catalogs instead (no site applied), from
+ *     _gc._tcp.DOMAIN (dnssrv.h; the domain names the forest: its root
+ *     domain holds the records), or the configured URIs on the Global
+ *     Catalog's ports (conf_gc_uri()); the base, unless configured, is ""
+ *     (every domain of the forest);
  *   - no bind, binddn or keytab: a readable default keytab (realmd, sssd,
  *     winbind and adcli write /etc/krb5.keytab) means GSSAPI as the
  *     machine account; else anonymous.
@@ -22,8 +27,9 @@
  * zeroed struct discovery may be freed too).
  *
  * Errors: A2R_ERR_CONFIG (nothing to go on, a default_realm that is no
- * DNS domain, a password bind over plain LDAP to a discovered DC),
- * A2R_ERR_SOURCE (no SRV records), A2R_ERR_INTERNAL.
+ * DNS domain, a password bind over plain LDAP to a discovered DC, a URI
+ * that is no Global Catalog's), A2R_ERR_SOURCE (no SRV records),
+ * A2R_ERR_INTERNAL.
  */
 #ifndef A2R_DISCOVER_H
 #define A2R_DISCOVER_H

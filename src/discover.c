@@ -16,6 +16,7 @@
 
 #include "cldap.h"
 #include "discover.h"
+#include "dnssrv.h"
 #include "kerberos.h"
 #include "policy.h"
 
@@ -214,6 +215,62 @@ out:
 	return rc;
 }
 
+/* find_gcs - scope = forest without uri: the forest's Global Catalogs
+ * from DNS SRV (_gc._tcp.FOREST: libldap looks up _ldap._tcp only), the
+ * forest being the domain (configured, or the default realm's) */
+static int
+find_gcs(struct discovery *d, struct a2r_err *err)
+{
+	struct strlist hosts = {0};
+	char name[300];
+	int rc = 0;
+
+	snprintf(name, sizeof(name), "_gc._tcp.%s", d->view.domain);
+	if (dnssrv_lookup(name, &hosts, err) < 0) {
+		if (err->code == A2R_ERR_SOURCE)
+			err_prefix(err, "no Global Catalog found (scope = forest)");
+		if (err->code == A2R_ERR_SOURCE && strlen(err->msg) < sizeof(err->msg) - 120)
+			strcat(err->msg, "; in a child domain, set domain to the forest root "
+			                 "domain, or set uri");
+		return -1;
+	}
+	for (size_t i = 0; rc == 0 && i < hosts.n; i++) {
+		char *uri;
+		int n = asprintf(&uri, "ldap://%s", hosts.v[i]);
+
+		rc = n < 0 ? -1 : strlist_add(&d->found_uri, uri, (size_t)n);
+		if (n >= 0)
+			free(uri);
+	}
+	strlist_free(&hosts);
+	if (rc < 0)
+		return err_nomem(err);
+	d->view.uri = d->found_uri;
+	snprintf(d->dcs, sizeof(d->dcs), "DNS SRV %s", name);
+	return 0;
+}
+
+/* gc_uris - scope = forest with uri: each URI on the Global Catalog's
+ * port (see conf_gc_uri()) */
+static int
+gc_uris(struct discovery *d, const struct a2r_config *cfg, struct a2r_err *err)
+{
+	for (size_t i = 0; i < cfg->uri.n; i++) {
+		char *gc;
+		int rc;
+
+		if (conf_gc_uri(cfg->uri.v[i], &gc, err) < 0)
+			return -1;
+		rc = strlist_add(&d->found_uri, gc, strlen(gc));
+		free(gc);
+		if (rc < 0)
+			return err_nomem(err);
+	}
+	d->view.uri = d->found_uri;
+	snprintf(d->dcs, sizeof(d->dcs), "configured, on the Global Catalog's ports");
+	return 0;
+}
+
 /* find_bind - GSSAPI with the machine keytab when nothing is configured */
 static void
 find_bind(struct discovery *d)
@@ -240,15 +297,23 @@ find_bind(struct discovery *d)
 int
 discover_find(const struct a2r_config *cfg, struct discovery *d, struct a2r_err *err)
 {
+	static char forest_base[] = "";
+	int forest = cfg->scope == CONF_SCOPE_FOREST;
+
 	memset(d, 0, sizeof(*d));
 	/* a shallow copy: the strings stay the configuration's, except what
 	 * is found here */
 	d->view = *cfg;
+	/* the Global Catalog: every domain of the forest under the root "" */
+	if (forest && cfg->base == NULL)
+		d->view.base = forest_base;
 	if (cfg->uri.n == 0 && cfg->domain == NULL && find_domain(d, err) < 0)
 		return -1;
 	if (cfg->domain != NULL)
 		snprintf(d->domain, sizeof(d->domain), "configured");
-	if (cfg->uri.n == 0 && find_dcs(cfg, d, err) < 0)
+	if (forest && (cfg->uri.n == 0 ? find_gcs(d, err) : gc_uris(d, cfg, err)) < 0)
+		return -1;
+	if (!forest && cfg->uri.n == 0 && find_dcs(cfg, d, err) < 0)
 		return -1;
 	if (d->dcs[0] == '\0')
 		snprintf(d->dcs, sizeof(d->dcs), "configured");
