@@ -112,6 +112,7 @@ typedef void collect_progress_fn(void *ctx, const struct collect_stats *stats);
 
 struct collect {
 	const struct a2r_config *cfg;
+	const struct strlist *relay; /* relay_domains applied (collect_relay()) */
 	struct recipset *set;
 	struct collect_stats stats;
 	collect_warn_fn *warn;
@@ -133,6 +134,11 @@ struct collect {
 /* collect_init - bind to CFG (which must outlive C); WARN may be NULL */
 int collect_init(struct collect *c, const struct a2r_config *cfg, collect_warn_fn *warn,
                  void *warn_ctx, struct a2r_err *err);
+
+/* collect_relay - apply RELAY (which must outlive C) instead of the
+ * configuration's relay_domains: the listed domains and those read at
+ * run time (accepted.h).  Set before the first entry. */
+void collect_relay(struct collect *c, const struct strlist *relay);
 
 /* collect_kinds - the kinds of the objects key (CONF_OBJ_* bits) entry E
  * is, by its objectClass values; -1 when E has no objectClass (a search

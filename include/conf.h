@@ -156,8 +156,11 @@ int conf_check_plaintext(const struct a2r_config *cfg, struct a2r_err *err);
 void conf_free(struct a2r_config *cfg);
 
 /* conf_relay_match - is the folded address ADDR (LEN bytes) in a relay
- * domain: the listed ones, or Postfix's (policy_domain_match())? */
-int conf_relay_match(const struct a2r_config *cfg, const char *addr, size_t len);
+ * domain: the listed ones (RELAY: with those read at run time, such as
+ * Exchange's, see export.h; NULL: CFG's own list), or Postfix's
+ * (policy_domain_match())? */
+int conf_relay_match(const struct a2r_config *cfg, const struct strlist *relay, const char *addr,
+                     size_t len);
 
 /* conf_key_count, conf_key_name, conf_key_is_flag - the key table, for
  * building command-line options.  A flag key is a boolean. */

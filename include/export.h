@@ -11,8 +11,15 @@
  * a configuration error and running out of memory are the same on every
  * DC and end the export at once, as does the end of run_timeout.
  *
+ * relay_domains = exchange: on each DC, before its search, Exchange's
+ * accepted domains are read over the same connection and bind
+ * (accepted.h) and added to the listed relay domains; the collector
+ * applies that list (REP->relay).  With scope = forest the naming
+ * contexts of the entries read are counted (REP->ncs).
+ *
  * Call order: collect_init() (with the callbacks and observer wanted),
- * export_run(), read the collector and the report, export_report_free().
+ * export_run() (it points the collector at REP->relay: REP must outlive
+ * its use), read the collector and the report, export_report_free().
  * NOTE (if not NULL) gets -v lines: what discovery found, the filter, and
  * why each failed DC was passed over; the driver never prints.
  *
@@ -23,6 +30,7 @@
 #ifndef A2R_EXPORT_H
 #define A2R_EXPORT_H
 
+#include "accepted.h"
 #include "collect.h"
 #include "conf.h"
 #include "discover.h"
@@ -56,6 +64,15 @@ struct export_options {
 	const struct export_live *live; /* NULL: the plain search */
 };
 
+/* The naming contexts a forest-wide search read entries from, told by
+ * `ad2relay test`: at most EXPORT_MAX_NCS, the rest counted together. */
+#define EXPORT_MAX_NCS 32
+
+struct export_nc {
+	char *dn;              /* the domain part of the DNs ("DC=...,DC=..."), or "" */
+	unsigned long entries; /* entries read from it */
+};
+
 /* What one export read, for messages, syslog and metrics. */
 struct export_report {
 	char from[600];  /* "FILE" or "URI (base ..., ...)" */
@@ -69,6 +86,14 @@ struct export_report {
 	unsigned long refs;    /* continuation references skipped */
 	unsigned failed_dcs;   /* DCs that failed before this one */
 	struct discovery disc; /* live: see discover_config() for the view */
+	/* relay_domains applied: the listed ones, then those read at run
+	 * time (the collector applies this list) */
+	struct strlist relay;
+	struct accepted_result exchange; /* relay_domains = exchange: what was read */
+	/* scope = forest: where the entries came from */
+	struct export_nc ncs[EXPORT_MAX_NCS];
+	size_t nncs, nc_last;
+	unsigned long nc_other; /* entries of naming contexts past EXPORT_MAX_NCS */
 };
 
 /* export_run - read the source OPT names into C (initialized, bound to

@@ -72,6 +72,11 @@ void search_query_free(struct search_query *q);
  * failure (ERR filled).  Nothing is searched before search_next(). */
 struct search *search_open(const struct search_query *q, const char *uri, struct a2r_err *err);
 
+/* search_session - the session of S, for reads over the same connection
+ * and bind before the first search_next() (accepted.h); lives as long
+ * as S */
+struct session *search_session(struct search *s);
+
 /* search_next - the next entry; see entry.h for the three states.  After
  * ENTRY_FAIL the search is over: call search_close(). */
 enum entry_state search_next(struct search *s, struct a2r_entry *entry, struct a2r_err *err);

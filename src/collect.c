@@ -23,6 +23,7 @@ collect_init(struct collect *c, const struct a2r_config *cfg, collect_warn_fn *w
 {
 	memset(c, 0, sizeof(*c));
 	c->cfg = cfg;
+	c->relay = &cfg->relay_domains;
 	c->warn = warn;
 	c->warn_ctx = warn_ctx;
 	c->typed = calloc(cfg->attributes.n + 1, 1);
@@ -31,6 +32,12 @@ collect_init(struct collect *c, const struct a2r_config *cfg, collect_warn_fn *w
 	for (size_t i = 0; i < cfg->attributes.n; i++)
 		c->typed[i] = (unsigned char)extract_is_typed(cfg->attributes.v[i]);
 	return 0;
+}
+
+void
+collect_relay(struct collect *c, const struct strlist *relay)
+{
+	c->relay = relay;
 }
 
 /* attr_is - is A the attribute NAME (LEN bytes)?  Options such as
@@ -330,7 +337,7 @@ take_value(struct collect *c, const struct a2r_entry *e, size_t ai, const struct
 		}
 		return 0;
 	}
-	if (!conf_relay_match(c->cfg, c->fold.p, c->fold.len)) {
+	if (!conf_relay_match(c->cfg, c->relay, c->fold.p, c->fold.len)) {
 		st->not_relay++;
 		if (c->observe != NULL)
 			observe(c, e, NULL, attr, bv, &c->fold, COLLECT_NOT_RELAY,

@@ -499,7 +499,10 @@ cmd_explain(const struct cli *o, const struct a2r_config *cfg, struct a2r_err *e
 		goto out;
 	}
 	x.out.keys = &x.keys;
-	x.out.relay = conf_relay_match(cfg, x.keys.k[0].key.p, x.keys.k[0].key.len);
+	/* domains read at run time (relay_domains = exchange) are known only
+	 * after the read: until then the keys are shown as if relayed */
+	x.out.relay = (cfg->relay_sources & CONF_RELAY_EXCHANGE) ||
+	              conf_relay_match(cfg, NULL, x.keys.k[0].key.p, x.keys.k[0].key.len);
 	output_lookup(addr, &x.out);
 	/* wide: follow the address into entries the filter would drop */
 	r.wide = 1;
@@ -507,6 +510,9 @@ cmd_explain(const struct cli *o, const struct a2r_config *cfg, struct a2r_err *e
 	r.observe_ctx = &x;
 	if (read_set(o, cfg, &r, err) < 0)
 		goto out;
+	/* the relay domains applied: the listed ones and those read at run
+	 * time (relay_domains = exchange) */
+	x.out.relay = conf_relay_match(cfg, &r.rep.relay, x.keys.k[0].key.p, x.keys.k[0].key.len);
 	for (size_t i = 0; i < x.keys.n; i++)
 		x.out.in_map[i] =
 		    recipset_contains(r.c.set, x.keys.k[i].key.p, x.keys.k[i].key.len);
@@ -522,18 +528,22 @@ out:
 	return rc;
 }
 
-/* test_postfix - test: what Postfix says, and where it disagrees */
+/* test_postfix - test: what Postfix says, and where it disagrees with
+ * the relay domains applied (RELAY: the listed ones and those read at run
+ * time, relay_domains = exchange) */
 static void
-test_postfix(const struct a2r_config *cfg)
+test_postfix(const struct a2r_config *cfg, const struct strlist *relay)
 {
 	struct pfdomains pd = {0};
 	struct a2r_err perr = {0};
+	struct a2r_config seen = *cfg; /* a view: the strings stay CFG's */
 
+	seen.relay_domains = *relay;
 	if (pfdomains_read(cfg, &pd, &perr) < 0) {
 		output_postfix_unchecked(perr.msg);
 	} else {
 		output_postfix(cfg, &pd);
-		if (pfdomains_check(cfg, &pd, output_warning, NULL, &perr) < 0)
+		if (pfdomains_check(&seen, &pd, output_warning, NULL, &perr) < 0)
 			output_postfix_unchecked(perr.msg);
 	}
 	pfdomains_free(&pd);
@@ -558,7 +568,7 @@ cmd_test(const struct cli *o, const struct a2r_config *cfg, struct a2r_err *err)
 	if (read_set(o, cfg, &r, err) < 0)
 		goto out;
 	output_test(discover_config(&r.rep.disc), &r.rep, recipset_size(r.c.set));
-	test_postfix(cfg);
+	test_postfix(cfg, &r.rep.relay);
 	output_incremental(incremental_mode(r.inc));
 	rc = output_flush(err);
 out:

@@ -320,9 +320,10 @@ check_relay_domain(const char *d)
 }
 
 int
-conf_relay_match(const struct a2r_config *cfg, const char *addr, size_t len)
+conf_relay_match(const struct a2r_config *cfg, const struct strlist *relay, const char *addr,
+                 size_t len)
 {
-	return policy_domain_match(&cfg->relay_domains, addr, len) ||
+	return policy_domain_match(relay ? relay : &cfg->relay_domains, addr, len) ||
 	       policy_domain_match(&cfg->relay_postfix, addr, len);
 }
 
@@ -929,6 +930,11 @@ conf_finish(struct a2r_config *cfg, struct a2r_err *err)
 		return err_set(err, A2R_ERR_CONFIG,
 		               "bind = simple needs binddn and bindpw_file (the password is "
 		               "read from that file, never from the command line)");
+	/* the incremental state would have to hold the accepted domains too */
+	if (cfg->incremental && (cfg->relay_sources & CONF_RELAY_EXCHANGE))
+		return err_set(err, A2R_ERR_CONFIG,
+		               "relay_domains = exchange does not go with incremental = yes yet: "
+		               "list the domains, or set incremental = no");
 	for (size_t i = 0; cfg->scope == CONF_SCOPE_FOREST && i < cfg->uri.n; i++) {
 		char *gc;
 

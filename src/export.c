@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "export.h"
 #include "ldif_source.h"
@@ -69,11 +70,72 @@ in_objects(const struct a2r_entry *e, unsigned objects, const char *path, struct
 	return (kinds & (int)objects) != 0;
 }
 
+/* nc_of - the domain part of DN: from its first RDN of type DC on, the
+ * naming context as far as a DN tells; "" when it has none.  Escaped
+ * commas ("CN=Doe\, John") separate nothing. */
+static const char *
+nc_of(const char *dn)
+{
+	int start = 1;
+
+	for (const char *p = dn; *p != '\0'; p++) {
+		if (start) {
+			const char *q = p + strspn(p, " ");
+
+			if (strncasecmp(q, "DC=", 3) == 0)
+				return q;
+			start = 0;
+		}
+		if (*p == '\\' && p[1] != '\0')
+			p++;
+		else if (*p == ',')
+			start = 1;
+	}
+	return "";
+}
+
+/* count_nc - one more entry from the naming context of DN (scope = forest);
+ * the entries of one naming context mostly come one after the other */
+static int
+count_nc(struct export_report *rep, const char *dn, struct a2r_err *err)
+{
+	const char *nc = nc_of(dn);
+	size_t i = rep->nc_last;
+
+	if (i >= rep->nncs || strcasecmp(rep->ncs[i].dn, nc) != 0)
+		for (i = 0; i < rep->nncs && strcasecmp(rep->ncs[i].dn, nc) != 0; i++)
+			;
+	if (i == rep->nncs && i == EXPORT_MAX_NCS) {
+		rep->nc_other++;
+		return 0;
+	}
+	if (i == rep->nncs) {
+		if ((rep->ncs[i].dn = strdup(nc)) == NULL)
+			return err_nomem(err);
+		rep->ncs[i].entries = 0;
+		rep->nncs++;
+	}
+	rep->ncs[i].entries++;
+	rep->nc_last = i;
+	return 0;
+}
+
+/* forget_ncs - the naming contexts counted so far (a DC failed) */
+static void
+forget_ncs(struct export_report *rep)
+{
+	for (size_t i = 0; i < rep->nncs; i++)
+		free(rep->ncs[i].dn);
+	rep->nncs = rep->nc_last = 0;
+	rep->nc_other = 0;
+}
+
 /* drain_kinds - every entry of SRC (the file PATH, or NULL) that is one
- * of OBJECTS into C; 0 when the source is done */
+ * of OBJECTS into C; 0 when the source is done.  NCS (scope = forest; or
+ * NULL) counts the naming contexts of the entries. */
 static int
 drain_kinds(const struct source *src, unsigned objects, const char *path, struct collect *c,
-            struct a2r_err *err)
+            struct export_report *ncs, struct a2r_err *err)
 {
 	struct a2r_entry e;
 	enum entry_state st;
@@ -86,6 +148,8 @@ drain_kinds(const struct source *src, unsigned objects, const char *path, struct
 			return -1;
 		if (in && collect_entry(c, &e, err) < 0)
 			return -1;
+		if (ncs != NULL && count_nc(ncs, e.dn, err) < 0)
+			return -1;
 	}
 	if (src->pages != NULL)
 		c->stats.pages = src->pages(src->it);
@@ -94,9 +158,9 @@ drain_kinds(const struct source *src, unsigned objects, const char *path, struct
 
 /* drain - every entry of SRC into C (the search's filter chose them) */
 static int
-drain(const struct source *src, struct collect *c, struct a2r_err *err)
+drain(const struct source *src, struct collect *c, struct export_report *ncs, struct a2r_err *err)
 {
-	return drain_kinds(src, CONF_OBJ_ALL, NULL, c, err);
+	return drain_kinds(src, CONF_OBJ_ALL, NULL, c, ncs, err);
 }
 
 /* from_ldif - the entries of the LDIF file PATH that the objects key
@@ -113,9 +177,14 @@ from_ldif(const struct a2r_config *cfg, const char *path, struct collect *c,
 		return err_set(err, A2R_ERR_CONFIG,
 		               "filter cannot be applied to an LDIF file (--from-ldif): export "
 		               "with that filter instead, or leave filter unset for this run");
+	if (cfg->relay_sources & CONF_RELAY_EXCHANGE)
+		return err_set(err, A2R_ERR_CONFIG,
+		               "relay_domains = exchange reads the accepted domains from the "
+		               "directory, not from an LDIF file (--from-ldif): list the domains "
+		               "for this run (--relay-domains)");
 	if ((src.it = ldif_source_open(path, err)) == NULL)
 		return -1;
-	rc = drain_kinds(&src, cfg->objects, path, c, err);
+	rc = drain_kinds(&src, cfg->objects, path, c, NULL, err);
 	ldif_source_close(src.it);
 	snprintf(rep->from, sizeof(rep->from), "%s", path);
 	return rc;
@@ -130,17 +199,34 @@ other_pages(const void *it)
 	return other->stats(it)->pages;
 }
 
+/* from_exchange - relay_domains = exchange: the listed domains and the
+ * accepted domains of this DC, read over the search's own session */
+static int
+from_exchange(const struct a2r_config *live, struct search *sr, struct collect *c,
+              struct export_report *rep, struct a2r_err *err)
+{
+	/* a DC that failed before may have added its own: the listed ones */
+	while (rep->relay.n > live->relay_domains.n)
+		free(rep->relay.v[--rep->relay.n]);
+	if (rep->relay.v != NULL)
+		rep->relay.v[rep->relay.n] = NULL;
+	accepted_free(&rep->exchange);
+	return accepted_read(search_session(sr), &rep->relay, &rep->exchange, c->warn, c->warn_ctx,
+	                     err);
+}
+
 /* one_dc - the complete search on URI, from the beginning; fills REP */
 static int
-one_dc(const struct search_query *q, const struct export_live *lv, const char *uri,
-       struct collect *c, struct export_report *rep, struct a2r_err *err)
+one_dc(const struct a2r_config *live, const struct search_query *q, const struct export_live *lv,
+       const char *uri, struct collect *c, struct export_report *rep, struct a2r_err *err)
 {
 	struct source src = {NULL, live_next, live_pages};
 	const struct search_stats *st;
-	int rc;
+	int rc = 0;
 
 	/* paging cookies belong to one server: start again */
 	collect_reset(c);
+	forget_ncs(rep);
 	if (lv != NULL) {
 		other = lv;
 		src.next = lv->next;
@@ -148,7 +234,11 @@ one_dc(const struct search_query *q, const struct export_live *lv, const char *u
 	}
 	if ((src.it = lv ? lv->open(lv->ctx, uri, err) : search_open(q, uri, err)) == NULL)
 		return -1;
-	rc = drain(&src, c, err);
+	/* (conf_finish() refuses exchange with the incremental source) */
+	if (lv == NULL && (live->relay_sources & CONF_RELAY_EXCHANGE))
+		rc = from_exchange(live, src.it, c, rep, err);
+	if (rc == 0)
+		rc = drain(&src, c, live->scope == CONF_SCOPE_FOREST ? rep : NULL, err);
 	st = lv ? lv->stats(src.it) : search_stats(src.it);
 	rep->pages = st->pages;
 	rep->entries = st->entries;
@@ -182,7 +272,7 @@ failover(const struct a2r_config *live, const struct search_query *q,
 		/* FIRST, then the others in their order */
 		size_t i = n == 0 ? first : n <= first ? n - 1 : n;
 
-		if (one_dc(q, opt->live, live->uri.v[i], c, rep, err) == 0) {
+		if (one_dc(live, q, opt->live, live->uri.v[i], c, rep, err) == 0) {
 			rc = (rep->uri = strdup(live->uri.v[i])) ? 0 : err_nomem(err);
 			goto out;
 		}
@@ -267,8 +357,14 @@ from_directory(const struct a2r_config *cfg, const struct export_options *opt, s
 	if ((rc = failover(live, q, opt, c, rep, err)) == 0)
 		snprintf(rep->from, sizeof(rep->from),
 		         "%s (base %s, %s, %lu page%s, %lu reference%s skipped)", rep->uri,
-		         rep->base, rep->tls, rep->pages, rep->pages == 1 ? "" : "s", rep->refs,
-		         rep->refs == 1 ? "" : "s");
+		         rep->base[0] ? rep->base : "\"\" (the forest)", rep->tls, rep->pages,
+		         rep->pages == 1 ? "" : "s", rep->refs, rep->refs == 1 ? "" : "s");
+	if (rc == 0 && rep->exchange.base != NULL)
+		note(opt,
+		     "relay_domains: %lu of %lu accepted domains of %s relayed (%lu external "
+		     "relay, %lu outbound only, %lu unusable)",
+		     rep->exchange.kept, rep->exchange.objects, rep->exchange.base,
+		     rep->exchange.external, rep->exchange.outbound, rep->exchange.unusable);
 out:
 	if (rc < 0)
 		collect_reset(c); /* never hand on a partial set */
@@ -276,11 +372,27 @@ out:
 	return rc;
 }
 
+/* listed_domains - REP->relay from the listed relay_domains, and the
+ * collector pointed at it */
+static int
+listed_domains(const struct a2r_config *cfg, struct collect *c, struct export_report *rep,
+               struct a2r_err *err)
+{
+	for (size_t i = 0; i < cfg->relay_domains.n; i++)
+		if (strlist_add(&rep->relay, cfg->relay_domains.v[i], cfg->relay_domains.len[i]) <
+		    0)
+			return err_nomem(err);
+	collect_relay(c, &rep->relay);
+	return 0;
+}
+
 int
 export_run(const struct a2r_config *cfg, const struct export_options *opt, struct collect *c,
            struct export_report *rep, struct a2r_err *err)
 {
 	memset(rep, 0, sizeof(*rep));
+	if (listed_domains(cfg, c, rep, err) < 0)
+		return -1;
 	if (opt->ldif != NULL ? from_ldif(cfg, opt->ldif, c, rep, err) < 0
 	                      : from_directory(cfg, opt, c, rep, err) < 0)
 		return -1;
@@ -299,5 +411,8 @@ export_report_free(struct export_report *rep)
 	free(rep->filter);
 	free(rep->principal);
 	discover_free(&rep->disc);
+	strlist_free(&rep->relay);
+	accepted_free(&rep->exchange);
+	forget_ncs(rep);
 	memset(rep, 0, sizeof(*rep));
 }

@@ -399,6 +399,45 @@ output_verdict(const struct a2r_config *cfg, const struct output_explain *x)
 	return 1;
 }
 
+/* test_relay - the relay domains applied, and what Exchange said */
+static void
+test_relay(const struct export_report *rep)
+{
+	const struct accepted_result *x = &rep->exchange;
+	struct strbuf l = {0};
+
+	for (size_t i = 0; i < rep->relay.n; i++)
+		if (strbuf_addstr(&l, i ? " " : "") < 0 || strbuf_addstr(&l, rep->relay.v[i]) < 0)
+			break;
+	put_line("relay:     %s", l.p ? l.p : "-");
+	strbuf_free(&l);
+	if (x->base != NULL)
+		put_line("exchange:  %lu of %lu accepted domain%s relayed, from %s (%lu external "
+		         "relay, %lu outbound only, %lu unusable)",
+		         x->kept, x->objects, x->objects == 1 ? "" : "s", x->base, x->external,
+		         x->outbound, x->unusable);
+}
+
+/* test_scope - the scope; for the forest, the naming contexts covered */
+static void
+test_scope(const struct a2r_config *live, const struct export_report *rep)
+{
+	if (live->scope != CONF_SCOPE_FOREST) {
+		put_line("scope:     domain");
+		return;
+	}
+	put_line("scope:     forest (Global Catalog %s)", rep->uri);
+	for (size_t i = 0; i < rep->nncs; i++)
+		put_line("%s%s (%lu entr%s)", i ? "           " : "covered:   ",
+		         rep->ncs[i].dn[0] ? rep->ncs[i].dn : "(no DC= part)", rep->ncs[i].entries,
+		         rep->ncs[i].entries == 1 ? "y" : "ies");
+	if (rep->nc_other > 0)
+		put_line("           %lu entr%s of further naming contexts", rep->nc_other,
+		         rep->nc_other == 1 ? "y" : "ies");
+	if (rep->nncs == 0)
+		put_line("covered:   nothing (no entry)");
+}
+
 void
 output_test(const struct a2r_config *live, const struct export_report *rep, size_t addresses)
 {
@@ -421,8 +460,10 @@ output_test(const struct a2r_config *live, const struct export_report *rep, size
 		put_line("bind:      external (client certificate %s)", live->tls_cert);
 	else
 		put_line("bind:      %s", conf_bind_name(live->bind));
-	put_line("base:      %s", rep->base);
+	put_line("base:      %s", rep->base[0] ? rep->base : "\"\" (every domain of the forest)");
+	test_scope(live, rep);
 	put_line("filter:    %s", rep->filter);
+	test_relay(rep);
 	put_line("entries:   %lu in %lu page%s (%lu continuation reference%s skipped)",
 	         rep->entries, rep->pages, rep->pages == 1 ? "" : "s", rep->refs,
 	         rep->refs == 1 ? "" : "s");

@@ -383,7 +383,7 @@ covered(const struct a2r_config *cfg, const char *entry)
 	if (entry[0] != '.') {
 		struct strbuf a = {0};
 		int in = strbuf_addstr(&a, "x@") == 0 && strbuf_addstr(&a, entry) == 0 &&
-		         conf_relay_match(cfg, a.p, a.len);
+		         conf_relay_match(cfg, NULL, a.p, a.len);
 
 		strbuf_free(&a);
 		return in;

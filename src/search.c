@@ -707,6 +707,12 @@ search_open(const struct search_query *q, const char *uri, struct a2r_err *err)
 	return sr;
 }
 
+struct session *
+search_session(struct search *sr)
+{
+	return sr->s;
+}
+
 const struct search_stats *
 search_stats(const struct search *sr)
 {

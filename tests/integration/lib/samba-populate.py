@@ -22,7 +22,9 @@ GATEWAY$.
 What it creates (deterministic for a given N):
   * schema: msExchHideFromAddressLists, msExchRecipientTypeDetails,
     targetAddress (on mailRecipient), classes publicFolder and
-    msExchDynamicDistributionList (tests/data/samba/exchange-schema.ldif)
+    msExchDynamicDistributionList, msExchAcceptedDomain with
+    msExchAcceptedDomainName and msExchAcceptedDomainFlags
+    (tests/data/samba/exchange-schema.ldif)
   * OU=Staff (OU=Sales, OU=Engineering, OU=Administration), OU=Groups,
     OU=Contacts, OU=Service Accounts, CN=Microsoft Exchange System Objects
   * N staff users (sAMAccountName u00001..), in the three staff OUs and
@@ -43,6 +45,13 @@ What it creates (deterministic for a given N):
   * contacts (partner.example.net, one with an smtp: alias in
     corp.example.com), a publicFolder, an msExchDynamicDistributionList
   * computer WKS01$ with mail + proxyAddresses (must never be exported)
+  * the Exchange organisation "Corp" in the configuration partition
+    (CN=Microsoft Exchange,CN=Services,CN=Configuration,...) with its
+    accepted domains (msExchAcceptedDomain): corp.example.com
+    (authoritative, default: flags 4), *.corp.example.com (authoritative),
+    example.org (internal relay, 2) -- exactly the relay domains above --,
+    partner.example.net (external relay, 1) and send.example.com
+    (outbound only, 256), which are not relayed
   * svc-relay (password SAMBA_SVC_PASS) -> DIR/svc.keytab
   * GATEWAY$ joined like adcli/realmd would (dNSHostName, host/ SPNs,
     password SAMBA_MACHINE_PASS) -> DIR/krb5.keytab with GATEWAY$,
@@ -212,6 +221,7 @@ class Directory:
         self.contact_objects()
         self.exchange_objects()
         self.computers()
+        self.accepted_domains()
 
     def staff_parent(self, i):
         return ["OU=Sales," + self.staff, "OU=Engineering," + self.staff,
@@ -361,6 +371,28 @@ class Directory:
             "mail": "dyn.sales@corp.example.com",
             "proxyAddresses": ["SMTP:dyn.sales@corp.example.com"]}, "dynamic")
 
+    def accepted_domains(self):
+        """Exchange's accepted domains, where Exchange keeps them."""
+        cfg = "CN=Configuration," + self.base
+        path = []
+        for cn in ("Microsoft Exchange", "Corp", "Transport Settings",
+                   "Accepted Domains"):
+            path.insert(0, "CN=" + cn)
+            self.add(",".join(path) + ",CN=Services," + cfg,
+                     {"objectClass": "container"}, "container")
+        parent = ",".join(path) + ",CN=Services," + cfg
+        for cn, name, flags in (("corp.example.com", "corp.example.com", 4),
+                                ("Subdomains", "*.corp.example.com", 0),
+                                ("example.org", "example.org", 2),
+                                ("Partner", "partner.example.net", 1),
+                                ("Send Only", "send.example.com", 256)):
+            self.add("CN=%s,%s" % (cn, parent),
+                     {"objectClass": "msExchAcceptedDomain",
+                      "msExchAcceptedDomainName": name,
+                      "msExchAcceptedDomainFlags": str(flags)},
+                     "accepteddomain")
+        self.accepted_dn = parent
+
     def computers(self):
         self.add("CN=WKS01,CN=Computers," + self.base, {
             "objectClass": "computer", "sAMAccountName": "WKS01$",
@@ -506,6 +538,7 @@ def main():
         f.write("expected_enabled=%d\n" % len(d.exported_enabled))
         f.write("big_dn=%s\n" % d.big_dn)
         f.write("big_values=%d\n" % BIG_VALUES)
+        f.write("accepted_dn=%s\n" % d.accepted_dn)
         f.write("seconds_schema=%.1f\nseconds_add=%.1f\n" % (t_schema, t_add))
     print("samba-populate: %d objects (%s), %d addresses expected "
           "(%d enabled); schema %.1fs, add %.1fs"
