@@ -101,6 +101,11 @@ struct export_report {
 int export_run(const struct a2r_config *cfg, const struct export_options *opt, struct collect *c,
                struct export_report *rep, struct a2r_err *err);
 
+/* export_nc_of - the naming context of an entry as far as its DN tells:
+ * the DN from its first RDN of type DC on ("DC=corp,DC=example,DC=com"),
+ * or "" when it has none; points into DN */
+const char *export_nc_of(const char *dn);
+
 /* export_report_free - release what REP holds */
 void export_report_free(struct export_report *rep);
 

@@ -70,11 +70,10 @@ in_objects(const struct a2r_entry *e, unsigned objects, const char *path, struct
 	return (kinds & (int)objects) != 0;
 }
 
-/* nc_of - the domain part of DN: from its first RDN of type DC on, the
- * naming context as far as a DN tells; "" when it has none.  Escaped
- * commas ("CN=Doe\, John") separate nothing. */
-static const char *
-nc_of(const char *dn)
+/* export_nc_of - see export.h.  Escaped commas ("CN=Doe\, John")
+ * separate nothing. */
+const char *
+export_nc_of(const char *dn)
 {
 	int start = 1;
 
@@ -99,7 +98,7 @@ nc_of(const char *dn)
 static int
 count_nc(struct export_report *rep, const char *dn, struct a2r_err *err)
 {
-	const char *nc = nc_of(dn);
+	const char *nc = export_nc_of(dn);
 	size_t i = rep->nc_last;
 
 	if (i >= rep->nncs || strcasecmp(rep->ncs[i].dn, nc) != 0)

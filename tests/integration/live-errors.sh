@@ -92,3 +92,9 @@ slapd_restart "$LDIR" >/dev/null || fail "restart slapd"
 live_conf "$T/base.conf" "base=dc=other,dc=example"
 fails 69 "search dc=other,dc=example: (No such object|Referral)" "$T/base.conf"
 ok "a base the DC does not hold: 69"
+
+# relay_domains = exchange from a directory that is no Active Directory:
+# its rootDSE names no configuration naming context
+live_conf "$T/exch.conf" "relay_domains=exchange, example.org"
+fails 69 "^ad2relay: (no domain controller delivered a complete result: )?$SLAPD_URI: relay_domains = exchange: the rootDSE names no configurationNamingContext \(not Active Directory\?\)$" "$T/exch.conf"
+ok "relay_domains = exchange without a configuration naming context: 69"
