@@ -35,7 +35,7 @@ samba_ldapsearch "$dc" -b "$accepted" '(objectClass=msExchAcceptedDomain)' \
 xconf "$T/x.conf" exchange "${simple[@]}"
 run_a2r -c "$T/x.conf" test
 expect_rc 0
-[ "$(relay_of "$out")" = "$(printf '%s\n' $SAMBA_RELAY_DOMAINS | sort)" ] ||
+[ "$(relay_of "$out")" = "$(tr ' ' '\n' <<<"$SAMBA_RELAY_DOMAINS" | sort)" ] ||
 	fail "relay domains from Exchange: $out"
 echo "$out" | grep -qx "exchange:  3 of 5 accepted domains relayed, from $cfgnc (1 external relay, 1 outbound only, 0 unusable)" ||
 	fail "exchange line: $out"
@@ -52,16 +52,26 @@ ok "relay_domains = exchange: authoritative (default, wildcard) and internal rel
 xconf "$T/xl.conf" "exchange, partner.example.net" "${simple[@]}"
 run_a2r -c "$T/xl.conf" test
 expect_rc 0
-[ "$(relay_of "$out")" = "$(printf '%s\n' $SAMBA_RELAY_DOMAINS partner.example.net | sort)" ] ||
+[ "$(relay_of "$out")" = "$(tr ' ' '\n' <<<"$SAMBA_RELAY_DOMAINS partner.example.net" | sort)" ] ||
 	fail "listed + Exchange: $out"
 echo "$out" | grep -q '^relay:     partner\.example\.net ' || fail "the listed domain first: $out"
 run_a2r -c "$T/xl.conf" dump --format list
 expect_rc 0
 comm -23 "$T/.out" "$dc/expected.txt" >"$T/extra"
 comm -13 "$T/.out" "$dc/expected.txt" | grep . && fail "listed + Exchange lost addresses"
-[ -s "$T/extra" ] && ! grep -v '@partner\.example\.net$' "$T/extra" ||
+if [ ! -s "$T/extra" ] || grep -v '@partner\.example\.net$' "$T/extra"; then
 	fail "listed + Exchange: added $(cat "$T/extra")"
+fi
 ok "exchange with a listed domain: $(wc -l <"$T/extra") partner.example.net addresses added"
+
+# explain judges by the same relay domains: Exchange's, plus the listed
+run_a2r -c "$T/x.conf" explain partner.person@partner.example.net
+expect_rc 1
+echo "$out" | grep -q 'its domain is not in relay_domains' || fail "explain (exchange): $out"
+run_a2r -c "$T/xl.conf" explain partner.person@partner.example.net
+expect_rc 0
+echo "$out" | grep -qx '=> in the map' || fail "explain (exchange + listed): $out"
+ok "explain applies the relay domains read from Exchange"
 
 # the same over the Global Catalog (scope = forest) with GSSAPI: the
 # configuration partition is in every Global Catalog
