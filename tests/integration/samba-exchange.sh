@@ -22,7 +22,7 @@ relay_of() { sed -n 's/^relay:     //p' <<<"$1" | tr ' ' '\n' | sort; }
 xconf() {
 	local f=$1 relay=$2
 	shift 2
-	write_conf "$f" "relay_domains=$relay" timeout=10 "output=$T/out/relay_recipients" \
+	write_conf "$f" "relay_domains=$relay" timeout=30 "output=$T/out/relay_recipients" \
 		"lock_file=$T/lock" "$@"
 }
 
