@@ -98,6 +98,9 @@ static const struct ccase cases[] = {
     {"relay_domains = exchange\n", 1, NULL},
     {"relay_domains = Exchange, extra.example\n", 1, NULL},
     {"relay_domains = exchanges\n", 0, ":1: relay_domains: \"exchanges\" is not a domain name"},
+    {"relay_domains = exchange\nincremental = yes\n", 0,
+     "relay_domains = exchange does not go with incremental = yes yet: list the domains, or "
+     "set incremental = no"},
     /* scope: the Global Catalog's ports */
     {"relay_domains = example.org\nscope = tree\n", 0,
      ":2: scope: \"tree\" is not one of domain, forest"},
