@@ -53,6 +53,9 @@ struct export_live {
 	const struct search_stats *(*stats)(const void *it);
 	void (*close)(void *it);
 	const char *first;
+	/* the connection of IT, for reads before its first entry (relay_domains
+	 * = exchange, accepted.h) */
+	struct session *(*session)(void *it);
 };
 
 struct export_options {

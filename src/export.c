@@ -201,7 +201,7 @@ other_pages(const void *it)
 /* from_exchange - relay_domains = exchange: the listed domains and the
  * accepted domains of this DC, read over the search's own session */
 static int
-from_exchange(const struct a2r_config *live, struct search *sr, struct collect *c,
+from_exchange(const struct a2r_config *live, struct session *s, struct collect *c,
               struct export_report *rep, struct a2r_err *err)
 {
 	/* a DC that failed before may have added its own: the listed ones */
@@ -210,8 +210,7 @@ from_exchange(const struct a2r_config *live, struct search *sr, struct collect *
 	if (rep->relay.v != NULL)
 		rep->relay.v[rep->relay.n] = NULL;
 	accepted_free(&rep->exchange);
-	return accepted_read(search_session(sr), &rep->relay, &rep->exchange, c->warn, c->warn_ctx,
-	                     err);
+	return accepted_read(s, &rep->relay, &rep->exchange, c->warn, c->warn_ctx, err);
 }
 
 /* one_dc - the complete search on URI, from the beginning; fills REP */
@@ -233,9 +232,9 @@ one_dc(const struct a2r_config *live, const struct search_query *q, const struct
 	}
 	if ((src.it = lv ? lv->open(lv->ctx, uri, err) : search_open(q, uri, err)) == NULL)
 		return -1;
-	/* (conf_finish() refuses exchange with the incremental source) */
-	if (lv == NULL && (live->relay_sources & CONF_RELAY_EXCHANGE))
-		rc = from_exchange(live, src.it, c, rep, err);
+	if (live->relay_sources & CONF_RELAY_EXCHANGE)
+		rc = from_exchange(live, lv ? lv->session(src.it) : search_session(src.it), c, rep,
+		                   err);
 	if (rc == 0)
 		rc = drain(&src, c, live->scope == CONF_SCOPE_FOREST ? rep : NULL, err);
 	st = lv ? lv->stats(src.it) : search_stats(src.it);

@@ -298,6 +298,13 @@ no_dirsync(struct incremental *inc, struct dc_run *d, const char *uri, struct a2
 
 static void run_close(void *it);
 
+/* run_session - the session of a DC's run, for the accepted domains */
+static struct session *
+run_session(void *it)
+{
+	return ((struct dc_run *)it)->s;
+}
+
 static void *
 run_open(void *ctx, const char *uri, struct a2r_err *err)
 {
@@ -583,7 +590,8 @@ incremental_new(const struct a2r_config *cfg, unsigned flags, struct a2r_err *er
 	                                 run_next,
 	                                 run_stats,
 	                                 run_close,
-	                                 inc->old ? inc->head.uri : NULL};
+	                                 inc->old ? inc->head.uri : NULL,
+	                                 run_session};
 	return inc;
 }
 
