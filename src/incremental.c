@@ -391,7 +391,9 @@ cmp_guid(const void *a, const void *b)
 static int
 begin_entry(struct dc_run *d, const struct a2r_entry *e, struct a2r_err *err)
 {
-	if (entry_guid(e, d->cur.guid, err) < 0)
+	/* without DirSync no state is kept, and a DC without it (slapd)
+	 * need not have objectGUIDs */
+	if (!d->nostate && entry_guid(e, d->cur.guid, err) < 0)
 		return -1;
 	if (!d->full) {
 		const unsigned char(*g)[STATE_GUID_LEN] =

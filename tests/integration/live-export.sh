@@ -59,6 +59,23 @@ expect_err 'filter: \(&\(\|\(objectClass=group\)\)\(\|\(proxyAddresses=\*\)\(mai
 [ "$(wc -l <"$T/.out")" -lt 1000 ] || fail "objects=groups did not narrow the search"
 ok "sync installs the export; objects narrows the filter"
 
+# incremental = yes against a DC without DirSync (slapd):
+# a full sync every run, with a warning, no state file, the same map
+live_conf "$T/inc.conf" incremental=yes "output=$T/inc/relay_recipients"
+mkdir -p "$T/inc"
+for i in 1 2; do
+	run_a2r -v -c "$T/inc.conf" sync
+	expect_rc 0
+	expect_err 'a full sync every run'
+	cmp -s "$T/out/relay_recipients" "$T/inc/relay_recipients" || fail "incremental run $i: map differs"
+done
+[ -z "$(ls "$T/inc" | grep -v '^relay_recipients\(\.cdb\|\.origins\)\?$')" ] ||
+	fail "incremental without DirSync left a state: $(ls "$T/inc")"
+run_a2r -c "$T/inc.conf" test
+expect_rc 0
+echo "$out" | grep -q '^incremental: *not possible' || fail "test: incremental line: $out"
+ok "incremental = yes without DirSync (slapd): a full sync every run, no state"
+
 # continuation references (AD sends them from the domain root) are
 # skipped and counted, never chased, never a failure
 ldapadd -x -H "$SLAPD_URI" -D "$SLAPD_ROOTDN" -w "$SLAPD_ROOTPW" >/dev/null <<LDIF || fail "ldapadd referral"
