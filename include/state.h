@@ -94,4 +94,8 @@ int state_writer_finish(struct state_writer *w, struct a2r_err *err);
 int state_writer_commit(struct state_writer *w, struct a2r_err *err);
 void state_writer_free(struct state_writer *w);
 
+/* state_abort - async-signal-safe, for a handler of SIGHUP, SIGINT or
+ * SIGTERM: remove the state temp file being written, if any */
+void state_abort(void);
+
 #endif

@@ -128,7 +128,11 @@ old_state_fits(struct incremental *inc, struct dc_run *d, const char *shape)
 	else if (strcmp(h->dc, d->dc.dc) != 0 || strcmp(h->invocation, d->dc.invocation) != 0)
 		snprintf(inc->why, sizeof(inc->why),
 		         "the state's cookie belongs to another DC (%s)", h->uri);
-	else if (inc->now - h->full >= inc->cfg->full_sync_interval || h->full > inc->now + 300)
+	else if (h->full > inc->now + 300)
+		snprintf(inc->why, sizeof(inc->why),
+		         "the state's last full sync is dated %lld s in the future",
+		         (long long)(h->full - inc->now));
+	else if (inc->now - h->full >= inc->cfg->full_sync_interval)
 		snprintf(inc->why, sizeof(inc->why),
 		         "the last full sync was %lld s ago (full_sync_interval %ld s)",
 		         (long long)(inc->now - h->full), inc->cfg->full_sync_interval);

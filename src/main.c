@@ -25,6 +25,7 @@
 #include "pfdomains.h"
 #include "postfix.h"
 #include "report.h"
+#include "state.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -358,7 +359,7 @@ say(const char *s)
 }
 
 /* on_stop - a run stopped by a signal ends like a failed one: no temp
- * file left (mapfile_abort), the old maps or the new pair in place (the
+ * file left (mapfile_abort, state_abort), the old maps or the new pair in place (the
  * renames block these signals), the running Postfix command told to stop;
  * then the signal's default action, so the caller sees what stopped us
  * (a shell: status 128 + N) */
@@ -368,6 +369,7 @@ on_stop(int sig)
 	const char *name = "a signal";
 	int installed = mapfile_abort();
 
+	state_abort();
 	postfix_abort();
 	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
 		if (stop_signals[i].sig == sig)

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -346,11 +347,49 @@ struct state_writer {
 	size_t nobjs, nkeys;
 };
 
+/* The temp file being written, for state_abort() in a signal handler.  It
+ * is made, renamed and removed only with the stop signals blocked, so a
+ * handler never sees a name half made by mkstemp() or already freed. */
+static char *volatile live_tmp;
+
+/* hold_signals - block SIGHUP, SIGINT and SIGTERM; the old mask in *OLD */
+static void
+hold_signals(sigset_t *old)
+{
+	sigset_t stop;
+
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGHUP);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop, old);
+}
+
+/* forget_tmp - W's temp file is gone (renamed or removed): free its name */
+static void
+forget_tmp(struct state_writer *w)
+{
+	if (live_tmp == w->tmp)
+		live_tmp = NULL;
+	free(w->tmp);
+	w->tmp = NULL;
+}
+
+void
+state_abort(void)
+{
+	char *tmp = live_tmp;
+
+	if (tmp != NULL)
+		unlink(tmp);
+}
+
 struct state_writer *
 state_writer_new(const char *path, struct a2r_err *err)
 {
 	struct state_writer *w = calloc(1, sizeof(*w));
 	struct stat st;
+	sigset_t old;
 	int fd;
 
 	if (w == NULL || (w->path = strdup(path)) == NULL ||
@@ -373,7 +412,11 @@ state_writer_new(const char *path, struct a2r_err *err)
 		        safefile_kind(st.st_mode));
 		goto fail;
 	}
-	if ((fd = mkstemp(w->tmp)) < 0) {
+	hold_signals(&old);
+	if ((fd = mkstemp(w->tmp)) >= 0 && live_tmp == NULL)
+		live_tmp = w->tmp;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (fd < 0) {
 		err_set(err, A2R_ERR_WRITE, "create %s: %s", w->tmp, strerror(errno));
 		free(w->tmp);
 		w->tmp = NULL;
@@ -452,13 +495,18 @@ int
 state_writer_commit(struct state_writer *w, struct a2r_err *err)
 {
 	char *copy;
+	sigset_t old;
 	int fd, rc = 0;
 
-	if (rename(w->tmp, w->path) < 0)
-		return err_set(err, A2R_ERR_WRITE, "rename %s to %s: %s", w->tmp, w->path,
-		               strerror(errno));
-	free(w->tmp);
-	w->tmp = NULL;
+	hold_signals(&old);
+	if (rename(w->tmp, w->path) < 0) {
+		rc = err_set(err, A2R_ERR_WRITE, "rename %s to %s: %s", w->tmp, w->path,
+		             strerror(errno));
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return rc;
+	}
+	forget_tmp(w);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	if ((copy = strdup(w->path)) == NULL)
 		return err_nomem(err);
 	if ((fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || fsync(fd) < 0)
@@ -477,9 +525,14 @@ state_writer_free(struct state_writer *w)
 		return;
 	if (w->fp != NULL)
 		fclose(w->fp);
-	if (w->tmp != NULL)
+	if (w->tmp != NULL) {
+		sigset_t old;
+
+		hold_signals(&old);
 		unlink(w->tmp);
-	free(w->tmp);
+		forget_tmp(w);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+	}
 	free(w->path);
 	free(w);
 }

@@ -5,7 +5,8 @@
 # more than max(1000, a tenth of the state's objects) changed, a state
 # older (or newer) than full_sync_interval; each time the map equals a full
 # export.  Also: state_dir, the state's DC tried first in the failover
-# order, a leftover state temp file removed, a missing state_dir refused.
+# order, a leftover state temp file removed, none left by SIGTERM, a
+# missing state_dir refused.
 . "$top_srcdir/tests/integration/lib/samba-test.sh"
 chmod 600 "$dc/svc.pw"
 dead=ldaps://$SAMBA_DEAD_FQDN
@@ -56,6 +57,42 @@ sync incremental
 [ -e "$state.tmp.AbC123" ] && fail "leftover state temp file kept"
 ok "a leftover state temp file is removed by the next sync"
 
+# SIGTERM while the state temp file is written (a full sync's search):
+# the temp file removed, the maps and the state unchanged, status 143
+step="SIGTERM"
+snapshot "$T/a"
+snapshot "$T/st"
+caught=
+for try in 1 2 3 4 5; do
+	"$AD2RELAY" --lock-file "$T/ad2relay.lock" -c "$T/a.conf" sync --full-sync-interval 0 \
+		>"$T/.out" 2>"$T/.err" &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		if compgen -G "$state.tmp.*" >/dev/null; then
+			kill -TERM "$pid"
+			caught=1
+			break
+		fi
+		sleep 0.005
+	done
+	rc=0
+	wait "$pid" || rc=$?
+	[ -z "$caught" ] || break
+	# the run was quicker than the poll: put things back and try again
+	expect_rc 0 "sync before SIGTERM (try $try)"
+	sync incremental --full-sync-interval 0 >/dev/null 2>&1 || true
+	snapshot "$T/a"
+	snapshot "$T/st"
+done
+[ -n "$caught" ] || fail "never saw the state temp file in 5 runs"
+expect_rc 143 "SIGTERM"
+expect_one_line
+expect_err "stopped by SIGTERM: the installed maps are unchanged"
+compgen -G "$state.tmp.*" >/dev/null && fail "state temp file left: $(ls "$T/st")"
+unchanged "$T/a"
+unchanged "$T/st"
+ok "SIGTERM while the state is written: no temp file left, maps and state unchanged"
+
 # full_sync_interval (default 1 h): a state whose full sync is older, or
 # in the future, is read again in full; a longer interval keeps it
 step="full_sync_interval"
@@ -65,7 +102,7 @@ sync "full sync \(the last full sync was 37[0-9][0-9] s ago \(full_sync_interval
 full=$(sed -n 's/^full //p' "$state")
 [ "$full" -ge "$(($(date +%s) - 60))" ] || fail "full sync time not renewed: $full"
 sed -i "s/^full .*/full $((full + 3600))/" "$state"
-sync "full sync \(the last full sync was -3[0-9]+ s ago"
+sync "full sync \(the state's last full sync is dated 3[0-9]+ s in the future\)"
 full=$(sed -n 's/^full //p' "$state")
 sed -i "s/^full .*/full $((full - 3700))/" "$state"
 sync incremental --full-sync-interval 2h
