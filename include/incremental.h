@@ -59,4 +59,9 @@ int incremental_commit(struct incremental *inc, struct a2r_err *err);
 
 void incremental_free(struct incremental *inc);
 
+/* incremental_change_limit - the most changed objects an incremental run
+ * reads one by one, for a state of NOBJS objects: a tenth of them, at
+ * least 1000; more changed means a full sync */
+size_t incremental_change_limit(size_t nobjs);
+
 #endif

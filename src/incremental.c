@@ -141,18 +141,24 @@ old_state_fits(struct incremental *inc, struct dc_run *d, const char *shape)
 	return 0;
 }
 
+size_t
+incremental_change_limit(size_t nobjs)
+{
+	size_t max = nobjs / CHANGES_SHARE;
+
+	return max < CHANGES_MIN ? CHANGES_MIN : max;
+}
+
 /* changes - ask D's DC what changed since the old state's cookie: 1 go on
  * incrementally, 0 a full sync instead (INC->why), -1 failure */
 static int
 changes(struct incremental *inc, struct dc_run *d, struct a2r_err *err)
 {
 	const struct timespec *until = search_query_until(inc->q);
-	size_t max = state_objects(inc->old) / CHANGES_SHARE;
+	size_t max = incremental_change_limit(state_objects(inc->old));
 	struct a2r_err derr = {0};
 	int rc;
 
-	if (max < CHANGES_MIN)
-		max = CHANGES_MIN;
 	d->head.cookie.bv_val = malloc(inc->head.cookie.bv_len);
 	if (d->head.cookie.bv_val == NULL)
 		return err_nomem(err);

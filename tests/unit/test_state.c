@@ -5,7 +5,7 @@
  * anything short of a complete file of this version is "no state" with a
  * reason (missing, cut short, a line changed, a key that is no address,
  * a record without keys); a symlink is neither read nor replaced; a temp
- * file not committed leaves nothing behind. */
+ * file not committed leaves nothing behind, nor does state_abort(). */
 #include "autoconf.h"
 
 #include "unit.h"
@@ -172,6 +172,33 @@ test_abort(void **state)
 	free(path);
 }
 
+/* state_abort (what a stop signal's handler calls) removes the temp file
+ * being written, and nothing once the state is committed */
+static void
+test_signal_abort(void **state)
+{
+	char *path, *cmd;
+	struct a2r_err err = {0};
+	struct state_writer *w;
+
+	(void)state;
+	assert_true(asprintf(&path, "%s/sig.state", unit_dir) > 0);
+	assert_true(asprintf(&cmd, "test -z \"$(ls '%s' | grep sig.state.tmp)\"", unit_dir) > 0);
+	w = state_writer_new(path, &err);
+	assert_non_null(w);
+	assert_int_not_equal(system(cmd), 0);
+	state_abort();
+	assert_int_equal(system(cmd), 0);
+	state_writer_free(w);
+	state_abort(); /* nothing being written: nothing to do */
+	write_state(path);
+	state_abort();
+	assert_int_equal(access(path, F_OK), 0);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(path);
+}
+
 int
 main(void)
 {
@@ -180,6 +207,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_damaged, unit_dir_setup, unit_dir_teardown),
 	    cmocka_unit_test_setup_teardown(test_symlink, unit_dir_setup, unit_dir_teardown),
 	    cmocka_unit_test_setup_teardown(test_abort, unit_dir_setup, unit_dir_teardown),
+	    cmocka_unit_test_setup_teardown(test_signal_abort, unit_dir_setup, unit_dir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
