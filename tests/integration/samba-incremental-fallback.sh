@@ -117,7 +117,16 @@ step="DirSync error"
 cookie=$(sed -n 's/^cookie //p' "$state")
 bad=$(echo "$cookie" | tr 0-9a-f 1-9a-f0)
 sed -i "s/^cookie .*/cookie $bad/" "$state"
+# a change the full sync must read
+samba_ldapmodify "$dc" >/dev/null <<EOF
+dn: CN=Partner Alias,OU=Contacts,$SAMBA_BASE
+changetype: modify
+replace: proxyAddresses
+proxyAddresses: SMTP:alias@partner.example.net
+proxyAddresses: smtp:partner.fallback@corp.example.com
+EOF
 sync "full sync \(DirSync with the state's cookie: "
+grep -qx "partner.fallback@corp.example.com OK" "$T/a/map" || fail "change not in the map"
 grep -q "^cookie $bad\$" "$state" && fail "bad cookie kept"
 step="after the DirSync error"
 sync incremental
