@@ -359,8 +359,9 @@ say(const char *s)
 }
 
 /* on_stop - a run stopped by a signal ends like a failed one: no temp
- * file left (mapfile_abort, state_abort), the old maps or the new pair in place (the
- * renames block these signals), the running Postfix command told to stop;
+ * file left (mapfile_abort, state_abort), the old maps or the new pair
+ * in place (the renames block these signals), the running Postfix command
+ * told to stop;
  * then the signal's default action, so the caller sees what stopped us
  * (a shell: status 128 + N) */
 static void
