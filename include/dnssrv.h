@@ -32,4 +32,7 @@ int dnssrv_parse(const unsigned char *msg, size_t len, struct strlist *out, stru
  * into OUT; returns 0 when there is at least one, else -1 with ERR filled */
 int dnssrv_lookup(const char *name, struct strlist *out, struct a2r_err *err);
 
+/* dnssrv_why - H (h_errno after res_query() found nothing) in words */
+const char *dnssrv_why(int h);
+
 #endif

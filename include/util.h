@@ -11,6 +11,7 @@
 #ifndef A2R_UTIL_H
 #define A2R_UTIL_H
 
+#include <signal.h>
 #include <stddef.h>
 
 struct strlist {
@@ -57,5 +58,12 @@ int utf8_valid(const unsigned char *s, size_t len);
 /* write_all - write the LEN bytes at P to FD, however many calls it takes;
  * 0, or -1 with errno set */
 int write_all(int fd, const char *p, size_t len);
+
+/* hold_signals - block the stop signals (SIGHUP, SIGINT, SIGTERM) while
+ * a temp file's name is made, renamed or removed, so that a handler never
+ * sees it half done; the old mask into *OLD.  release_signals() restores
+ * it, and a stop signal that came meanwhile is handled then. */
+void hold_signals(sigset_t *old);
+void release_signals(const sigset_t *old);
 
 #endif

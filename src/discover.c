@@ -57,16 +57,7 @@ srv_why(const char *name)
 	snprintf(q, sizeof(q), "_ldap._tcp.%s", name);
 	if (res_query(q, C_IN, T_SRV, answer, sizeof(answer)) >= 0)
 		return "no usable record";
-	switch (h_errno) {
-	case HOST_NOT_FOUND:
-		return "no such name in DNS";
-	case NO_DATA:
-		return "the name has no SRV record";
-	case TRY_AGAIN:
-		return "no answer from DNS: temporary failure";
-	default:
-		return "the DNS lookup failed";
-	}
+	return dnssrv_why(h_errno);
 }
 
 /* srv_hosts - append the "host:port" items of the SRV records of

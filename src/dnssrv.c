@@ -100,9 +100,8 @@ out:
 	return rc;
 }
 
-/* lookup_why - h_errno in words: why res_query() found nothing */
-static const char *
-lookup_why(int h)
+const char *
+dnssrv_why(int h)
 {
 	switch (h) {
 	case HOST_NOT_FOUND:
@@ -128,7 +127,7 @@ dnssrv_lookup(const char *name, struct strlist *out, struct a2r_err *err)
 	if (len < 0) {
 		free(answer);
 		return err_set(err, A2R_ERR_SOURCE, "no SRV records for %s (%s)", name,
-		               lookup_why(h_errno));
+		               dnssrv_why(h_errno));
 	}
 	n = dnssrv_parse(answer, (size_t)len, out, err);
 	free(answer);

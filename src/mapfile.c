@@ -38,27 +38,6 @@ struct pending {
 static struct pending *volatile live;
 static volatile sig_atomic_t nlive, installed;
 
-/* hold_signals - block SIGHUP, SIGINT and SIGTERM; the old mask in *OLD */
-static void
-hold_signals(sigset_t *old)
-{
-	sigset_t stop;
-
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGHUP);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
-	sigprocmask(SIG_BLOCK, &stop, old);
-}
-
-/* release_signals - the mask before hold_signals(); a stop signal that
- * came meanwhile is handled now */
-static void
-release_signals(const sigset_t *old)
-{
-	sigprocmask(SIG_SETMASK, old, NULL);
-}
-
 /* The text map is produced in pieces, never as a whole in memory. */
 struct render {
 	const struct recipset *set;

@@ -352,19 +352,6 @@ struct state_writer {
  * handler never sees a name half made by mkstemp() or already freed. */
 static char *volatile live_tmp;
 
-/* hold_signals - block SIGHUP, SIGINT and SIGTERM; the old mask in *OLD */
-static void
-hold_signals(sigset_t *old)
-{
-	sigset_t stop;
-
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGHUP);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
-	sigprocmask(SIG_BLOCK, &stop, old);
-}
-
 /* forget_tmp - W's temp file is gone (renamed or removed): free its name */
 static void
 forget_tmp(struct state_writer *w)
@@ -415,7 +402,7 @@ state_writer_new(const char *path, struct a2r_err *err)
 	hold_signals(&old);
 	if ((fd = mkstemp(w->tmp)) >= 0 && live_tmp == NULL)
 		live_tmp = w->tmp;
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	release_signals(&old);
 	if (fd < 0) {
 		err_set(err, A2R_ERR_WRITE, "create %s: %s", w->tmp, strerror(errno));
 		free(w->tmp);
@@ -502,11 +489,11 @@ state_writer_commit(struct state_writer *w, struct a2r_err *err)
 	if (rename(w->tmp, w->path) < 0) {
 		rc = err_set(err, A2R_ERR_WRITE, "rename %s to %s: %s", w->tmp, w->path,
 		             strerror(errno));
-		sigprocmask(SIG_SETMASK, &old, NULL);
+		release_signals(&old);
 		return rc;
 	}
 	forget_tmp(w);
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	release_signals(&old);
 	if ((copy = strdup(w->path)) == NULL)
 		return err_nomem(err);
 	if ((fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || fsync(fd) < 0)
@@ -531,7 +518,7 @@ state_writer_free(struct state_writer *w)
 		hold_signals(&old);
 		unlink(w->tmp);
 		forget_tmp(w);
-		sigprocmask(SIG_SETMASK, &old, NULL);
+		release_signals(&old);
 	}
 	free(w->path);
 	free(w);
