@@ -685,8 +685,10 @@ search_query_free(struct search_query *q)
 	free(q);
 }
 
-struct search *
-search_open(const struct search_query *q, const char *uri, struct a2r_err *err)
+/* search_new - a search of Q over S (NULL: not yet connected), or NULL
+ * when out of memory */
+static struct search *
+search_new(const struct search_query *q, struct session *s, struct a2r_err *err)
 {
 	struct search *sr = calloc(1, sizeof(*sr));
 
@@ -698,12 +700,23 @@ search_open(const struct search_query *q, const char *uri, struct a2r_err *err)
 	sr->cfg = q->cfg;
 	sr->page_expect = (size_t)q->cfg->page_size;
 	sr->state = SEARCH_ASK;
-	if ((sr->s = session_open(q->cfg, uri, &q->until, err)) == NULL) {
-		free(sr);
-		return NULL;
+	if ((sr->s = s) != NULL) {
+		sr->st.base = session_base(s);
+		sr->st.tls = session_tls(s);
 	}
-	sr->st.base = session_base(sr->s);
-	sr->st.tls = session_tls(sr->s);
+	return sr;
+}
+
+struct search *
+search_open(const struct search_query *q, const char *uri, struct a2r_err *err)
+{
+	struct session *s = session_open(q->cfg, uri, &q->until, err);
+	struct search *sr;
+
+	if (s == NULL)
+		return NULL;
+	if ((sr = search_new(q, s, err)) == NULL)
+		session_close(s);
 	return sr;
 }
 
@@ -794,19 +807,9 @@ search_query_until(const struct search_query *q)
 struct search *
 search_open_session(const struct search_query *q, struct session *s, struct a2r_err *err)
 {
-	struct search *sr = calloc(1, sizeof(*sr));
+	struct search *sr = search_new(q, s, err);
 
-	if (sr == NULL) {
-		err_nomem(err);
-		return NULL;
-	}
-	sr->q = q;
-	sr->cfg = q->cfg;
-	sr->page_expect = (size_t)q->cfg->page_size;
-	sr->state = SEARCH_ASK;
-	sr->s = s;
-	sr->borrowed = 1;
-	sr->st.base = session_base(s);
-	sr->st.tls = session_tls(s);
+	if (sr != NULL)
+		sr->borrowed = 1;
 	return sr;
 }
