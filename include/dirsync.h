@@ -38,6 +38,8 @@ struct dirsync_dc {
 	char *dc;         /* dsServiceName */
 	char *invocation; /* invocationId in hex, or "-" when it cannot be read */
 	char *nc;         /* the naming context holding the search base */
+	char *usn;        /* the rootDSE's highestCommittedUSN (decimal), read
+	                   * before any DirSync request; NULL if not given */
 };
 
 /* dirsync_dc - fill DC for the session's DC and search base; 0, 1 when it

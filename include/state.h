@@ -5,7 +5,8 @@
  * One text file (state_path(): state_dir, else beside the map), written
  * by us only: a head (the settings that shape the set, the DC and DirSync
  * cookie the contributions are current to, how the cookie sees deletions,
- * the time of the last full sync) and then one record per directory object
+ * the time of the last full sync, optionally the DC's highestCommittedUSN
+ * read before that cookie was asked for) and then one record per directory object
  * that put addresses in the map: its objectGUID, DN and folded keys.  An
  * end line with the counts proves the file complete.
  *
@@ -45,6 +46,9 @@ struct state_head {
 	int deletions;        /* the cookie's mode reports deletions (DirSync flags 0) */
 	long long full;       /* time of the last full sync (seconds since the epoch) */
 	struct berval cookie; /* the DirSync cookie (malloc'd) */
+	char *usn;            /* the DC's highestCommittedUSN read before the
+	                       * DirSync request that gave the cookie (decimal);
+	                       * NULL: unknown (a state written without it) */
 };
 
 /* One object's contribution: KEYS holds NKEYS NUL-terminated keys one

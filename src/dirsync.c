@@ -101,10 +101,23 @@ out:
 
 struct root {
 	char *service;
+	char *usn;
 	struct strlist ncs;
 	struct berval inv;
 	int ninv;
 };
+
+/* is_usn - 1 if V is 1 to 20 decimal digits */
+static int
+is_usn(const struct berval *v)
+{
+	if (v->bv_len == 0 || v->bv_len > 20)
+		return 0;
+	for (ber_len_t i = 0; i < v->bv_len; i++)
+		if (v->bv_val[i] < '0' || v->bv_val[i] > '9')
+			return 0;
+	return 1;
+}
 
 /* dn_under - 1 if DN is NC or lies under it (RDN by RDN, ignoring case) */
 static int
@@ -152,6 +165,14 @@ on_root(void *ctx, LDAP *ld, LDAPMessage *e, struct a2r_err *err)
 		return err_nomem(err);
 	}
 	ldap_value_free_len(v);
+	/* digits only (directory data is hostile), else unknown */
+	v = ldap_get_values_len(ld, e, "highestCommittedUSN");
+	if (v != NULL && v[0] != NULL && r->usn == NULL && is_usn(v[0]) &&
+	    (r->usn = strndup(v[0]->bv_val, v[0]->bv_len)) == NULL) {
+		ldap_value_free_len(v);
+		return err_nomem(err);
+	}
+	ldap_value_free_len(v);
 	v = ldap_get_values_len(ld, e, "namingContexts");
 	for (size_t i = 0; v != NULL && v[i] != NULL; i++)
 		if (strlist_add(&r->ncs, v[i]->bv_val, v[i]->bv_len) < 0) {
@@ -181,7 +202,7 @@ int
 dirsync_dc(struct session *s, const struct a2r_config *cfg, const struct timespec *until,
            struct dirsync_dc *dc, struct a2r_err *err)
 {
-	char *rattrs[] = {"dsServiceName", "namingContexts", NULL};
+	char *rattrs[] = {"dsServiceName", "namingContexts", "highestCommittedUSN", NULL};
 	char *iattrs[] = {"invocationId", NULL};
 	char inv[STATE_GUID_LEN], hex[2 * STATE_GUID_LEN + 1];
 	const char *base = session_base(s), *best = NULL;
@@ -220,11 +241,14 @@ dirsync_dc(struct session *s, const struct a2r_config *cfg, const struct timespe
 		err_nomem(err);
 		goto out;
 	}
+	dc->usn = r.usn;
+	r.usn = NULL;
 	rc = 0;
 out:
 	if (rc != 0)
 		dirsync_dc_free(dc);
 	free(r.service);
+	free(r.usn);
 	strlist_free(&r.ncs);
 	return rc;
 }
@@ -235,6 +259,7 @@ dirsync_dc_free(struct dirsync_dc *dc)
 	free(dc->dc);
 	free(dc->invocation);
 	free(dc->nc);
+	free(dc->usn);
 	memset(dc, 0, sizeof(*dc));
 }
 

@@ -59,6 +59,7 @@ struct dc_run {
 	struct search *sr;
 	struct search_stats st, acc; /* ST: ACC plus the open search's */
 	int full, nostate, oom, have;
+	int quiet; /* no DirSync request: nothing committed since the state's USN */
 	struct dirsync_dc dc;
 	struct state_head head;
 	struct dirsync_changes ch;
@@ -165,6 +166,15 @@ changes(struct incremental *inc, struct dc_run *d, struct a2r_err *err)
 	memcpy(d->head.cookie.bv_val, inc->head.cookie.bv_val, inc->head.cookie.bv_len);
 	d->head.cookie.bv_len = inc->head.cookie.bv_len;
 	d->head.deletions = inc->head.deletions;
+	/* the DC has committed nothing since the USN read before the request
+	 * that gave the cookie: DirSync has nothing to say (on Samba it still
+	 * costs the DC a walk of the naming context).  Without the
+	 * invocationId a restored DC is not told, and its USNs repeat. */
+	if (inc->head.usn != NULL && d->dc.usn != NULL && strcmp(d->dc.invocation, "-") != 0 &&
+	    strcmp(inc->head.usn, d->dc.usn) == 0) {
+		d->quiet = 1;
+		return 1;
+	}
 	rc = dirsync_changes(d->s, inc->cfg, until, d->dc.nc, d->head.deletions, &d->head.cookie,
 	                     max, &d->ch, &derr);
 	if (rc == 1)
@@ -204,7 +214,8 @@ new_head(struct incremental *inc, struct dc_run *d, const char *uri, char *shape
 	h->shape = shape;
 	h->full = full;
 	if ((h->dc = strdup(d->dc.dc)) == NULL ||
-	    (h->invocation = strdup(d->dc.invocation)) == NULL || (h->uri = strdup(uri)) == NULL)
+	    (h->invocation = strdup(d->dc.invocation)) == NULL || (h->uri = strdup(uri)) == NULL ||
+	    (d->dc.usn != NULL && (h->usn = strdup(d->dc.usn)) == NULL))
 		return err_nomem(err);
 	if (inc->dry_run || d->nostate)
 		return 0;
@@ -472,6 +483,10 @@ finish(struct dc_run *d, struct a2r_err *err)
 	if (d->full)
 		snprintf(inc->note, sizeof(inc->note), "full sync (%s)%s",
 		         inc->why[0] ? inc->why : "no state", d->nostate ? "; no state kept" : "");
+	else if (d->quiet)
+		snprintf(inc->note, sizeof(inc->note),
+		         "incremental: nothing committed since USN %s, no DirSync request",
+		         d->dc.usn);
 	else
 		snprintf(inc->note, sizeof(inc->note),
 		         "incremental: %zu object%s changed since the last run, %zu found again%s",

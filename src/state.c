@@ -183,12 +183,23 @@ dup_pct(struct state_reader *r, const char *name, char **out)
 	return 0;
 }
 
-/* read_head - the head into H; 0, or -1 (damaged; or out of memory) */
+/* usn_ok - S is a USN as written: 1 to 20 decimal digits */
+static int
+usn_ok(const char *s)
+{
+	size_t n = strspn(s, "0123456789");
+
+	return n > 0 && n <= 20 && s[n] == '\0';
+}
+
+/* read_head - the head into H, r->data after it; 0, or -1 (damaged; or
+ * out of memory) */
 static int
 read_head(struct state_reader *r, struct state_head *h)
 {
 	char *v, *end;
 	size_t n;
+	long pos;
 
 	if (next_line(r) < 0 || strcmp(r->line, STATE_MAGIC) != 0)
 		return -1;
@@ -209,6 +220,16 @@ read_head(struct state_reader *r, struct state_head *h)
 	    get_hex(v, n, (unsigned char *)h->cookie.bv_val) < 0)
 		return -1;
 	h->cookie.bv_len = n / 2;
+	/* "usn N" is optional: a state written before it knows no USN */
+	if ((pos = ftell(r->fp)) < 0)
+		return -1;
+	if (next_line(r) >= 0 && strncmp(r->line, "usn ", 4) == 0) {
+		if (!usn_ok(r->line + 4) || (h->usn = strdup(r->line + 4)) == NULL)
+			return -1;
+		return (r->data = ftell(r->fp)) < 0 ? -1 : 0;
+	}
+	r->ahead = 1; /* the first record, or the end line */
+	r->data = pos;
 	return 0;
 }
 
@@ -280,7 +301,7 @@ state_open(const char *path, struct state_reader **rp, struct state_head *h, cha
 		free(r);
 		return err_nomem(err);
 	}
-	if (read_head(r, h) < 0 || (r->data = ftell(r->fp)) < 0)
+	if (read_head(r, h) < 0)
 		goto damaged;
 	while ((rc = read_obj(r, &o, 1)) == 1) {
 		r->nobjs++;
@@ -335,6 +356,7 @@ state_head_free(struct state_head *h)
 	free(h->invocation);
 	free(h->uri);
 	free(h->cookie.bv_val);
+	free(h->usn);
 	memset(h, 0, sizeof(*h));
 }
 
@@ -434,6 +456,8 @@ state_write_head(struct state_writer *w, const struct state_head *h, struct a2r_
 	fprintf(w->fp, "\ndeletions %d\nfull %lld\ncookie ", h->deletions, h->full);
 	put_hex(w->fp, (const unsigned char *)h->cookie.bv_val, h->cookie.bv_len);
 	putc('\n', w->fp);
+	if (h->usn != NULL && usn_ok(h->usn))
+		fprintf(w->fp, "usn %s\n", h->usn);
 	if (ferror(w->fp))
 		return err_set(err, A2R_ERR_WRITE, "write %s: %s", w->tmp, strerror(errno));
 	return 0;

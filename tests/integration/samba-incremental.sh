@@ -27,7 +27,7 @@ sync_both() {
 		run_a2r -v -c "$T/$c.conf" sync "$@"
 		expect_rc 0 "sync $c ($step)"
 		case $mode in
-		incremental) expect_err "^ad2relay: incremental: [0-9]+ objects? changed" ;;
+		incremental) expect_err "^ad2relay: incremental: ([0-9]+ objects? changed|nothing committed since USN [0-9]+, no DirSync request)" ;;
 		full) expect_err "^ad2relay: full sync" ;;
 		esac
 		[ -z "${A2R_TRACE-}" ] || grep -E "incremental|full sync|installed|up to date" "$T/.err" >&2
@@ -66,9 +66,15 @@ grep -q '^deletions 0$' "$T/a/map.state" || fail "deletions mode without the rig
 step="nothing changed"
 before=$(stat -c %i:%Y "$T/a/map" "$T/a/map.cdb")
 sync_both incremental
-grep -q "incremental: 0 objects changed" "$T/a.last" || fail "a: $(cat "$T/a.last")"
+# nothing committed at the DC since the USN read before the last DirSync
+# request: no DirSync request at all, and the state goes on
+grep -Eq "incremental: nothing committed since USN [0-9]+, no DirSync request" "$T/a.last" ||
+	fail "a: no skip: $(cat "$T/a.last")"
+grep -Eq '^usn [0-9]+$' "$T/a/map.state" || fail "no USN in the state"
 [ "$before" = "$(stat -c %i:%Y "$T/a/map" "$T/a/map.cdb")" ] || fail "maps rewritten"
-ok "full sync keeps a state (mode 600); an unchanged directory: an incremental run, no change"
+sync_both incremental
+grep -q "nothing committed since USN" "$T/b.last" || fail "b: no skip twice: $(cat "$T/b.last")"
+ok "full sync keeps a state (mode 600); an unchanged directory: no DirSync request, no change"
 
 step="add user"
 modify <<EOF
@@ -83,6 +89,10 @@ proxyAddresses: smtp:inc.new.alias@example.org
 EOF
 sync_both incremental
 grep -qx "inc.new.alias@example.org OK" "$T/a/map" || fail "new user not in the map"
+for c in a b; do
+	grep -Eq "incremental: [0-9]+ objects? changed" "$T/$c.last" ||
+		fail "$c: no DirSync after a change: $(cat "$T/$c.last")"
+done
 ok "add user"
 
 step="add smtp alias"

@@ -27,7 +27,8 @@ write_state(const char *path)
 	                       .uri = "ldaps://dc1.corp.example.com",
 	                       .deletions = 1,
 	                       .full = 1700000000,
-	                       .cookie = {sizeof(cookie), cookie}};
+	                       .cookie = {sizeof(cookie), cookie},
+	                       .usn = "18446744073709551615"};
 	struct state_obj o = {
 	    .keys = "ann@corp.example.com\0a.x@example.org", .keyslen = 37, .nkeys = 2};
 	struct state_writer *w = state_writer_new(path, &err);
@@ -67,6 +68,7 @@ test_round_trip(void **state)
 	assert_int_equal(h.full, 1700000000);
 	assert_int_equal(h.cookie.bv_len, 14);
 	assert_memory_equal(h.cookie.bv_val, "MSDS\0\1\2cookie", 14);
+	assert_string_equal(h.usn, "18446744073709551615");
 	assert_int_equal(state_objects(r), 2);
 	for (size_t i = 0; i < NELEM(dns); i++) {
 		assert_int_equal(state_next(r, &o, &err), 1);
@@ -120,6 +122,8 @@ test_damaged(void **state)
 	    "s/^deletions 1/deletions 2/",           /* no mode */
 	    "s/^o \\(.\\{30\\}\\)/o \\1zz/",         /* a GUID that is no hex */
 	    "/^k a.x@/d;/^k ann@/d",                 /* a record without keys */
+	    "s/^usn .*/usn 12a/",                    /* a USN that is no number */
+	    "s/^usn .*/usn /",                       /* an empty USN */
 	};
 
 	(void)state;
@@ -131,6 +135,55 @@ test_damaged(void **state)
 			fail_msg("damage %zu (%s) not noticed", i, exprs[i]);
 		free(path);
 	}
+}
+
+/* a state written before the USN was kept: read, with no USN (the
+ * caller then never skips the DirSync request), records intact */
+static void
+test_no_usn(void **state)
+{
+	char *path, *cmd, why[300];
+	struct a2r_err err = {0};
+	struct state_reader *r;
+	struct state_head h;
+	struct state_obj o;
+
+	(void)state;
+	assert_true(asprintf(&path, "%s/old.state", unit_dir) > 0);
+	write_state(path);
+	assert_true(asprintf(&cmd, "sed -i '/^usn /d' '%s'", path) > 0);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(state_open(path, &r, &h, why, sizeof(why), &err), 1);
+	assert_null(h.usn);
+	assert_int_equal(h.cookie.bv_len, 14);
+	assert_int_equal(state_objects(r), 2);
+	for (size_t i = 0; i < NELEM(dns); i++) {
+		assert_int_equal(state_next(r, &o, &err), 1);
+		assert_string_equal(o.dn, dns[i]);
+	}
+	assert_int_equal(state_next(r, &o, &err), 0);
+	state_close(r);
+	state_head_free(&h);
+	/* written again without a USN: none in the file */
+	h = (struct state_head){
+	    .shape = "s", .dc = "d", .invocation = "-", .uri = "u", .cookie = {1, "c"}};
+	{
+		struct state_writer *w = state_writer_new(path, &err);
+
+		assert_non_null(w);
+		assert_int_equal(state_write_head(w, &h, &err), 0);
+		assert_int_equal(state_writer_finish(w, &err), 0);
+		assert_int_equal(state_writer_commit(w, &err), 0);
+		state_writer_free(w);
+	}
+	assert_int_equal(state_open(path, &r, &h, why, sizeof(why), &err), 1);
+	assert_null(h.usn);
+	assert_int_equal(state_objects(r), 0);
+	assert_int_equal(state_next(r, &o, &err), 0);
+	state_close(r);
+	state_head_free(&h);
+	free(cmd);
+	free(path);
 }
 
 static void
@@ -205,6 +258,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_round_trip, unit_dir_setup, unit_dir_teardown),
 	    cmocka_unit_test_setup_teardown(test_damaged, unit_dir_setup, unit_dir_teardown),
+	    cmocka_unit_test_setup_teardown(test_no_usn, unit_dir_setup, unit_dir_teardown),
 	    cmocka_unit_test_setup_teardown(test_symlink, unit_dir_setup, unit_dir_teardown),
 	    cmocka_unit_test_setup_teardown(test_abort, unit_dir_setup, unit_dir_teardown),
 	    cmocka_unit_test_setup_teardown(test_signal_abort, unit_dir_setup, unit_dir_teardown),
