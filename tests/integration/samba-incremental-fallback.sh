@@ -26,7 +26,7 @@ sync() {
 	run_a2r -v -c "$T/a.conf" sync "$@"
 	expect_rc 0 "sync ($step)"
 	case $mode in
-	incremental) expect_err "^ad2relay: incremental: [0-9]+ objects? changed" ;;
+	incremental) expect_err "^ad2relay: incremental: ([0-9]+ objects? changed|nothing committed since USN [0-9]+, no DirSync request)" ;;
 	*) expect_err "^ad2relay: $mode" ;;
 	esac
 	[ -z "${A2R_TRACE-}" ] || cat "$T/.err" >&2
