@@ -78,7 +78,8 @@ dnssrv_parse(const unsigned char *msg, size_t len, struct strlist *out, struct a
 		t[n].order = n;
 		n++;
 	}
-	qsort(t, n, sizeof(*t), by_preference);
+	if (n > 1)
+		qsort(t, n, sizeof(*t), by_preference);
 	for (size_t i = 0; i < n; i++) {
 		char hp[NS_MAXDNAME + 8];
 		int l = snprintf(hp, sizeof(hp), "%s:%u", t[i].host, t[i].port);
