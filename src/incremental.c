@@ -418,7 +418,9 @@ begin_entry(struct dc_run *d, const struct a2r_entry *e, struct a2r_err *err)
 		return -1;
 	if (!d->full) {
 		const unsigned char(*g)[STATE_GUID_LEN] =
-		    bsearch(d->cur.guid, d->ch.guid, d->ch.n, STATE_GUID_LEN, cmp_guid);
+		    d->ch.n == 0
+		        ? NULL
+		        : bsearch(d->cur.guid, d->ch.guid, d->ch.n, STATE_GUID_LEN, cmp_guid);
 
 		if (g == NULL || d->seen[g - d->ch.guid]++)
 			return err_set(
