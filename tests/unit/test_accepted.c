@@ -94,14 +94,6 @@ test_counted(void **state)
 	strbuf_free(&d);
 }
 
-static int
-teardown(void **state)
-{
-	(void)state;
-	policy_cleanup();
-	return 0;
-}
-
 int
 main(void)
 {
@@ -110,5 +102,5 @@ main(void)
 	    cmocka_unit_test(test_counted),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, teardown);
+	return cmocka_run_group_tests(tests, NULL, unit_policy_teardown);
 }

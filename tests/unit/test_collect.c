@@ -534,14 +534,6 @@ test_observer_static(void **state)
 	free(dir);
 }
 
-static int
-teardown(void **state)
-{
-	(void)state;
-	policy_cleanup();
-	return 0;
-}
-
 int
 main(void)
 {
@@ -556,5 +548,5 @@ main(void)
 	    cmocka_unit_test(test_observer_static),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, teardown);
+	return cmocka_run_group_tests(tests, NULL, unit_policy_teardown);
 }

@@ -391,14 +391,6 @@ test_restart(void **state)
 	stop(&f);
 }
 
-static int
-teardown(void **state)
-{
-	(void)state;
-	policy_cleanup();
-	return 0;
-}
-
 int
 main(void)
 {
@@ -409,5 +401,5 @@ main(void)
 	    cmocka_unit_test(test_restart),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, teardown);
+	return cmocka_run_group_tests(tests, NULL, unit_policy_teardown);
 }

@@ -401,14 +401,6 @@ test_value_problem(void **state)
 	assert_string_equal(policy_value_problem("overlong \xc0\xaf"), "value is not valid UTF-8");
 }
 
-static int
-teardown(void **state)
-{
-	(void)state;
-	policy_cleanup();
-	return 0;
-}
-
 /* policy_check_domain (relay_domains, static wildcards): the same label
  * rules as the domain of an address */
 static void
@@ -474,5 +466,5 @@ main(void)
 	    cmocka_unit_test(test_verdict_names),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, teardown);
+	return cmocka_run_group_tests(tests, NULL, unit_policy_teardown);
 }
